@@ -1,0 +1,217 @@
+//! One filter language for lists, saved views, exports and workflow conditions:
+//! a small AST, typed against the record kind's fields, compiled to SQL by the store.
+
+use crate::custom::{CustomField, CustomType};
+use crate::schema::{self, Access, FieldType};
+use crate::validate::parse_datetime;
+use crate::{FieldValue, Kind, ValidationErrors};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Contains,
+    In,
+    IsNull,
+}
+
+impl Op {
+    pub const ALL: [(&'static str, Op); 9] = [
+        ("eq", Op::Eq),
+        ("ne", Op::Ne),
+        ("lt", Op::Lt),
+        ("lte", Op::Lte),
+        ("gt", Op::Gt),
+        ("gte", Op::Gte),
+        ("contains", Op::Contains),
+        ("in", Op::In),
+        ("is_null", Op::IsNull),
+    ];
+    pub fn parse(s: &str) -> Option<Op> {
+        Op::ALL.iter().find(|(n, _)| *n == s).map(|(_, o)| *o)
+    }
+}
+
+/// How a filterable value is stored, which decides the SQL a condition becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Text,
+    Int,
+    Float,
+    Bool,
+    Date,
+    DateTime,
+    Uuid,
+    /// A JSON array of strings (tags, domains, multi-select values).
+    StringList,
+    /// Links kept in `record_links` to records of this kind.
+    Link(Kind),
+}
+
+/// A filterable, sortable place: a column of the record's table or a key of its custom object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Column name, or the custom field's key when `custom` is set.
+    pub name: String,
+    pub ty: ColType,
+    pub custom: bool,
+}
+
+impl Column {
+    /// Resolves a field name as clients write it (`name`, `custom.region`).
+    pub fn resolve(kind: Kind, name: &str, custom: &[CustomField]) -> Option<Column> {
+        if let Some(key) = name.strip_prefix("custom.") {
+            let def = custom.iter().find(|d| d.key == key)?;
+            let ty = match def.ty {
+                CustomType::Number => ColType::Float,
+                CustomType::Boolean => ColType::Bool,
+                CustomType::Date => ColType::Date,
+                CustomType::DateTime => ColType::DateTime,
+                CustomType::MultiSelect => ColType::StringList,
+                _ => ColType::Text,
+            };
+            return Some(Column { name: key.to_string(), ty, custom: true });
+        }
+        let ty = match name {
+            "id" | "created_by" | "updated_by" => ColType::Uuid,
+            "created_at" | "updated_at" => ColType::DateTime,
+            "version" => ColType::Int,
+            _ => {
+                let f = schema::field(kind, name)?;
+                if f.access == Access::Virtual {
+                    return None;
+                }
+                match f.ty {
+                    FieldType::Text { .. } | FieldType::LongText | FieldType::Enum(_) | FieldType::Currency => ColType::Text,
+                    FieldType::Int { .. } => ColType::Int,
+                    FieldType::Bool => ColType::Bool,
+                    FieldType::Date => ColType::Date,
+                    FieldType::DateTime => ColType::DateTime,
+                    FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage => ColType::Uuid,
+                    FieldType::Strings { .. } => ColType::StringList,
+                    FieldType::Links { target, .. } => ColType::Link(target),
+                    FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses => return None,
+                }
+            }
+        };
+        Some(Column { name: name.to_string(), ty, custom: false })
+    }
+
+    pub fn sortable(&self) -> bool {
+        !matches!(self.ty, ColType::StringList | ColType::Link(_))
+    }
+
+    /// Parses one filter operand as this column's type.
+    pub fn parse_value(&self, raw: &str) -> Result<FieldValue, String> {
+        let bad = |what: &str| Err(format!("'{raw}' is not {what}"));
+        match self.ty {
+            ColType::Text | ColType::StringList => Ok(FieldValue::Text(raw.to_string())),
+            ColType::Int => raw.parse().map(FieldValue::Int).or_else(|_| bad("an integer")),
+            ColType::Float => match raw.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(FieldValue::Json(serde_json::json!(f))),
+                _ => bad("a number"),
+            },
+            ColType::Bool => match raw {
+                "true" => Ok(FieldValue::Bool(true)),
+                "false" => Ok(FieldValue::Bool(false)),
+                _ => bad("true or false"),
+            },
+            ColType::Date => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(FieldValue::Date).or_else(|_| bad("a date (YYYY-MM-DD)")),
+            ColType::DateTime => parse_datetime(raw).map(FieldValue::DateTime).ok_or(()).or_else(|_| bad("an RFC 3339 date-time")),
+            ColType::Uuid | ColType::Link(_) => Uuid::parse_str(raw).map(FieldValue::Uuid).or_else(|_| bad("a record id (UUID)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub column: Column,
+    pub op: Op,
+    /// One value; several for `in`; a boolean for `is_null`.
+    pub values: Vec<FieldValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    All(Vec<Filter>),
+    Any(Vec<Filter>),
+    Cond(Condition),
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Filter::All(v) | Filter::Any(v) if v.is_empty())
+    }
+}
+
+/// Builds one condition from the API's `field[op]=value` form; the error names the parameter.
+pub fn condition(kind: Kind, field: &str, op: &str, raw: &str, custom: &[CustomField]) -> Result<Condition, ValidationErrors> {
+    let param = if op == "eq" { field.to_string() } else { format!("{field}[{op}]") };
+    let fail = |code: &'static str, m: String| ValidationErrors::single(param.clone(), code, m);
+    let column = Column::resolve(kind, field, custom).ok_or_else(|| fail("unknown_field", format!("{kind} has no filterable field '{field}'")))?;
+    let op = Op::parse(op).ok_or_else(|| fail("unknown_operator", "operators are eq, ne, lt, lte, gt, gte, contains, in, is_null".into()))?;
+    let ordered = matches!(column.ty, ColType::Int | ColType::Float | ColType::Date | ColType::DateTime | ColType::Text | ColType::Uuid);
+    let allowed = match op {
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => ordered,
+        Op::Contains => matches!(column.ty, ColType::Text | ColType::StringList),
+        Op::Eq | Op::Ne | Op::In | Op::IsNull => true,
+    };
+    if !allowed {
+        return Err(fail("unsupported_operator", format!("'{field}' cannot be filtered with this operator")));
+    }
+    let values = match op {
+        Op::IsNull => match raw {
+            "true" | "" => vec![FieldValue::Bool(true)],
+            "false" => vec![FieldValue::Bool(false)],
+            _ => return Err(fail("invalid", "is_null takes true or false".into())),
+        },
+        Op::In => raw.split(',').map(|v| column.parse_value(v.trim())).collect::<Result<_, _>>().map_err(|m| fail("invalid", m))?,
+        Op::Contains => vec![FieldValue::Text(raw.to_string())],
+        _ => vec![column.parse_value(raw).map_err(|m| fail("invalid", m))?],
+    };
+    if values.is_empty() || values.len() > 500 {
+        return Err(fail("invalid", "give between 1 and 500 values".into()));
+    }
+    Ok(Condition { column, op, values })
+}
+
+/// A sort order: one key, then the id to break ties (keyset paging needs a total order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sort {
+    pub column: Column,
+    pub desc: bool,
+}
+
+pub fn sort(kind: Kind, spec: &str, custom: &[CustomField]) -> Result<Sort, ValidationErrors> {
+    let (desc, name) = spec.strip_prefix('-').map(|n| (true, n)).unwrap_or((false, spec));
+    let column = Column::resolve(kind, name, custom)
+        .filter(Column::sortable)
+        .ok_or_else(|| ValidationErrors::single("sort", "invalid", format!("cannot sort {kind} records by '{name}'")))?;
+    Ok(Sort { column, desc })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_are_typed() {
+        let c = condition(Kind::Deal, "amount_minor", "gte", "1000", &[]).unwrap();
+        assert_eq!(c.values, vec![FieldValue::Int(1000)]);
+        let e = condition(Kind::Deal, "amount_minor", "gte", "lots", &[]).unwrap_err();
+        assert_eq!(e.0[0].field, "amount_minor[gte]");
+        assert!(condition(Kind::Person, "emails", "eq", "x", &[]).is_err());
+        assert!(condition(Kind::Person, "tags", "gt", "x", &[]).is_err());
+        let c = condition(Kind::Person, "lifecycle_stage", "in", "lead,customer", &[]).unwrap();
+        assert_eq!(c.values.len(), 2);
+        let custom = vec![CustomField { key: "score".into(), label: "Score".into(), ty: CustomType::Number, required: false, options: vec![] }];
+        assert_eq!(condition(Kind::Person, "custom.score", "lt", "3.5", &custom).unwrap().column.ty, ColType::Float);
+        assert!(sort(Kind::Person, "-name", &[]).unwrap().desc);
+        assert!(sort(Kind::Person, "tags", &[]).is_err());
+    }
+}
