@@ -207,6 +207,19 @@ fn derive(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, mode: &Mo
                 }
             }
         }
+        Kind::User => {
+            if touched("email") {
+                match out.columns.get("email") {
+                    Some(FieldValue::Text(e)) => match contact::normalize_email(e) {
+                        Some(n) => {
+                            out.columns.insert("email", FieldValue::Text(n));
+                        }
+                        None => errs.push("email", "invalid", format!("'{e}' is not an email address")),
+                    },
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
 }

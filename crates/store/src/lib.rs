@@ -1,1 +1,78 @@
-pub fn x(){}
+//! Rapport's storage: one `Store` over SQLite and PostgreSQL.
+//!
+//! Every method takes a [`Scope`] and builds the workspace filter into its SQL
+//! itself, so no caller can forget it. Every write runs in one transaction that
+//! also appends to the change log.
+
+pub mod changes;
+pub mod custom_fields;
+pub mod db;
+mod error;
+pub mod migrate;
+pub mod pipelines;
+pub mod records;
+mod sql;
+pub mod timeline;
+mod values;
+pub mod workspaces;
+
+pub use db::{Backend, Db, Options};
+pub use error::StoreError;
+pub use records::{ListPage, ListQuery, Record, WriteOptions};
+
+use uuid::Uuid;
+
+/// How a change reached Rapport; kept in the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Api,
+    Web,
+    Cli,
+    System,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Api => "api",
+            Via::Web => "web",
+            Via::Cli => "cli",
+            Via::System => "system",
+        }
+    }
+}
+
+/// Who is acting, and in which workspace. Every query starts from one.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub workspace_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub via: Via,
+}
+
+/// The storage handle shared by the server, the CLI and the workers.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str, opts: &Options) -> Result<Store, StoreError> {
+        let db = Db::connect(url, opts).await?;
+        migrate::run(&db).await?;
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await
+    }
+}

@@ -1,0 +1,109 @@
+//! The change log (one row per write, with each field's old and new value)
+//! and the idempotency keys that make a retried create safe.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::Kind;
+use rapport_domain::value::new_id;
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use serde_json::{Map, Value as Json, json};
+use uuid::Uuid;
+
+use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::records::Idempotency;
+use crate::sql::t;
+use crate::values::{opt_uuid, time, uuid};
+use crate::{Scope, Store, StoreError};
+
+pub(crate) async fn append(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    id: Uuid,
+    action: &str,
+    diff: Map<String, Json>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let ins = Query::insert()
+        .into_table(t("changes"))
+        .columns(["workspace_id", "id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff"].map(t))
+        .values_panic([
+            uuid(scope.workspace_id).into(),
+            uuid(new_id()).into(),
+            time(at).into(),
+            opt_uuid(scope.user_id).into(),
+            scope.via.as_str().into(),
+            kind.as_str().into(),
+            uuid(id).into(),
+            action.into(),
+            Json::Object(diff).into(),
+        ])
+        .to_owned();
+    tx.exec(&ins).await?;
+    Ok(())
+}
+
+pub(crate) const CHANGE_COLS: [&str; 8] = ["id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff"];
+pub(crate) const CHANGE_TYPES: [Col; 8] = [Col::Uuid, Col::DateTime, Col::Uuid, Col::Text, Col::Text, Col::Uuid, Col::Text, Col::Json];
+
+pub(crate) fn change_json(r: Vec<Json>) -> Json {
+    json!({
+        "id": r[0], "at": r[1], "actor_id": r[2], "via": r[3],
+        "record_kind": r[4], "record_id": r[5], "action": r[6], "changes": r[7],
+    })
+}
+
+impl Store {
+    /// A record's history, newest first: who changed which field, when, from what to what.
+    pub async fn history(&self, scope: &Scope, kind: Kind, id: Uuid, limit: u64, before: Option<Uuid>) -> Result<Vec<Json>, StoreError> {
+        let mut cond = Cond::all()
+            .add(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .add(Expr::col(t("record_kind")).eq(kind.as_str()))
+            .add(Expr::col(t("record_id")).eq(uuid(id)));
+        if let Some(b) = before {
+            cond = cond.add(Expr::col(t("id")).lt(uuid(b)));
+        }
+        let q = Query::select()
+            .columns(CHANGE_COLS.map(t))
+            .from(t("changes"))
+            .cond_where(cond)
+            .order_by(t("id"), Order::Desc)
+            .limit(limit.clamp(1, 500))
+            .to_owned();
+        let mut tx = self.db.read().await?;
+        let rows = tx.rows(&q, &CHANGE_TYPES).await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(change_json).collect())
+    }
+}
+
+pub(crate) async fn save_idempotency(tx: &mut Tx, scope: &Scope, kind: Kind, idem: &Idempotency, id: Uuid) -> Result<(), StoreError> {
+    let user = scope.user_id.unwrap_or(Uuid::nil());
+    let ins = Query::insert()
+        .into_table(t("idempotency_keys"))
+        .columns(["workspace_id", "user_id", "key", "request_hash", "record_kind", "record_id", "created_at"].map(t))
+        .values_panic([
+            uuid(scope.workspace_id).into(),
+            uuid(user).into(),
+            idem.key.clone().into(),
+            idem.request_hash.clone().into(),
+            kind.as_str().into(),
+            uuid(id).into(),
+            time(rapport_domain::value::now()).into(),
+        ])
+        .to_owned();
+    tx.exec(&ins).await?;
+    Ok(())
+}
+
+/// The request digest, kind and record id a key was first used with.
+pub(crate) async fn find_idempotency(tx: &mut Tx, scope: &Scope, key: &str) -> Result<Option<(String, String, Uuid)>, StoreError> {
+    let q = Query::select()
+        .columns(["request_hash", "record_kind", "record_id"].map(t))
+        .from(t("idempotency_keys"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("user_id")).eq(uuid(scope.user_id.unwrap_or(Uuid::nil()))))
+        .and_where(Expr::col(t("key")).eq(key))
+        .to_owned();
+    let row = tx.row(&q, &[Col::Text, Col::Text, Col::Uuid]).await?;
+    Ok(row.and_then(|r| Some((str_at(&r, 0)?.to_string(), str_at(&r, 1)?.to_string(), uuid_at(&r, 2)?))))
+}

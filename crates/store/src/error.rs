@@ -1,0 +1,28 @@
+use rapport_domain::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// The record changed since the version the client read.
+    #[error("the record is at version {current}, not {expected}")]
+    VersionMismatch { expected: i64, current: i64 },
+    /// A uniqueness rule or a reuse of an idempotency key with another request.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("migration {version} ({name}) failed: {source}")]
+    Migration { version: i64, name: &'static str, source: Box<StoreError> },
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// True for a unique-key violation, which callers turn into a conflict.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}

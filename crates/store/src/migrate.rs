@@ -1,0 +1,81 @@
+//! Embedded schema migrations, one SQL file per backend and version, applied
+//! in order at start. A version table makes a restart or a second server a no-op.
+
+use sea_query::{Alias, Expr, ExprTrait, Query};
+
+use crate::db::{Col, Db, Tx};
+use crate::{Backend, StoreError};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "records",
+    sqlite: include_str!("../migrations/sqlite/0001_records.sql"),
+    postgres: include_str!("../migrations/postgres/0001_records.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Applies the migrations not yet applied; returns how many ran.
+pub async fn run(db: &Db) -> Result<usize, StoreError> {
+    let mut tx = db.write().await?;
+    tx.script(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    tx.commit().await?;
+
+    let mut ran = 0;
+    for m in MIGRATIONS {
+        let mut tx = db.write().await?;
+        if tx.backend() == Backend::Postgres {
+            // Several servers may start at once: one applies, the others wait and skip.
+            tx.script("SELECT pg_advisory_xact_lock(7263554)").await?;
+        }
+        if applied(&mut tx, m.version).await? {
+            continue;
+        }
+        let sql = match db.backend() {
+            Backend::Sqlite => m.sqlite,
+            Backend::Postgres => m.postgres,
+        };
+        let fail = |e| StoreError::Migration { version: m.version, name: m.name, source: Box::new(e) };
+        tx.script(sql).await.map_err(fail)?;
+        let insert = Query::insert()
+            .into_table(Alias::new("schema_migrations"))
+            .columns([Alias::new("version"), Alias::new("name"), Alias::new("applied_at")])
+            .values_panic([m.version.into(), m.name.into(), rapport_domain::value::format_datetime(&chrono::Utc::now()).into()])
+            .to_owned();
+        tx.exec(&insert).await.map_err(fail)?;
+        tx.commit().await?;
+        tracing::info!(version = m.version, name = m.name, "applied migration");
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+async fn applied(tx: &mut Tx, version: i64) -> Result<bool, StoreError> {
+    let q = Query::select()
+        .column(Alias::new("version"))
+        .from(Alias::new("schema_migrations"))
+        .and_where(Expr::col(Alias::new("version")).eq(version))
+        .to_owned();
+    Ok(tx.row(&q, &[Col::Int]).await?.is_some())
+}
+
+/// The schema version the database is at.
+pub async fn current(db: &Db) -> Result<i64, StoreError> {
+    let mut tx = db.read().await?;
+    let q = Query::select().expr(Expr::cust("COALESCE(MAX(version), 0)")).from(Alias::new("schema_migrations")).to_owned();
+    let row = tx.row(&q, &[Col::Int]).await?;
+    Ok(row.and_then(|r| r[0].as_i64()).unwrap_or(0))
+}

@@ -1,0 +1,628 @@
+//! The generic record engine: get, list, create, update and delete for every
+//! kind, driven by the field tables in `rapport_domain::schema`.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rapport_domain::filter::{ColType, Column, Filter, Sort};
+use rapport_domain::schema::{self, Access, FieldType};
+use rapport_domain::validate::{self, Changes, Mode};
+use rapport_domain::value::{new_id, now};
+use rapport_domain::{FieldValue, Kind, ValidationErrors, money};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement, Value};
+use serde_json::{Map, Value as Json, json};
+use uuid::Uuid;
+
+use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::sql::{self, t, tc};
+use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
+use crate::{Scope, Store, StoreError, changes, pipelines, workspaces};
+
+/// A record as the API shows it: a JSON object.
+pub type Record = Map<String, Json>;
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filter: Filter,
+    pub sort: Option<Sort>,
+    pub limit: u64,
+    pub cursor: Option<String>,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        Self { filter: Filter::All(vec![]), sort: None, limit: 50, cursor: None }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ListPage {
+    pub items: Vec<Record>,
+    pub next_cursor: Option<String>,
+}
+
+/// A client's idempotency key and a digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The version the client last read (`If-Match`); a stale one is refused.
+    pub if_match: Option<i64>,
+    pub idempotency: Option<Idempotency>,
+}
+
+const SYSTEM: [(&str, Col); 6] = [
+    ("id", Col::Uuid),
+    ("created_at", Col::DateTime),
+    ("created_by", Col::Uuid),
+    ("updated_at", Col::DateTime),
+    ("updated_by", Col::Uuid),
+    ("version", Col::Int),
+];
+
+/// The columns selected for a kind, in order.
+fn shape(kind: Kind) -> Vec<(&'static str, Col)> {
+    let mut cols: Vec<(&'static str, Col)> = SYSTEM.to_vec();
+    if kind.has_custom_fields() {
+        cols.push(("custom", Col::Json));
+    }
+    cols.extend(schema::fields(kind).iter().filter(|f| f.is_column()).map(|f| (f.name, col_of(f.ty))));
+    cols
+}
+
+fn select(kind: Kind) -> SelectStatement {
+    let table = kind.table();
+    let mut q = Query::select();
+    for (name, _) in shape(kind) {
+        q.column((t(table), t(name)));
+    }
+    q.from(t(table));
+    q
+}
+
+fn in_workspace(table: &str, scope: &Scope) -> Expr {
+    tc(table, "workspace_id").eq(uuid(scope.workspace_id))
+}
+
+/// Reads records matching `cond`, with their links and computed fields.
+pub(crate) async fn fetch(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    cond: Cond,
+    order: impl FnOnce(&mut SelectStatement),
+    limit: Option<u64>,
+) -> Result<Vec<Record>, StoreError> {
+    let table = kind.table();
+    let cols = shape(kind);
+    let mut q = select(kind);
+    q.cond_where(Cond::all().add(in_workspace(table, scope)).add(cond));
+    order(&mut q);
+    if let Some(l) = limit {
+        q.limit(l);
+    }
+    let types: Vec<Col> = cols.iter().map(|c| c.1).collect();
+    let rows = tx.rows(&q, &types).await?;
+    let mut records: Vec<Record> =
+        rows.into_iter().map(|r| cols.iter().zip(r).map(|((n, _), v)| (n.to_string(), v)).collect()).collect();
+    attach_links(tx, scope, kind, &mut records).await?;
+    for r in &mut records {
+        computed(kind, r);
+    }
+    Ok(records)
+}
+
+fn computed(kind: Kind, r: &mut Record) {
+    if kind == Kind::Deal {
+        let amount = match (r.get("amount_minor").and_then(Json::as_i64), r.get("currency").and_then(Json::as_str)) {
+            (Some(m), Some(c)) => Json::String(money::format_minor(m, c)),
+            _ => Json::Null,
+        };
+        r.insert("amount".into(), amount);
+    }
+}
+
+fn link_fields(kind: Kind) -> impl Iterator<Item = (&'static str, Kind, bool)> {
+    schema::fields(kind).iter().filter_map(|f| match f.ty {
+        FieldType::Links { target, role } => Some((f.name, target, role)),
+        _ => None,
+    })
+}
+
+async fn attach_links(tx: &mut Tx, scope: &Scope, kind: Kind, records: &mut [Record]) -> Result<(), StoreError> {
+    let fields: Vec<_> = link_fields(kind).collect();
+    if fields.is_empty() || records.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Value> = records.iter().filter_map(|r| uuid_at(&[r["id"].clone()], 0)).map(uuid).collect();
+    let q = Query::select()
+        .columns([t("from_id"), t("to_kind"), t("to_id"), t("role")])
+        .from(t("record_links"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("from_kind")).eq(kind.as_str()))
+        .and_where(Expr::col(t("from_id")).is_in(ids))
+        .order_by(t("to_id"), Order::Asc)
+        .to_owned();
+    let rows = tx.rows(&q, &[Col::Uuid, Col::Text, Col::Uuid, Col::Text]).await?;
+    let mut by_record: HashMap<String, Vec<Vec<Json>>> = HashMap::new();
+    for r in rows {
+        by_record.entry(r[0].as_str().unwrap_or_default().to_string()).or_default().push(r);
+    }
+    for rec in records.iter_mut() {
+        let links = by_record.remove(rec["id"].as_str().unwrap_or_default()).unwrap_or_default();
+        for (name, target, with_role) in &fields {
+            let items: Vec<Json> = links
+                .iter()
+                .filter(|l| str_at(l, 1) == Some(target.as_str()))
+                .map(|l| if *with_role { json!({"id": l[2], "role": l[3]}) } else { l[2].clone() })
+                .collect();
+            rec.insert(name.to_string(), Json::Array(items));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn fetch_one_pub(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+    fetch_one(tx, scope, kind, id).await
+}
+
+async fn fetch_one(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+    let cond = Cond::all().add(tc(kind.table(), "id").eq(uuid(id)));
+    fetch(tx, scope, kind, cond, |_| {}, Some(1)).await?.into_iter().next().ok_or(StoreError::NotFound)
+}
+
+pub(crate) fn version_of(r: &Record) -> i64 {
+    r.get("version").and_then(Json::as_i64).unwrap_or(0)
+}
+
+// ---- cursors -------------------------------------------------------------
+
+fn sort_value(r: &Record, c: &Column) -> Json {
+    if c.custom {
+        r.get("custom").and_then(|o| o.get(&c.name)).cloned().unwrap_or(Json::Null)
+    } else {
+        r.get(&c.name).cloned().unwrap_or(Json::Null)
+    }
+}
+
+fn sort_spec(s: &Sort) -> String {
+    let name = if s.column.custom { format!("custom.{}", s.column.name) } else { s.column.name.clone() };
+    if s.desc { format!("-{name}") } else { name }
+}
+
+fn encode_cursor(sort: &Sort, r: &Record) -> String {
+    let c = json!({"s": sort_spec(sort), "v": sort_value(r, &sort.column), "id": r["id"]});
+    URL_SAFE_NO_PAD.encode(c.to_string())
+}
+
+fn bad_cursor(m: &str) -> StoreError {
+    StoreError::Invalid(ValidationErrors::single("cursor", "invalid", m))
+}
+
+fn decode_cursor(sort: &Sort, cursor: &str) -> Result<(Option<FieldValue>, Uuid), StoreError> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad_cursor("is not a cursor this server gave"))?;
+    let c: Json = serde_json::from_slice(&bytes).map_err(|_| bad_cursor("is not a cursor this server gave"))?;
+    if c["s"].as_str() != Some(sort_spec(sort).as_str()) {
+        return Err(bad_cursor("was made for another sort order"));
+    }
+    let id = c["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| bad_cursor("has no id"))?;
+    let v = match &c["v"] {
+        Json::Null => None,
+        Json::String(s) => Some(sort.column.parse_value(s).map_err(|m| bad_cursor(&m))?),
+        Json::Bool(b) => Some(FieldValue::Bool(*b)),
+        Json::Number(n) if sort.column.ty == ColType::Int => Some(FieldValue::Int(n.as_i64().ok_or_else(|| bad_cursor("bad number"))?)),
+        n @ Json::Number(_) => Some(FieldValue::Json(n.clone())),
+        _ => return Err(bad_cursor("has a value of the wrong type")),
+    };
+    Ok((v, id))
+}
+
+// ---- writes --------------------------------------------------------------
+
+fn diff(old: &Record, new: &Record) -> Map<String, Json> {
+    const SKIP: [&str; 6] = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"];
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let empty = |v: &Json| v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(Map::is_empty);
+    let mut out = Map::new();
+    for k in keys {
+        if SKIP.contains(&k.as_str()) {
+            continue;
+        }
+        let (o, n) = (old.get(k).unwrap_or(&Json::Null), new.get(k).unwrap_or(&Json::Null));
+        if o != n && !(empty(o) && empty(n)) {
+            out.insert(k.clone(), json!({"old": o, "new": n}));
+        }
+    }
+    out
+}
+
+/// Refuses references to records that are not in the workspace, naming the field.
+async fn check_refs(tx: &mut Tx, scope: &Scope, kind: Kind, id: Option<Uuid>, c: &Changes) -> Result<(), StoreError> {
+    let mut wanted: BTreeMap<Kind, Vec<(String, Uuid)>> = BTreeMap::new();
+    for (name, v) in &c.columns {
+        if let (Some(f), FieldValue::Uuid(u)) = (schema::field(kind, name), v)
+            && let FieldType::Ref(target) = f.ty
+        {
+            wanted.entry(target).or_default().push((name.to_string(), *u));
+        }
+    }
+    for (name, (target, links)) in &c.links {
+        for (i, l) in links.iter().enumerate() {
+            wanted.entry(*target).or_default().push((format!("{name}[{i}]"), l.id));
+        }
+    }
+    let mut errs = ValidationErrors::default();
+    for (target, refs) in wanted {
+        let ids: Vec<Value> = refs.iter().map(|r| uuid(r.1)).collect();
+        let q = Query::select()
+            .column(t("id"))
+            .from(t(target.table()))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("id")).is_in(ids))
+            .to_owned();
+        let found: BTreeSet<Uuid> = tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
+        for (field, u) in refs {
+            if !found.contains(&u) {
+                errs.push(field, "not_found", format!("no {target} with id {u}"));
+            } else if Some(u) == id && target == kind {
+                errs.push(field, "invalid", "a record cannot refer to itself");
+            }
+        }
+    }
+    errs.into_result().map_err(StoreError::Invalid)
+}
+
+async fn replace_links(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid, c: &Changes) -> Result<(), StoreError> {
+    for (target, links) in c.links.values() {
+        let del = Query::delete()
+            .from_table(t("record_links"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("from_kind")).eq(kind.as_str()))
+            .and_where(Expr::col(t("from_id")).eq(uuid(id)))
+            .and_where(Expr::col(t("to_kind")).eq(target.as_str()))
+            .to_owned();
+        tx.exec(&del).await?;
+        if links.is_empty() {
+            continue;
+        }
+        let mut ins = Query::insert();
+        ins.into_table(t("record_links")).columns(["workspace_id", "from_kind", "from_id", "to_kind", "to_id", "role"].map(t));
+        for l in links {
+            ins.values_panic([
+                uuid(scope.workspace_id).into(),
+                kind.as_str().into(),
+                uuid(id).into(),
+                target.as_str().into(),
+                uuid(l.id).into(),
+                Value::String(l.role.clone()).into(),
+            ]);
+        }
+        tx.exec(&ins).await?;
+    }
+    Ok(())
+}
+
+fn column_values(kind: Kind, c: &Changes) -> Vec<(Alias, Value)> {
+    let mut out: Vec<(Alias, Value)> = c
+        .columns
+        .iter()
+        .filter_map(|(name, v)| schema::field(kind, name).map(|f| (t(name), to_sql(v, col_of(f.ty)))))
+        .collect();
+    if let Some(custom) = &c.custom {
+        out.push((t("custom"), custom.clone().into()));
+    }
+    out
+}
+
+fn unique_conflict(kind: Kind, e: StoreError) -> StoreError {
+    if e.is_unique_violation() && kind == Kind::User {
+        StoreError::Invalid(ValidationErrors::single("email", "taken", "a user with this email exists in the workspace"))
+    } else {
+        e
+    }
+}
+
+/// Creates one record inside the caller's transaction.
+pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Record) -> Result<Record, StoreError> {
+    let ctx_data = workspaces::context(tx, scope, kind).await?;
+    let now = now();
+    let mut c = validate::validate(kind, input, Mode::Create, &ctx_data.context(now))?;
+    check_refs(tx, scope, kind, None, &c).await?;
+    let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, None, &mut c, now).await? } else { None };
+    let id = new_id();
+    let mut cols = vec![
+        (t("workspace_id"), uuid(scope.workspace_id)),
+        (t("id"), uuid(id)),
+        (t("created_at"), time(now)),
+        (t("created_by"), opt_uuid(scope.user_id)),
+        (t("updated_at"), time(now)),
+        (t("updated_by"), opt_uuid(scope.user_id)),
+        (t("version"), 1i64.into()),
+    ];
+    cols.extend(column_values(kind, &c));
+    let (names, vals): (Vec<Alias>, Vec<Value>) = cols.into_iter().unzip();
+    let ins = Query::insert().into_table(t(kind.table())).columns(names).values_panic(vals.into_iter().map(Expr::val)).to_owned();
+    tx.exec(&ins).await.map_err(|e| unique_conflict(kind, e))?;
+    replace_links(tx, scope, kind, id, &c).await?;
+    if let Some(m) = moved {
+        pipelines::record_stage_move(tx, scope, id, m, now).await?;
+    }
+    let rec = fetch_one(tx, scope, kind, id).await?;
+    changes::append(tx, scope, kind, id, "created", diff(&Record::new(), &rec), now).await?;
+    Ok(rec)
+}
+
+impl Store {
+    pub async fn get(&self, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+        let mut tx = self.db.read().await?;
+        let r = fetch_one(&mut tx, scope, kind, id).await;
+        tx.commit().await?;
+        r
+    }
+
+    /// Several records by id, in one query (for `include=`).
+    pub async fn get_many(&self, scope: &Scope, kind: Kind, ids: &[Uuid]) -> Result<Vec<Record>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut tx = self.db.read().await?;
+        let cond = Cond::all().add(tc(kind.table(), "id").is_in(ids.iter().map(|u| uuid(*u))));
+        let r = fetch(&mut tx, scope, kind, cond, |_| {}, None).await;
+        tx.commit().await?;
+        r
+    }
+
+    /// A page of records, in keyset order: no page is skipped or repeated while rows are added.
+    pub async fn list(&self, scope: &Scope, kind: Kind, q: &ListQuery) -> Result<ListPage, StoreError> {
+        let table = kind.table();
+        let backend = self.backend();
+        let sort = q.sort.clone().unwrap_or(Sort { column: Column { name: "id".into(), ty: ColType::Uuid, custom: false }, desc: false });
+        let mut cond = Cond::all().add(sql::compile(backend, table, kind, &q.filter));
+        let key = sql::column_expr(backend, table, &sort.column);
+        let by_id = sort.column.name == "id" && !sort.column.custom;
+        if let Some(cursor) = &q.cursor {
+            let (v, id) = decode_cursor(&sort, cursor)?;
+            let id_e = tc(table, "id");
+            let after_id = if sort.desc { id_e.lt(uuid(id)) } else { id_e.gt(uuid(id)) };
+            let keyset = match (by_id, v) {
+                (true, _) => Cond::all().add(after_id),
+                (false, None) => Cond::all().add(key.clone().is_null()).add(after_id),
+                (false, Some(v)) => {
+                    let v = sql::bind(backend, &sort.column, &v);
+                    let beyond = if sort.desc { key.clone().lt(v.clone()) } else { key.clone().gt(v.clone()) };
+                    Cond::any().add(beyond).add(Cond::all().add(key.clone().eq(v)).add(after_id)).add(key.clone().is_null())
+                }
+            };
+            cond = cond.add(keyset);
+        }
+        let dir = if sort.desc { Order::Desc } else { Order::Asc };
+        let limit = q.limit.clamp(1, 500);
+        let mut tx = self.db.read().await?;
+        let mut items = fetch(
+            &mut tx,
+            scope,
+            kind,
+            cond,
+            |s| {
+                if !by_id {
+                    // NULLs last on both databases, whichever the direction.
+                    s.order_by_expr(key.clone().is_null(), Order::Asc);
+                    s.order_by_expr(key, dir.clone());
+                }
+                s.order_by((t(table), t("id")), dir);
+            },
+            Some(limit + 1),
+        )
+        .await?;
+        tx.commit().await?;
+        let next_cursor = if items.len() as u64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|r| encode_cursor(&sort, r))
+        } else {
+            None
+        };
+        Ok(ListPage { items, next_cursor })
+    }
+
+    /// Creates a record. With an idempotency key, a retry returns the first
+    /// result (`true` in the second place) instead of creating a duplicate.
+    pub async fn create(&self, scope: &Scope, kind: Kind, input: &Record, opts: &WriteOptions) -> Result<(Record, bool), StoreError> {
+        if let Some(idem) = &opts.idempotency
+            && let Some(existing) = self.replay(scope, kind, idem).await?
+        {
+            return Ok((existing, true));
+        }
+        let mut tx = self.db.write().await?;
+        let rec = create_in(&mut tx, scope, kind, input).await?;
+        if let Some(idem) = &opts.idempotency {
+            let id = uuid_at(&[rec["id"].clone()], 0).expect("record id");
+            if let Err(e) = changes::save_idempotency(&mut tx, scope, kind, idem, id).await {
+                drop(tx);
+                // Another request with the same key won the race: answer as it did.
+                if e.is_unique_violation()
+                    && let Some(existing) = self.replay(scope, kind, idem).await?
+                {
+                    return Ok((existing, true));
+                }
+                return Err(e);
+            }
+        }
+        tx.commit().await?;
+        Ok((rec, false))
+    }
+
+    async fn replay(&self, scope: &Scope, kind: Kind, idem: &Idempotency) -> Result<Option<Record>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let found = changes::find_idempotency(&mut tx, scope, &idem.key).await?;
+        let out = match found {
+            None => None,
+            Some((hash, k, id)) => {
+                if hash != idem.request_hash || k != kind.as_str() {
+                    return Err(StoreError::Conflict("this Idempotency-Key was used with a different request".into()));
+                }
+                Some(fetch_one(&mut tx, scope, kind, id).await?)
+            }
+        };
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Creates several records in one transaction: all of them or, on any error, none.
+    pub async fn create_many(&self, scope: &Scope, kind: Kind, inputs: &[Record]) -> Result<Vec<Record>, StoreError> {
+        let mut tx = self.db.write().await?;
+        let mut out = Vec::with_capacity(inputs.len());
+        let mut errs = ValidationErrors::default();
+        for (i, input) in inputs.iter().enumerate() {
+            match create_in(&mut tx, scope, kind, input).await {
+                Ok(r) => out.push(r),
+                Err(StoreError::Invalid(e)) => {
+                    errs.0.extend(e.0.into_iter().map(|mut f| {
+                        f.field = format!("items[{i}].{}", f.field);
+                        f
+                    }));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !errs.is_empty() {
+            return Err(StoreError::Invalid(errs));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Applies a JSON merge patch (RFC 7386). With `if_match`, a record changed
+    /// since that version is refused; without it, concurrent patches are applied
+    /// one after the other, never lost.
+    pub async fn update(&self, scope: &Scope, kind: Kind, id: Uuid, patch: &Json, opts: &WriteOptions) -> Result<Record, StoreError> {
+        let Some(patch_obj) = patch.as_object() else {
+            return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object (merge patch)")));
+        };
+        let touched: BTreeSet<String> = patch_obj.keys().cloned().collect();
+        for _attempt in 0..5 {
+            let mut tx = self.db.write().await?;
+            let current = fetch_one(&mut tx, scope, kind, id).await?;
+            let version = version_of(&current);
+            if let Some(expected) = opts.if_match
+                && expected != version
+            {
+                return Err(StoreError::VersionMismatch { expected, current: version });
+            }
+            let mut merged = Json::Object(current.clone());
+            json_patch::merge(&mut merged, patch);
+            let Json::Object(merged) = merged else { unreachable!("merging an object into an object") };
+            let ctx_data = workspaces::context(&mut tx, scope, kind).await?;
+            let now = now();
+            let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
+            check_refs(&mut tx, scope, kind, Some(id), &c).await?;
+            let moved = if kind == Kind::Deal { pipelines::settle_deal(&mut tx, scope, Some(&current), &mut c, now).await? } else { None };
+            let mut sets = column_values(kind, &c);
+            if sets.is_empty() && c.links.is_empty() {
+                return Ok(current);
+            }
+            sets.push((t("updated_at"), time(now)));
+            sets.push((t("updated_by"), opt_uuid(scope.user_id)));
+            let upd = Query::update()
+                .table(t(kind.table()))
+                .values(sets.into_iter().map(|(c, v)| (c, Expr::val(v))))
+                .value(t("version"), Expr::col(t("version")).add(1))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t("id")).eq(uuid(id)))
+                .and_where(Expr::col(t("version")).eq(version))
+                .to_owned();
+            if tx.exec(&upd).await.map_err(|e| unique_conflict(kind, e))? == 0 {
+                drop(tx);
+                if opts.if_match.is_some() {
+                    return Err(StoreError::VersionMismatch { expected: version, current: version + 1 });
+                }
+                continue;
+            }
+            replace_links(&mut tx, scope, kind, id, &c).await?;
+            if let Some(m) = moved {
+                pipelines::record_stage_move(&mut tx, scope, id, m, now).await?;
+            }
+            let new = fetch_one(&mut tx, scope, kind, id).await?;
+            let d = diff(&current, &new);
+            if !d.is_empty() {
+                changes::append(&mut tx, scope, kind, id, "updated", d, now).await?;
+            }
+            tx.commit().await?;
+            return Ok(new);
+        }
+        Err(StoreError::Conflict("the record is being changed by others; try again".into()))
+    }
+
+    /// Deletes a record, detaching every record that pointed at it (their
+    /// changes are logged too) and keeping its history.
+    pub async fn delete(&self, scope: &Scope, kind: Kind, id: Uuid, opts: &WriteOptions) -> Result<(), StoreError> {
+        if kind == Kind::User {
+            return Err(StoreError::Conflict("users are never deleted, so that their records keep an author: set active to false".into()));
+        }
+        let mut tx = self.db.write().await?;
+        let current = fetch_one(&mut tx, scope, kind, id).await?;
+        if let Some(expected) = opts.if_match
+            && expected != version_of(&current)
+        {
+            return Err(StoreError::VersionMismatch { expected, current: version_of(&current) });
+        }
+        let now = now();
+        detach_references(&mut tx, scope, kind, id, now).await?;
+        for (from, to) in [("from_kind", "from_id"), ("to_kind", "to_id")] {
+            let del = Query::delete()
+                .from_table(t("record_links"))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t(from)).eq(kind.as_str()))
+                .and_where(Expr::col(t(to)).eq(uuid(id)))
+                .to_owned();
+            tx.exec(&del).await?;
+        }
+        let del = Query::delete()
+            .from_table(t(kind.table()))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("id")).eq(uuid(id)))
+            .to_owned();
+        tx.exec(&del).await?;
+        changes::append(&mut tx, scope, kind, id, "deleted", diff(&current, &Record::new()), now).await?;
+        tx.commit().await
+    }
+}
+
+/// Sets to null every reference column that points at the record being deleted.
+async fn detach_references(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+    for other in Kind::ALL {
+        for f in schema::fields(other).iter().filter(|f| f.ty == FieldType::Ref(kind) && f.access == Access::Write) {
+            let table = other.table();
+            let q = Query::select()
+                .column(t("id"))
+                .from(t(table))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t(f.name)).eq(uuid(id)))
+                .to_owned();
+            let ids: Vec<Uuid> = tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let upd = Query::update()
+                .table(t(table))
+                .value(t(f.name), Expr::val(Value::Uuid(None)))
+                .value(t("updated_at"), Expr::val(time(now)))
+                .value(t("updated_by"), Expr::val(opt_uuid(scope.user_id)))
+                .value(t("version"), Expr::col(t("version")).add(1))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t(f.name)).eq(uuid(id)))
+                .to_owned();
+            tx.exec(&upd).await?;
+            for other_id in ids {
+                let mut d = Map::new();
+                d.insert(f.name.into(), json!({"old": id.to_string(), "new": null}));
+                changes::append(tx, scope, other, other_id, "updated", d, now).await?;
+            }
+        }
+    }
+    Ok(())
+}

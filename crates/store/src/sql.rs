@@ -1,0 +1,180 @@
+//! Where the two SQL dialects differ, and the filter language compiled to SQL.
+//! Everything else is built once with sea-query.
+
+use rapport_domain::filter::{ColType, Column, Condition, Filter, Op};
+use rapport_domain::value::format_datetime;
+use rapport_domain::{FieldValue, Kind};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SimpleExpr, Value};
+
+use crate::Backend;
+use crate::db::Col;
+use crate::values::to_sql;
+
+pub fn t(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+/// `table.column`
+pub fn tc(table: &str, col: &str) -> Expr {
+    Expr::col((t(table), t(col)))
+}
+
+fn col_type(c: ColType) -> Col {
+    match c {
+        ColType::Text | ColType::StringList => Col::Text,
+        ColType::Int => Col::Int,
+        ColType::Float => Col::Json,
+        ColType::Bool => Col::Bool,
+        ColType::Date => Col::Date,
+        ColType::DateTime => Col::DateTime,
+        ColType::Uuid | ColType::Link(_) => Col::Uuid,
+    }
+}
+
+/// The SQL expression for a filterable column, custom fields included.
+pub fn column_expr(backend: Backend, table: &str, c: &Column) -> Expr {
+    if !c.custom {
+        return tc(table, &c.name);
+    }
+    // Custom keys are checked against `[a-z][a-z0-9_]*` when defined, so they are safe to inline.
+    let key = &c.name;
+    match backend {
+        Backend::Sqlite => Expr::cust(format!("json_extract(\"{table}\".\"custom\", '$.{key}')")),
+        Backend::Postgres => {
+            let cast = match c.ty {
+                ColType::Float => "::double precision",
+                ColType::Bool => "::boolean",
+                ColType::Date => "::date",
+                ColType::DateTime => "::timestamptz",
+                _ => "",
+            };
+            Expr::cust(format!("((\"{table}\".\"custom\"->>'{key}'){cast})"))
+        }
+    }
+}
+
+/// A filter value as bound for this column: custom date-times are text on SQLite.
+pub fn bind(backend: Backend, c: &Column, v: &FieldValue) -> Value {
+    match (backend, c.custom, v) {
+        (Backend::Sqlite, true, FieldValue::DateTime(t)) => Value::String(Some(format_datetime(t))),
+        (_, _, FieldValue::Json(j)) => match j.as_f64() {
+            Some(f) => Value::Double(Some(f)),
+            None => Value::String(Some(j.to_string())),
+        },
+        _ => to_sql(v, col_type(c.ty)),
+    }
+}
+
+/// Parameter marks inside a custom SQL fragment: `?` for SQLite, `$1..$n` for PostgreSQL
+/// (numbered within the fragment, as sea-query expects).
+fn placeholders(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// A JSON string array (tags, multi-select) holds one of the values.
+fn list_has_any(backend: Backend, table: &str, c: &Column, values: Vec<Value>) -> SimpleExpr {
+    let marks = placeholders(backend, values.len());
+    let sql = match (backend, c.custom) {
+        (Backend::Sqlite, false) => format!("EXISTS (SELECT 1 FROM json_each(\"{table}\".\"{}\") WHERE json_each.value IN ({marks}))", c.name),
+        (Backend::Sqlite, true) => {
+            format!("EXISTS (SELECT 1 FROM json_each(\"{table}\".\"custom\", '$.{}') WHERE json_each.value IN ({marks}))", c.name)
+        }
+        (Backend::Postgres, false) => format!("\"{table}\".\"{}\" ?| ARRAY[{}]::text[]", c.name, marks),
+        (Backend::Postgres, true) => format!("(\"{table}\".\"custom\"->'{}') ?| ARRAY[{}]::text[]", c.name, marks),
+    };
+    Expr::cust_with_values(sql, values)
+}
+
+fn list_is_empty(backend: Backend, table: &str, c: &Column) -> SimpleExpr {
+    let path = if c.custom { format!("\"{table}\".\"custom\", '$.{}'", c.name) } else { format!("\"{table}\".\"{}\"", c.name) };
+    match backend {
+        Backend::Sqlite => Expr::cust(format!("COALESCE(json_array_length({path}), 0) = 0")),
+        Backend::Postgres => {
+            let e = if c.custom { format!("\"{table}\".\"custom\"->'{}'", c.name) } else { format!("\"{table}\".\"{}\"", c.name) };
+            Expr::cust(format!("COALESCE(jsonb_array_length({e}), 0) = 0"))
+        }
+    }
+}
+
+/// `EXISTS` a link from this record to a record of `target`, optionally one of `ids`.
+pub fn link_exists(table: &str, kind: Kind, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from(t("record_links"))
+        .and_where(tc("record_links", "workspace_id").equals((t(table), t("workspace_id"))))
+        .and_where(tc("record_links", "from_kind").eq(kind.as_str()))
+        .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
+        .and_where(tc("record_links", "to_kind").eq(target.as_str()));
+    if let Some(ids) = ids {
+        q.and_where(tc("record_links", "to_id").is_in(ids));
+    }
+    Expr::exists(q.to_owned())
+}
+
+pub fn compile(backend: Backend, table: &str, kind: Kind, f: &Filter) -> Cond {
+    match f {
+        Filter::All(items) => items.iter().fold(Cond::all(), |c, i| c.add(compile(backend, table, kind, i))),
+        Filter::Any(items) => items.iter().fold(Cond::any(), |c, i| c.add(compile(backend, table, kind, i))),
+        Filter::Cond(c) => Cond::all().add(condition(backend, table, kind, c)),
+    }
+}
+
+fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> SimpleExpr {
+    let col = &c.column;
+    let vals: Vec<Value> = c.values.iter().map(|v| bind(backend, col, v)).collect();
+    let first = vals[0].clone();
+    let is_null = matches!(c.values[0], FieldValue::Bool(true));
+    if let ColType::Link(target) = col.ty {
+        return match c.op {
+            Op::IsNull if is_null => link_exists(table, kind, target, None).not(),
+            Op::IsNull => link_exists(table, kind, target, None),
+            Op::Ne => link_exists(table, kind, target, Some(vals)).not(),
+            _ => link_exists(table, kind, target, Some(vals)),
+        };
+    }
+    if col.ty == ColType::StringList {
+        return match c.op {
+            Op::IsNull if is_null => list_is_empty(backend, table, col),
+            Op::IsNull => list_is_empty(backend, table, col).not(),
+            Op::Ne => list_has_any(backend, table, col, vals).not(),
+            _ => list_has_any(backend, table, col, vals),
+        };
+    }
+    let e = column_expr(backend, table, col);
+    match c.op {
+        Op::Eq => e.eq(first),
+        Op::Ne => e.clone().ne(first).or(e.is_null()),
+        Op::Lt => e.lt(first),
+        Op::Lte => e.lte(first),
+        Op::Gt => e.gt(first),
+        Op::Gte => e.gte(first),
+        Op::In => e.is_in(vals),
+        Op::IsNull if is_null => e.is_null(),
+        Op::IsNull => e.is_not_null(),
+        Op::Contains => {
+            let FieldValue::Text(s) = &c.values[0] else { unreachable!("contains takes text") };
+            let pattern = escape_like(s);
+            match backend {
+                // SQLite's LIKE ignores ASCII case by itself.
+                Backend::Sqlite => Expr::cust_with_exprs("? LIKE ? ESCAPE '\\'", [e, Expr::val(pattern)]),
+                Backend::Postgres => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [e, Expr::val(pattern)]),
+            }
+        }
+    }
+}
