@@ -1,10 +1,96 @@
-//! Rapport's HTTP server (work in progress).
-use rapport_store::Store;
+//! Rapport's HTTP server: the REST API under `/api/v1`, its OpenAPI document
+//! and reference page, behind one axum router.
 
-pub fn router(_store: Store) -> axum::Router {
-    axum::Router::new()
+pub mod api;
+mod auth;
+mod body;
+pub mod openapi;
+mod pages;
+pub mod problem;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use rapport_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::problem::Problem;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
 }
 
+/// Largest request body accepted (a bulk create of 1000 records fits).
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+async fn openapi_json() -> Response {
+    Json(openapi::document()).into_response()
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match rapport_store::migrate::current(state.store.db()).await {
+        Ok(v) => Json(serde_json::json!({"status": "ok", "schema_version": v})).into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found().detail("no such route; see /api/docs")
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    Problem::internal().into_response()
+}
+
+pub fn router(store: Store) -> Router {
+    let state = AppState { store };
+    Router::new()
+        .merge(api::routes())
+        .route("/", get(pages::home))
+        .route("/api/docs", get(pages::api_docs))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/assets/rapport.css", get(pages::stylesheet))
+        .route("/healthz", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
 pub async fn serve(store: Store, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(store)).await
+    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }

@@ -1,0 +1,185 @@
+//! The 360-degree view: every activity, task and change around a person,
+//! organization or deal, newest first, in one stream paged by (time, id).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rapport_domain::{Kind, ValidationErrors};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::changes::{CHANGE_COLS, CHANGE_TYPES, change_json};
+use crate::db::Tx;
+use crate::records::{fetch, fetch_one_pub};
+use crate::sql::{t, tc};
+use crate::values::{time, uuid};
+use crate::{Scope, Store, StoreError};
+
+pub struct TimelinePage {
+    pub items: Vec<Json>,
+    pub next_cursor: Option<String>,
+}
+
+/// Ids of records of `from` linked to the target.
+fn linked(from: Kind, to: Kind, id: Uuid, ws: Uuid) -> SelectStatement {
+    Query::select()
+        .column(t("from_id"))
+        .from(t("record_links"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+        .and_where(Expr::col(t("from_kind")).eq(from.as_str()))
+        .and_where(Expr::col(t("to_kind")).eq(to.as_str()))
+        .and_where(Expr::col(t("to_id")).eq(uuid(id)))
+        .to_owned()
+}
+
+fn before(at: Expr, id: Expr, cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>) -> Cond {
+    match cursor {
+        None => Cond::all(),
+        Some((c_at, c_id)) => Cond::any().add(at.clone().lt(time(c_at))).add(Cond::all().add(at.eq(time(c_at))).add(id.lt(uuid(c_id)))),
+    }
+}
+
+/// Records of `kind` (activities or tasks) concerning the target, as timeline items.
+async fn records_about(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    target: Kind,
+    id: Uuid,
+    limit: u64,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+) -> Result<Vec<(String, String, Json)>, StoreError> {
+    let table = kind.table();
+    let ws = scope.workspace_id;
+    let ids_col = tc(table, "id");
+    let mut about = Cond::any().add(ids_col.clone().in_subquery(linked(kind, target, id, ws)));
+    if target == Kind::Organization && kind == Kind::Activity {
+        // An organization's view includes what was done with its people.
+        let people = linked(Kind::Person, Kind::Organization, id, ws);
+        let via_people = Query::select()
+            .column(t("from_id"))
+            .from(t("record_links"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+            .and_where(Expr::col(t("from_kind")).eq(kind.as_str()))
+            .and_where(Expr::col(t("to_kind")).eq(Kind::Person.as_str()))
+            .and_where(Expr::col(t("to_id")).in_subquery(people))
+            .to_owned();
+        about = about.add(ids_col.clone().in_subquery(via_people));
+    }
+    let at = match kind {
+        Kind::Task => Expr::cust(format!("COALESCE(\"{table}\".\"due_at\", \"{table}\".\"created_at\")")),
+        _ => tc(table, "occurred_at"),
+    };
+    let cond = Cond::all().add(about).add(before(at.clone(), ids_col.clone(), cursor));
+    let recs = fetch(
+        tx,
+        scope,
+        kind,
+        cond,
+        |q| {
+            q.order_by_expr(at, Order::Desc).order_by_expr(ids_col, Order::Desc);
+        },
+        Some(limit),
+    )
+    .await?;
+    Ok(recs
+        .into_iter()
+        .map(|r| {
+            let at = match kind {
+                Kind::Task => r.get("due_at").filter(|v| !v.is_null()).or(r.get("created_at")),
+                _ => r.get("occurred_at"),
+            }
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+            let id = r["id"].as_str().unwrap_or_default().to_string();
+            (at.clone(), id, json!({"type": kind.as_str(), "at": at, kind.as_str(): r}))
+        })
+        .collect())
+}
+
+async fn changes_about(
+    tx: &mut Tx,
+    scope: &Scope,
+    target: Kind,
+    id: Uuid,
+    limit: u64,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+) -> Result<Vec<(String, String, Json)>, StoreError> {
+    let ws = scope.workspace_id;
+    let own = Cond::all().add(Expr::col(t("record_kind")).eq(target.as_str())).add(Expr::col(t("record_id")).eq(uuid(id)));
+    let mut about = Cond::any().add(own);
+    let deals = match target {
+        Kind::Person => Some(linked(Kind::Deal, Kind::Person, id, ws)),
+        Kind::Organization => Some(
+            Query::select()
+                .column(t("id"))
+                .from(t("deals"))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+                .and_where(Expr::col(t("organization_id")).eq(uuid(id)))
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    if let Some(deals) = deals {
+        about = about.add(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
+    }
+    let q = Query::select()
+        .columns(CHANGE_COLS.map(t))
+        .from(t("changes"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+        .cond_where(about)
+        .cond_where(before(Expr::col(t("at")), Expr::col(t("id")), cursor))
+        .order_by(t("at"), Order::Desc)
+        .order_by(t("id"), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    let rows = tx.rows(&q, &CHANGE_TYPES).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut item = change_json(r);
+            let at = item["at"].as_str().unwrap_or_default().to_string();
+            let id = item["id"].as_str().unwrap_or_default().to_string();
+            item["type"] = json!("change");
+            (at, id, item)
+        })
+        .collect())
+}
+
+fn bad_cursor() -> StoreError {
+    StoreError::Invalid(ValidationErrors::single("cursor", "invalid", "is not a timeline cursor this server gave"))
+}
+
+impl Store {
+    /// A page of the timeline of a person, organization or deal.
+    pub async fn timeline(&self, scope: &Scope, kind: Kind, id: Uuid, limit: u64, cursor: Option<&str>) -> Result<TimelinePage, StoreError> {
+        let cursor = match cursor {
+            None => None,
+            Some(c) => {
+                let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad_cursor())?;
+                let v: Json = serde_json::from_slice(&raw).map_err(|_| bad_cursor())?;
+                let at = v["at"].as_str().and_then(rapport_domain::validate::parse_datetime).ok_or_else(bad_cursor)?;
+                let id = v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(bad_cursor)?;
+                Some((at, id))
+            }
+        };
+        let limit = limit.clamp(1, 200);
+        let mut tx = self.db.read().await?;
+        fetch_one_pub(&mut tx, scope, kind, id).await?;
+        let mut items = records_about(&mut tx, scope, Kind::Activity, kind, id, limit + 1, cursor).await?;
+        items.extend(records_about(&mut tx, scope, Kind::Task, kind, id, limit + 1, cursor).await?);
+        items.extend(changes_about(&mut tx, scope, kind, id, limit + 1, cursor).await?);
+        tx.commit().await?;
+        // Times are all RFC 3339 UTC with microseconds, so they sort as text.
+        items.sort_by(|a, b| (&b.0, &b.1).cmp(&(&a.0, &a.1)));
+        let more = items.len() as u64 > limit;
+        items.truncate(limit as usize);
+        let next_cursor = if more {
+            items.last().map(|(at, id, _)| URL_SAFE_NO_PAD.encode(json!({"at": at, "id": id}).to_string()))
+        } else {
+            None
+        };
+        Ok(TimelinePage { items: items.into_iter().map(|i| i.2).collect(), next_cursor })
+    }
+}

@@ -1,1 +1,175 @@
-pub fn x(){}
+//! A `TestApp` runs the real Rapport server on a loopback port, over a fresh
+//! SQLite file or a fresh PostgreSQL schema, so tests run in parallel and
+//! speak HTTP like any client.
+
+use std::time::Duration;
+
+use rapport_store::{Backend, Options, Scope, Store, Via};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+pub use reqwest;
+pub use serde_json;
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "RAPPORT_TEST_POSTGRES_URL";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub token: String,
+    pub store: Store,
+    pub scope: Scope,
+    pub user_id: Uuid,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// An HTTP answer: status, headers and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The field names a problem+json body blames.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+    pub fn id(&self) -> String {
+        self.body["id"].as_str().expect("answer has an id").to_string()
+    }
+}
+
+impl TestApp {
+    /// Rapport on a new SQLite file.
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("rapport.db").display());
+        let store = Store::open(&url, &Options::default()).await.expect("open sqlite store");
+        Self::start(store, Some(dir)).await
+    }
+
+    /// Rapport on a new schema of the PostgreSQL server named by `RAPPORT_TEST_POSTGRES_URL`;
+    /// `None`, said loudly, when it is not set.
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(url) = std::env::var(POSTGRES_ENV) else {
+            eprintln!("SKIPPED on PostgreSQL: set {POSTGRES_ENV} (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run this test there too");
+            return None;
+        };
+        let schema = format!("test_{}", Uuid::now_v7().simple());
+        let admin = sqlx::PgPool::connect(&url).await.expect("connect to the test PostgreSQL server");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\""))).execute(&admin).await.expect("create schema");
+        admin.close().await;
+        let opts = Options { max_connections: 5, schema: Some(schema) };
+        let store = Store::open(&url, &opts).await.expect("open postgres store");
+        Some(Self::start(store, None).await)
+    }
+
+    /// One app per available backend: SQLite always, PostgreSQL when configured.
+    pub async fn all() -> Vec<TestApp> {
+        let mut apps = vec![Self::sqlite().await];
+        apps.extend(Self::postgres().await);
+        apps
+    }
+
+    async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
+        let ws = store.create_workspace("Test company", "EUR", "FR").await.expect("workspace");
+        let system = Scope { workspace_id: ws.id, user_id: None, via: Via::System };
+        let user = obj(json!({"email": "admin@example.com", "name": "Ada Admin", "role": "admin"}));
+        let (user, _) = store.create(&system, rapport_domain::Kind::User, &user, &Default::default()).await.expect("user");
+        let user_id = Uuid::parse_str(user["id"].as_str().expect("user id")).expect("uuid");
+        let token = store.create_token(ws.id, user_id, "tests").await.expect("token");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let backend = store.backend();
+        let served = store.clone();
+        tokio::spawn(async move {
+            let _ = rapport_server::serve(served, listener).await;
+        });
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+        TestApp { base, client, token, store, scope: Scope { workspace_id: ws.id, user_id: Some(user_id), via: Via::Api }, user_id, backend, _dir: dir }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// Sends a request with the app's token and optional extra headers.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.expect("request");
+        Self::answer(res).await
+    }
+
+    pub async fn answer(res: reqwest::Response) -> Answer {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, &[]).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(&body), &[]).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::PATCH, path, Some(&body), &[]).await
+    }
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+
+    /// Creates a record through the API and returns it; panics if that fails.
+    pub async fn create(&self, collection: &str, body: Value) -> Value {
+        let a = self.post(&format!("/api/v1/{collection}"), body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "[{}] create {collection}: {}", self.name(), a.body);
+        a.body
+    }
+
+    /// Every item of a list, following cursors.
+    pub async fn list_all(&self, path_and_query: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let sep = if path_and_query.contains('?') { '&' } else { '?' };
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                None => path_and_query.to_string(),
+                Some(c) => format!("{path_and_query}{sep}cursor={c}"),
+            };
+            let a = self.get(&path).await;
+            assert_eq!(a.status, StatusCode::OK, "[{}] list {path}: {}", self.name(), a.body);
+            out.extend(a.body["items"].as_array().cloned().unwrap_or_default());
+            match a.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => return out,
+            }
+        }
+    }
+}
+
+/// A JSON object literal as a record map.
+pub fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => panic!("expected an object, got {other}"),
+    }
+}

@@ -1,0 +1,36 @@
+//! The REST API under `/api/v1`.
+
+pub mod records;
+pub mod settings;
+
+use axum::Router;
+use axum::routing::{get, post};
+use rapport_domain::Kind;
+
+use crate::AppState;
+
+/// Every API route. The OpenAPI document lists the same set, and a test holds them equal.
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new();
+    for kind in Kind::ALL {
+        let c = kind.collection();
+        let item = {
+            let m = get(move |s, a, p, q| records::get(kind, s, a, p, q)).patch(move |s, a, p, h, b| records::patch(kind, s, a, p, h, b));
+            if kind == Kind::User { m } else { m.delete(move |s, a, p, h| records::delete(kind, s, a, p, h)) }
+        };
+        r = r
+            .route(&format!("/api/v1/{c}"), get(move |s, a, q| records::list(kind, s, a, q)).post(move |s, a, h, b| records::create(kind, s, a, h, b)))
+            .route(&format!("/api/v1/{c}/bulk"), post(move |s, a, b| records::bulk_create(kind, s, a, b)))
+            .route(&format!("/api/v1/{c}/{{id}}"), item)
+            .route(&format!("/api/v1/{c}/{{id}}/history"), get(move |s, a, p, q| records::history(kind, s, a, p, q)));
+        if kind.has_timeline() {
+            r = r.route(&format!("/api/v1/{c}/{{id}}/timeline"), get(move |s, a, p, q| records::timeline(kind, s, a, p, q)));
+        }
+    }
+    r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
+        .route("/api/v1/workspace", get(settings::get_workspace).patch(settings::patch_workspace))
+        .route("/api/v1/pipelines", get(settings::list_pipelines).post(settings::create_pipeline))
+        .route("/api/v1/pipelines/{id}", get(settings::get_pipeline).put(settings::put_pipeline).delete(settings::delete_pipeline))
+        .route("/api/v1/custom-fields/{collection}", get(settings::list_custom_fields).post(settings::create_custom_field))
+        .route("/api/v1/custom-fields/{collection}/{key}", axum::routing::delete(settings::delete_custom_field))
+}

@@ -1,0 +1,204 @@
+//! The OpenAPI 3.1 document, generated from the same field tables that drive
+//! validation and storage, so it cannot drift from what the API accepts.
+
+use rapport_domain::Kind;
+use rapport_domain::filter::Op;
+use rapport_domain::schema::{self, Access, Field, FieldType};
+use serde_json::{Map, Value as Json, json};
+
+/// One documented operation.
+pub struct Operation {
+    pub method: &'static str,
+    pub path: String,
+    pub summary: String,
+    pub tag: String,
+    pub op: Json,
+}
+
+fn field_schema(f: &Field) -> Json {
+    let mut s = match f.ty {
+        FieldType::Text { max } => json!({"type": "string", "maxLength": max}),
+        FieldType::LongText => json!({"type": "string"}),
+        FieldType::Int { min, max } => json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max}),
+        FieldType::Bool => json!({"type": "boolean"}),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::DateTime => json!({"type": "string", "format": "date-time"}),
+        FieldType::Enum(values) => json!({"type": "string", "enum": values}),
+        FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage => json!({"type": "string", "format": "uuid"}),
+        FieldType::Currency => json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
+        FieldType::Emails => json!({"type": "array", "items": {"$ref": "#/components/schemas/Email"}}),
+        FieldType::Phones => json!({"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}),
+        FieldType::Address => json!({"$ref": "#/components/schemas/Address"}),
+        FieldType::Addresses => json!({"type": "array", "items": {"$ref": "#/components/schemas/Address"}}),
+        FieldType::Strings { .. } => json!({"type": "array", "items": {"type": "string", "maxLength": 100}}),
+        FieldType::Links { role: true, .. } => json!({"type": "array", "items": {"$ref": "#/components/schemas/RoleLink"}}),
+        FieldType::Links { role: false, .. } => json!({"type": "array", "items": {"type": "string", "format": "uuid"}}),
+    };
+    let obj = s.as_object_mut().expect("schemas are objects");
+    obj.insert("description".into(), f.doc.into());
+    if f.access != Access::Write {
+        obj.insert("readOnly".into(), true.into());
+    }
+    s
+}
+
+fn record_schemas(kind: Kind) -> (Json, Json) {
+    let mut read = Map::new();
+    read.insert("id".into(), json!({"type": "string", "format": "uuid", "readOnly": true}));
+    read.insert("version".into(), json!({"type": "integer", "readOnly": true, "description": "Bumped by every change; send it back in If-Match."}));
+    for ts in ["created_at", "updated_at"] {
+        read.insert(ts.into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
+    }
+    for by in ["created_by", "updated_by"] {
+        read.insert(by.into(), json!({"type": ["string", "null"], "format": "uuid", "readOnly": true}));
+    }
+    let mut write = Map::new();
+    let mut required = vec![];
+    if kind.has_custom_fields() {
+        let custom = json!({"type": "object", "description": "Values of the workspace's custom fields (see /api/v1/custom-fields)."});
+        read.insert("custom".into(), custom.clone());
+        write.insert("custom".into(), custom);
+    }
+    for f in schema::fields(kind) {
+        read.insert(f.name.into(), field_schema(f));
+        if f.access == Access::Write {
+            write.insert(f.name.into(), field_schema(f));
+            if f.required {
+                required.push(f.name);
+            }
+        }
+    }
+    (
+        json!({"type": "object", "properties": read}),
+        json!({"type": "object", "properties": write, "required": required, "additionalProperties": false}),
+    )
+}
+
+fn problem_responses(codes: &[&str]) -> Map<String, Json> {
+    codes
+        .iter()
+        .map(|c| (c.to_string(), json!({"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})))
+        .collect()
+}
+
+fn id_param() -> Json {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})
+}
+
+fn ok(description: &str, schema: Json) -> (String, Json) {
+    ("200".into(), json!({"description": description, "content": {"application/json": {"schema": schema}}}))
+}
+
+fn op(summary: &str, tag: &str, params: Vec<Json>, body: Option<Json>, success: (String, Json), errors: &[&str]) -> Json {
+    let mut responses = problem_responses(errors);
+    responses.insert(success.0, success.1);
+    let mut o = json!({"summary": summary, "tags": [tag], "parameters": params, "responses": responses});
+    if let Some(b) = body {
+        o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
+    }
+    o
+}
+
+/// Every operation of the API, in route order.
+pub fn operations() -> Vec<Operation> {
+    let mut ops = Vec::new();
+    let mut add = |method: &'static str, path: String, summary: String, tag: &str, op: Json| {
+        ops.push(Operation { method, path, summary, tag: tag.to_string(), op });
+    };
+    let ops_list: Vec<&str> = Op::ALL.iter().map(|(n, _)| *n).collect();
+    for kind in Kind::ALL {
+        let c = kind.collection();
+        let title = kind.title();
+        let read = json!({"$ref": format!("#/components/schemas/{title}")});
+        let write = json!({"$ref": format!("#/components/schemas/{title}Input")});
+        let list_params = vec![
+            json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}),
+            json!({"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": {"type": "string"}}),
+            json!({"name": "sort", "in": "query", "description": "A field, '-' first for descending; ties are broken by id", "schema": {"type": "string"}}),
+            json!({"name": "fields", "in": "query", "description": "Comma-separated fields to return", "schema": {"type": "string"}}),
+            json!({"name": "include", "in": "query", "description": "Related records to embed: a reference field without _id (organization, owner) or a link field", "schema": {"type": "string"}}),
+            json!({"name": "filter", "in": "query", "style": "deepObject", "explode": true,
+                   "description": format!("Filters as field=value or field[op]=value; op is one of {}; custom fields as custom.key", ops_list.join(", ")),
+                   "schema": {"type": "object", "additionalProperties": {"type": "string"}}}),
+        ];
+        let page = json!({"type": "object", "properties": {"items": {"type": "array", "items": read}, "next_cursor": {"type": ["string", "null"]}}});
+        add("get", format!("/api/v1/{c}"), format!("List {c}"), title, op(&format!("List {c}"), title, list_params, None, ok("A page", page), &["401", "422"]));
+        let idem = json!({"name": "Idempotency-Key", "in": "header", "description": "Retrying with the same key returns the first result instead of a duplicate", "schema": {"type": "string", "maxLength": 255}});
+        let mut created = op(&format!("Create a {}", kind.as_str()), title, vec![idem], Some(write.clone()), ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})), &["400", "401", "409", "413", "415", "422"]);
+        created["responses"]["200"] = json!({"description": "Replayed: the record created by the first request with this Idempotency-Key"});
+        add("post", format!("/api/v1/{c}"), format!("Create a {}", kind.as_str()), title, created);
+        let bulk_body = json!({"type": "object", "properties": {"items": {"type": "array", "items": write, "maxItems": 1000}}, "required": ["items"]});
+        add("post", format!("/api/v1/{c}/bulk"), format!("Create several {c} at once (all or none)"), title,
+            op(&format!("Create several {c} at once (all or none)"), title, vec![], Some(bulk_body), ("201".into(), json!({"description": "Created"})), &["400", "401", "413", "422"]));
+        let item = format!("/api/v1/{c}/{{id}}");
+        add("get", item.clone(), format!("Get a {}", kind.as_str()), title, op(&format!("Get a {}", kind.as_str()), title, vec![id_param()], None, ok("The record, with its version as ETag", read.clone()), &["400", "401", "404"]));
+        let if_match = json!({"name": "If-Match", "in": "header", "description": "The ETag last read: a stale one gets 412", "schema": {"type": "string"}});
+        add("patch", item.clone(), format!("Change a {} (JSON merge patch)", kind.as_str()), title,
+            op(&format!("Change a {} (JSON merge patch)", kind.as_str()), title, vec![id_param(), if_match.clone()], Some(json!({"type": "object"})), ok("The changed record", read.clone()), &["400", "401", "404", "412", "415", "422"]));
+        if kind != Kind::User {
+            add("delete", item.clone(), format!("Delete a {}", kind.as_str()), title,
+                op(&format!("Delete a {}", kind.as_str()), title, vec![id_param(), if_match], None, ("204".into(), json!({"description": "Deleted"})), &["400", "401", "404", "412"]));
+        }
+        add("get", format!("{item}/history"), format!("History of a {}", kind.as_str()), title,
+            op(&format!("Every change to a {}: who, when, which field, old and new value", kind.as_str()), title, vec![id_param()], None, ok("Changes, newest first", json!({"type": "object"})), &["400", "401", "404"]));
+        if kind.has_timeline() {
+            add("get", format!("{item}/timeline"), format!("Timeline of a {}", kind.as_str()), title,
+                op(&format!("Activities, tasks and changes around a {}, newest first", kind.as_str()), title, vec![id_param()], None, ok("A page of the timeline", json!({"type": "object"})), &["400", "401", "404", "422"]));
+        }
+    }
+    add("get", "/api/v1/deals/{id}/stage-history".into(), "Stage history of a deal".into(), "Deal",
+        op("When the deal entered and left each stage", "Deal", vec![id_param()], None, ok("Stage periods, oldest first", json!({"type": "object"})), &["400", "401", "404"]));
+    let ws = json!({"$ref": "#/components/schemas/Workspace"});
+    add("get", "/api/v1/workspace".into(), "Workspace settings".into(), "Settings", op("Workspace settings", "Settings", vec![], None, ok("Settings", ws.clone()), &["401"]));
+    add("patch", "/api/v1/workspace".into(), "Change workspace settings".into(), "Settings", op("Change workspace settings", "Settings", vec![], Some(ws.clone()), ok("Settings", ws), &["400", "401", "422"]));
+    let pipeline = json!({"$ref": "#/components/schemas/Pipeline"});
+    let pipeline_in = json!({"$ref": "#/components/schemas/PipelineInput"});
+    add("get", "/api/v1/pipelines".into(), "List pipelines".into(), "Pipeline", op("List pipelines with their stages", "Pipeline", vec![], None, ok("Pipelines", json!({"type": "object"})), &["401"]));
+    add("post", "/api/v1/pipelines".into(), "Create a pipeline".into(), "Pipeline", op("Create a pipeline", "Pipeline", vec![], Some(pipeline_in.clone()), ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": pipeline}}})), &["400", "401", "422"]));
+    add("get", "/api/v1/pipelines/{id}".into(), "Get a pipeline".into(), "Pipeline", op("Get a pipeline", "Pipeline", vec![id_param()], None, ok("The pipeline", pipeline.clone()), &["401", "404"]));
+    add("put", "/api/v1/pipelines/{id}".into(), "Replace a pipeline's name and stages".into(), "Pipeline", op("Replace a pipeline's name and stages", "Pipeline", vec![id_param()], Some(pipeline_in), ok("The pipeline", pipeline), &["400", "401", "404", "409", "412", "422"]));
+    add("delete", "/api/v1/pipelines/{id}".into(), "Delete an empty pipeline".into(), "Pipeline", op("Delete an empty pipeline", "Pipeline", vec![id_param()], None, ("204".into(), json!({"description": "Deleted"})), &["401", "404", "409"]));
+    let coll = json!({"name": "collection", "in": "path", "required": true, "schema": {"type": "string", "enum": Kind::ALL.iter().filter(|k| k.has_custom_fields()).map(|k| k.collection()).collect::<Vec<_>>()}});
+    let cf = json!({"$ref": "#/components/schemas/CustomField"});
+    add("get", "/api/v1/custom-fields/{collection}".into(), "List custom fields".into(), "Custom fields", op("List a record kind's custom fields", "Custom fields", vec![coll.clone()], None, ok("Definitions", json!({"type": "object"})), &["401", "404"]));
+    add("post", "/api/v1/custom-fields/{collection}".into(), "Define a custom field".into(), "Custom fields", op("Define a custom field", "Custom fields", vec![coll.clone()], Some(cf.clone()), ("201".into(), json!({"description": "Created"})), &["400", "401", "404", "422"]));
+    add("delete", "/api/v1/custom-fields/{collection}/{key}".into(), "Remove a custom field".into(), "Custom fields",
+        op("Remove a custom field definition (stored values stay)", "Custom fields", vec![coll, json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}})], None, ("204".into(), json!({"description": "Removed"})), &["401", "404"]));
+    ops
+}
+
+pub fn document() -> Json {
+    let mut paths = Map::new();
+    for o in operations() {
+        let entry = paths.entry(o.path.clone()).or_insert_with(|| json!({}));
+        entry[o.method] = o.op;
+    }
+    let mut schemas = Map::new();
+    for kind in Kind::ALL {
+        let (read, write) = record_schemas(kind);
+        schemas.insert(kind.title().into(), read);
+        schemas.insert(format!("{}Input", kind.title()), write);
+    }
+    schemas.insert("Email".into(), json!({"type": "object", "properties": {"address": {"type": "string", "format": "email"}, "label": {"type": "string"}, "primary": {"type": "boolean"}}, "required": ["address"]}));
+    schemas.insert("Phone".into(), json!({"type": "object", "properties": {"number": {"type": "string", "description": "As typed"}, "e164": {"type": "string", "readOnly": true}, "label": {"type": "string"}, "primary": {"type": "boolean"}}, "required": ["number"]}));
+    schemas.insert("Address".into(), json!({"type": "object", "properties": {"label": {"type": "string"}, "street": {"type": "string"}, "city": {"type": "string"}, "region": {"type": "string"}, "postal_code": {"type": "string"}, "country": {"type": "string"}}, "additionalProperties": false}));
+    schemas.insert("RoleLink".into(), json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "role": {"type": ["string", "null"]}}, "required": ["id"]}));
+    schemas.insert("Problem".into(), json!({"type": "object", "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}}}}));
+    schemas.insert("Workspace".into(), json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid", "readOnly": true}, "name": {"type": "string"}, "currency": {"type": "string"}, "phone_region": {"type": "string"}, "time_zone": {"type": "string"}}}));
+    let stage = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "probability": {"type": "integer", "minimum": 0, "maximum": 100}, "outcome": {"type": "string", "enum": ["open", "won", "lost"]}}, "required": ["name", "probability"]});
+    schemas.insert("Pipeline".into(), json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "position": {"type": "integer"}, "is_default": {"type": "boolean"}, "version": {"type": "integer"}, "stages": {"type": "array", "items": stage}}}));
+    schemas.insert("PipelineInput".into(), json!({"type": "object", "properties": {"name": {"type": "string"}, "is_default": {"type": "boolean"}, "stages": {"type": "array", "items": stage}}, "required": ["name", "stages"]}));
+    schemas.insert("CustomField".into(), json!({"type": "object", "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "label": {"type": "string"},
+        "type": {"type": "string", "enum": ["text", "long_text", "number", "boolean", "date", "date_time", "select", "multi_select", "email", "url"]}, "required": {"type": "boolean"}, "options": {"type": "array", "items": {"type": "string"}}}, "required": ["key", "label", "type"]}));
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Rapport API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Rapport's REST API. Authenticate with 'Authorization: Bearer <token>' (rapport token create). Errors are RFC 9457 problem details."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    })
+}
