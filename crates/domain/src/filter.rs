@@ -121,8 +121,12 @@ impl Column {
                 "false" => Ok(FieldValue::Bool(false)),
                 _ => bad("true or false"),
             },
-            ColType::Date => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(FieldValue::Date).or_else(|_| bad("a date (YYYY-MM-DD)")),
-            ColType::DateTime => parse_datetime(raw).map(FieldValue::DateTime).ok_or(()).or_else(|_| bad("an RFC 3339 date-time")),
+            ColType::Date => {
+                chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map(FieldValue::Date).or_else(|_| bad("a date (YYYY-MM-DD)"))
+            }
+            ColType::DateTime => {
+                parse_datetime(raw).map(FieldValue::DateTime).ok_or(()).or_else(|_| bad("an RFC 3339 date-time"))
+            }
             ColType::Uuid | ColType::Link(_) => Uuid::parse_str(raw).map(FieldValue::Uuid).or_else(|_| bad("a record id (UUID)")),
         }
     }
@@ -153,9 +157,12 @@ impl Filter {
 pub fn condition(kind: Kind, field: &str, op: &str, raw: &str, custom: &[CustomField]) -> Result<Condition, ValidationErrors> {
     let param = if op == "eq" { field.to_string() } else { format!("{field}[{op}]") };
     let fail = |code: &'static str, m: String| ValidationErrors::single(param.clone(), code, m);
-    let column = Column::resolve(kind, field, custom).ok_or_else(|| fail("unknown_field", format!("{kind} has no filterable field '{field}'")))?;
-    let op = Op::parse(op).ok_or_else(|| fail("unknown_operator", "operators are eq, ne, lt, lte, gt, gte, contains, in, is_null".into()))?;
-    let ordered = matches!(column.ty, ColType::Int | ColType::Float | ColType::Date | ColType::DateTime | ColType::Text | ColType::Uuid);
+    let column = Column::resolve(kind, field, custom)
+        .ok_or_else(|| fail("unknown_field", format!("{kind} has no filterable field '{field}'")))?;
+    let op = Op::parse(op)
+        .ok_or_else(|| fail("unknown_operator", "operators are eq, ne, lt, lte, gt, gte, contains, in, is_null".into()))?;
+    let ordered =
+        matches!(column.ty, ColType::Int | ColType::Float | ColType::Date | ColType::DateTime | ColType::Text | ColType::Uuid);
     let allowed = match op {
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => ordered,
         Op::Contains => matches!(column.ty, ColType::Text | ColType::StringList),
@@ -170,7 +177,9 @@ pub fn condition(kind: Kind, field: &str, op: &str, raw: &str, custom: &[CustomF
             "false" => vec![FieldValue::Bool(false)],
             _ => return Err(fail("invalid", "is_null takes true or false".into())),
         },
-        Op::In => raw.split(',').map(|v| column.parse_value(v.trim())).collect::<Result<_, _>>().map_err(|m| fail("invalid", m))?,
+        Op::In => {
+            raw.split(',').map(|v| column.parse_value(v.trim())).collect::<Result<_, _>>().map_err(|m| fail("invalid", m))?
+        }
         Op::Contains => vec![FieldValue::Text(raw.to_string())],
         _ => vec![column.parse_value(raw).map_err(|m| fail("invalid", m))?],
     };
@@ -209,7 +218,13 @@ mod tests {
         assert!(condition(Kind::Person, "tags", "gt", "x", &[]).is_err());
         let c = condition(Kind::Person, "lifecycle_stage", "in", "lead,customer", &[]).unwrap();
         assert_eq!(c.values.len(), 2);
-        let custom = vec![CustomField { key: "score".into(), label: "Score".into(), ty: CustomType::Number, required: false, options: vec![] }];
+        let custom = vec![CustomField {
+            key: "score".into(),
+            label: "Score".into(),
+            ty: CustomType::Number,
+            required: false,
+            options: vec![],
+        }];
         assert_eq!(condition(Kind::Person, "custom.score", "lt", "3.5", &custom).unwrap().column.ty, ColType::Float);
         assert!(sort(Kind::Person, "-name", &[]).unwrap().desc);
         assert!(sort(Kind::Person, "tags", &[]).is_err());

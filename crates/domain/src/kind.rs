@@ -14,15 +14,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
-        Kind::Organization,
-        Kind::Person,
-        Kind::Deal,
-        Kind::Activity,
-        Kind::Task,
-        Kind::User,
-        Kind::Team,
-    ];
+    pub const ALL: [Kind; 7] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task, Kind::User, Kind::Team];
 
     /// The database table holding records of this kind.
     pub fn table(self) -> &'static str {

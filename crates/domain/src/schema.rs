@@ -7,9 +7,14 @@ use crate::Kind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     /// One line of text.
-    Text { max: usize },
+    Text {
+        max: usize,
+    },
     LongText,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
     Date,
     DateTime,
@@ -26,9 +31,14 @@ pub enum FieldType {
     Address,
     Addresses,
     /// A set of short strings (tags, domains).
-    Strings { lowercase: bool },
+    Strings {
+        lowercase: bool,
+    },
     /// Links to other records, kept in the `record_links` table; with or without a role.
-    Links { target: Kind, role: bool },
+    Links {
+        target: Kind,
+        role: bool,
+    },
     /// The id of a deal pipeline.
     Pipeline,
     /// The id of a stage of the deal's pipeline.
@@ -51,7 +61,13 @@ impl FieldType {
     pub fn is_ordered(self) -> bool {
         matches!(
             self,
-            FieldType::Text { .. } | FieldType::Int { .. } | FieldType::Date | FieldType::DateTime | FieldType::Enum(_) | FieldType::Currency | FieldType::Bool
+            FieldType::Text { .. }
+                | FieldType::Int { .. }
+                | FieldType::Date
+                | FieldType::DateTime
+                | FieldType::Enum(_)
+                | FieldType::Currency
+                | FieldType::Bool
         )
     }
 }
@@ -141,14 +157,28 @@ static PERSON: &[Field] = &[
 static DEAL: &[Field] = &[
     req("name", NAME, "What is being sold."),
     w("organization_id", FieldType::Ref(Kind::Organization), "The buying organization."),
-    w("people", FieldType::Links { target: Kind::Person, role: true }, "People involved and their role (decision maker, champion, ...)."),
+    w(
+        "people",
+        FieldType::Links { target: Kind::Person, role: true },
+        "People involved and their role (decision maker, champion, ...).",
+    ),
     w("pipeline_id", FieldType::Pipeline, "Pipeline; the default pipeline when left out."),
     w("stage_id", FieldType::Stage, "Stage within the pipeline; the first stage when left out."),
     w("amount_minor", FieldType::Int { min: 0, max: i64::MAX / 4 }, "Amount in minor units of the currency (cents): exact."),
-    Field { name: "amount", ty: FieldType::Text { max: 40 }, required: false, access: Access::Virtual, doc: "Amount as a decimal string in major units, for display." },
+    Field {
+        name: "amount",
+        ty: FieldType::Text { max: 40 },
+        required: false,
+        access: Access::Virtual,
+        doc: "Amount as a decimal string in major units, for display.",
+    },
     w("currency", FieldType::Currency, "ISO 4217 currency; the workspace currency when left out."),
     w("expected_close_date", FieldType::Date, "When the deal is expected to close."),
-    w("status", FieldType::Enum(DEAL_STATUSES), "open, won or lost; setting won or lost moves the deal to the pipeline's won or lost stage."),
+    w(
+        "status",
+        FieldType::Enum(DEAL_STATUSES),
+        "open, won or lost; setting won or lost moves the deal to the pipeline's won or lost stage.",
+    ),
     w("lost_reason", FieldType::Text { max: 500 }, "Why the deal was lost."),
     ro("closed_at", FieldType::DateTime, "When the deal was won or lost."),
     ro("stage_entered_at", FieldType::DateTime, "When the deal entered its current stage."),
@@ -193,10 +223,8 @@ static USER: &[Field] = &[
     w("time_zone", FieldType::Text { max: 64 }, "IANA time zone, e.g. Europe/Paris."),
 ];
 
-static TEAM: &[Field] = &[
-    req("name", NAME, "Team name."),
-    w("members", FieldType::Links { target: Kind::User, role: false }, "Users in the team."),
-];
+static TEAM: &[Field] =
+    &[req("name", NAME, "Team name."), w("members", FieldType::Links { target: Kind::User, role: false }, "Users in the team.")];
 
 pub fn fields(kind: Kind) -> &'static [Field] {
     match kind {
@@ -223,4 +251,3 @@ pub fn field(kind: Kind, name: &str) -> Option<&'static Field> {
 
 /// Fields every record has, maintained by Rapport.
 pub const SYSTEM_FIELDS: &[&str] = &["id", "created_at", "created_by", "updated_at", "updated_by", "version"];
-

@@ -44,7 +44,10 @@ pub struct Changes {
 pub enum Mode<'a> {
     Create,
     /// `current` is the record as last read; `touched` the keys the patch named.
-    Update { current: &'a Doc, touched: &'a BTreeSet<String> },
+    Update {
+        current: &'a Doc,
+        touched: &'a BTreeSet<String>,
+    },
 }
 
 pub fn validate(kind: Kind, doc: &Doc, mode: Mode<'_>, ctx: &Context<'_>) -> Result<Changes, ValidationErrors> {
@@ -64,7 +67,9 @@ pub fn validate(kind: Kind, doc: &Doc, mode: Mode<'_>, ctx: &Context<'_>) -> Res
         };
         if key == "custom" {
             if kind.has_custom_fields() {
-                check_custom(value, create, ctx, &mut errs).map(|c| out.custom = Some(c));
+                if let Some(c) = check_custom(value, create, ctx, &mut errs) {
+                    out.custom = Some(c);
+                }
             } else {
                 errs.push(key, "unknown_field", format!("{kind} records have no custom fields"));
             }
@@ -207,16 +212,13 @@ fn derive(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, mode: &Mo
                 }
             }
         }
-        Kind::User => {
-            if touched("email") {
-                match out.columns.get("email") {
-                    Some(FieldValue::Text(e)) => match contact::normalize_email(e) {
-                        Some(n) => {
-                            out.columns.insert("email", FieldValue::Text(n));
-                        }
-                        None => errs.push("email", "invalid", format!("'{e}' is not an email address")),
-                    },
-                    _ => {}
+        Kind::User if touched("email") => {
+            if let Some(FieldValue::Text(e)) = out.columns.get("email") {
+                match contact::normalize_email(e) {
+                    Some(n) => {
+                        out.columns.insert("email", FieldValue::Text(n));
+                    }
+                    None => errs.push("email", "invalid", format!("'{e}' is not an email address")),
                 }
             }
         }
@@ -542,8 +544,13 @@ mod tests {
         let e = validate(Kind::Deal, &doc(json!({})), Mode::Create, &ctx()).unwrap_err();
         assert_eq!(e.0[0].field, "name");
         let id = Uuid::now_v7().to_string();
-        let e = validate(Kind::Task, &doc(json!({"title": "x", "assignee_user_id": id, "assignee_team_id": id})), Mode::Create, &ctx())
-            .unwrap_err();
+        let e = validate(
+            Kind::Task,
+            &doc(json!({"title": "x", "assignee_user_id": id, "assignee_team_id": id})),
+            Mode::Create,
+            &ctx(),
+        )
+        .unwrap_err();
         assert_eq!(e.0[0].code, "conflict");
         let c = validate(Kind::Task, &doc(json!({"title": "x", "status": "done"})), Mode::Create, &ctx()).unwrap();
         assert!(matches!(c.columns["completed_at"], FieldValue::DateTime(_)));

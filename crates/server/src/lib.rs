@@ -62,7 +62,9 @@ pub fn router(store: Store) -> Router {
         .route("/assets/rapport.css", get(pages::stylesheet))
         .route("/healthz", get(health))
         .fallback(not_found)
-        .method_not_allowed_fallback(|| async { Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed")
+        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -45,7 +45,10 @@ fn field_schema(f: &Field) -> Json {
 fn record_schemas(kind: Kind) -> (Json, Json) {
     let mut read = Map::new();
     read.insert("id".into(), json!({"type": "string", "format": "uuid", "readOnly": true}));
-    read.insert("version".into(), json!({"type": "integer", "readOnly": true, "description": "Bumped by every change; send it back in If-Match."}));
+    read.insert(
+        "version".into(),
+        json!({"type": "integer", "readOnly": true, "description": "Bumped by every change; send it back in If-Match."}),
+    );
     for ts in ["created_at", "updated_at"] {
         read.insert(ts.into(), json!({"type": "string", "format": "date-time", "readOnly": true}));
     }
@@ -55,7 +58,8 @@ fn record_schemas(kind: Kind) -> (Json, Json) {
     let mut write = Map::new();
     let mut required = vec![];
     if kind.has_custom_fields() {
-        let custom = json!({"type": "object", "description": "Values of the workspace's custom fields (see /api/v1/custom-fields)."});
+        let custom =
+            json!({"type": "object", "description": "Values of the workspace's custom fields (see /api/v1/custom-fields)."});
         read.insert("custom".into(), custom.clone());
         write.insert("custom".into(), custom);
     }
@@ -122,48 +126,248 @@ pub fn operations() -> Vec<Operation> {
                    "schema": {"type": "object", "additionalProperties": {"type": "string"}}}),
         ];
         let page = json!({"type": "object", "properties": {"items": {"type": "array", "items": read}, "next_cursor": {"type": ["string", "null"]}}});
-        add("get", format!("/api/v1/{c}"), format!("List {c}"), title, op(&format!("List {c}"), title, list_params, None, ok("A page", page), &["401", "422"]));
+        add(
+            "get",
+            format!("/api/v1/{c}"),
+            format!("List {c}"),
+            title,
+            op(&format!("List {c}"), title, list_params, None, ok("A page", page), &["401", "422"]),
+        );
         let idem = json!({"name": "Idempotency-Key", "in": "header", "description": "Retrying with the same key returns the first result instead of a duplicate", "schema": {"type": "string", "maxLength": 255}});
-        let mut created = op(&format!("Create a {}", kind.as_str()), title, vec![idem], Some(write.clone()), ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})), &["400", "401", "409", "413", "415", "422"]);
-        created["responses"]["200"] = json!({"description": "Replayed: the record created by the first request with this Idempotency-Key"});
+        let mut created = op(
+            &format!("Create a {}", kind.as_str()),
+            title,
+            vec![idem],
+            Some(write.clone()),
+            ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})),
+            &["400", "401", "409", "413", "415", "422"],
+        );
+        created["responses"]["200"] =
+            json!({"description": "Replayed: the record created by the first request with this Idempotency-Key"});
         add("post", format!("/api/v1/{c}"), format!("Create a {}", kind.as_str()), title, created);
         let bulk_body = json!({"type": "object", "properties": {"items": {"type": "array", "items": write, "maxItems": 1000}}, "required": ["items"]});
-        add("post", format!("/api/v1/{c}/bulk"), format!("Create several {c} at once (all or none)"), title,
-            op(&format!("Create several {c} at once (all or none)"), title, vec![], Some(bulk_body), ("201".into(), json!({"description": "Created"})), &["400", "401", "413", "422"]));
+        add(
+            "post",
+            format!("/api/v1/{c}/bulk"),
+            format!("Create several {c} at once (all or none)"),
+            title,
+            op(
+                &format!("Create several {c} at once (all or none)"),
+                title,
+                vec![],
+                Some(bulk_body),
+                ("201".into(), json!({"description": "Created"})),
+                &["400", "401", "413", "422"],
+            ),
+        );
         let item = format!("/api/v1/{c}/{{id}}");
-        add("get", item.clone(), format!("Get a {}", kind.as_str()), title, op(&format!("Get a {}", kind.as_str()), title, vec![id_param()], None, ok("The record, with its version as ETag", read.clone()), &["400", "401", "404"]));
+        add(
+            "get",
+            item.clone(),
+            format!("Get a {}", kind.as_str()),
+            title,
+            op(
+                &format!("Get a {}", kind.as_str()),
+                title,
+                vec![id_param()],
+                None,
+                ok("The record, with its version as ETag", read.clone()),
+                &["400", "401", "404"],
+            ),
+        );
         let if_match = json!({"name": "If-Match", "in": "header", "description": "The ETag last read: a stale one gets 412", "schema": {"type": "string"}});
-        add("patch", item.clone(), format!("Change a {} (JSON merge patch)", kind.as_str()), title,
-            op(&format!("Change a {} (JSON merge patch)", kind.as_str()), title, vec![id_param(), if_match.clone()], Some(json!({"type": "object"})), ok("The changed record", read.clone()), &["400", "401", "404", "412", "415", "422"]));
+        add(
+            "patch",
+            item.clone(),
+            format!("Change a {} (JSON merge patch)", kind.as_str()),
+            title,
+            op(
+                &format!("Change a {} (JSON merge patch)", kind.as_str()),
+                title,
+                vec![id_param(), if_match.clone()],
+                Some(json!({"type": "object"})),
+                ok("The changed record", read.clone()),
+                &["400", "401", "404", "412", "415", "422"],
+            ),
+        );
         if kind != Kind::User {
-            add("delete", item.clone(), format!("Delete a {}", kind.as_str()), title,
-                op(&format!("Delete a {}", kind.as_str()), title, vec![id_param(), if_match], None, ("204".into(), json!({"description": "Deleted"})), &["400", "401", "404", "412"]));
+            add(
+                "delete",
+                item.clone(),
+                format!("Delete a {}", kind.as_str()),
+                title,
+                op(
+                    &format!("Delete a {}", kind.as_str()),
+                    title,
+                    vec![id_param(), if_match],
+                    None,
+                    ("204".into(), json!({"description": "Deleted"})),
+                    &["400", "401", "404", "412"],
+                ),
+            );
         }
-        add("get", format!("{item}/history"), format!("History of a {}", kind.as_str()), title,
-            op(&format!("Every change to a {}: who, when, which field, old and new value", kind.as_str()), title, vec![id_param()], None, ok("Changes, newest first", json!({"type": "object"})), &["400", "401", "404"]));
+        add(
+            "get",
+            format!("{item}/history"),
+            format!("History of a {}", kind.as_str()),
+            title,
+            op(
+                &format!("Every change to a {}: who, when, which field, old and new value", kind.as_str()),
+                title,
+                vec![id_param()],
+                None,
+                ok("Changes, newest first", json!({"type": "object"})),
+                &["400", "401", "404"],
+            ),
+        );
         if kind.has_timeline() {
-            add("get", format!("{item}/timeline"), format!("Timeline of a {}", kind.as_str()), title,
-                op(&format!("Activities, tasks and changes around a {}, newest first", kind.as_str()), title, vec![id_param()], None, ok("A page of the timeline", json!({"type": "object"})), &["400", "401", "404", "422"]));
+            add(
+                "get",
+                format!("{item}/timeline"),
+                format!("Timeline of a {}", kind.as_str()),
+                title,
+                op(
+                    &format!("Activities, tasks and changes around a {}, newest first", kind.as_str()),
+                    title,
+                    vec![id_param()],
+                    None,
+                    ok("A page of the timeline", json!({"type": "object"})),
+                    &["400", "401", "404", "422"],
+                ),
+            );
         }
     }
-    add("get", "/api/v1/deals/{id}/stage-history".into(), "Stage history of a deal".into(), "Deal",
-        op("When the deal entered and left each stage", "Deal", vec![id_param()], None, ok("Stage periods, oldest first", json!({"type": "object"})), &["400", "401", "404"]));
+    add(
+        "get",
+        "/api/v1/deals/{id}/stage-history".into(),
+        "Stage history of a deal".into(),
+        "Deal",
+        op(
+            "When the deal entered and left each stage",
+            "Deal",
+            vec![id_param()],
+            None,
+            ok("Stage periods, oldest first", json!({"type": "object"})),
+            &["400", "401", "404"],
+        ),
+    );
     let ws = json!({"$ref": "#/components/schemas/Workspace"});
-    add("get", "/api/v1/workspace".into(), "Workspace settings".into(), "Settings", op("Workspace settings", "Settings", vec![], None, ok("Settings", ws.clone()), &["401"]));
-    add("patch", "/api/v1/workspace".into(), "Change workspace settings".into(), "Settings", op("Change workspace settings", "Settings", vec![], Some(ws.clone()), ok("Settings", ws), &["400", "401", "422"]));
+    add(
+        "get",
+        "/api/v1/workspace".into(),
+        "Workspace settings".into(),
+        "Settings",
+        op("Workspace settings", "Settings", vec![], None, ok("Settings", ws.clone()), &["401"]),
+    );
+    add(
+        "patch",
+        "/api/v1/workspace".into(),
+        "Change workspace settings".into(),
+        "Settings",
+        op("Change workspace settings", "Settings", vec![], Some(ws.clone()), ok("Settings", ws), &["400", "401", "422"]),
+    );
     let pipeline = json!({"$ref": "#/components/schemas/Pipeline"});
     let pipeline_in = json!({"$ref": "#/components/schemas/PipelineInput"});
-    add("get", "/api/v1/pipelines".into(), "List pipelines".into(), "Pipeline", op("List pipelines with their stages", "Pipeline", vec![], None, ok("Pipelines", json!({"type": "object"})), &["401"]));
-    add("post", "/api/v1/pipelines".into(), "Create a pipeline".into(), "Pipeline", op("Create a pipeline", "Pipeline", vec![], Some(pipeline_in.clone()), ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": pipeline}}})), &["400", "401", "422"]));
-    add("get", "/api/v1/pipelines/{id}".into(), "Get a pipeline".into(), "Pipeline", op("Get a pipeline", "Pipeline", vec![id_param()], None, ok("The pipeline", pipeline.clone()), &["401", "404"]));
-    add("put", "/api/v1/pipelines/{id}".into(), "Replace a pipeline's name and stages".into(), "Pipeline", op("Replace a pipeline's name and stages", "Pipeline", vec![id_param()], Some(pipeline_in), ok("The pipeline", pipeline), &["400", "401", "404", "409", "412", "422"]));
-    add("delete", "/api/v1/pipelines/{id}".into(), "Delete an empty pipeline".into(), "Pipeline", op("Delete an empty pipeline", "Pipeline", vec![id_param()], None, ("204".into(), json!({"description": "Deleted"})), &["401", "404", "409"]));
+    add(
+        "get",
+        "/api/v1/pipelines".into(),
+        "List pipelines".into(),
+        "Pipeline",
+        op("List pipelines with their stages", "Pipeline", vec![], None, ok("Pipelines", json!({"type": "object"})), &["401"]),
+    );
+    add(
+        "post",
+        "/api/v1/pipelines".into(),
+        "Create a pipeline".into(),
+        "Pipeline",
+        op(
+            "Create a pipeline",
+            "Pipeline",
+            vec![],
+            Some(pipeline_in.clone()),
+            ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": pipeline}}})),
+            &["400", "401", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/pipelines/{id}".into(),
+        "Get a pipeline".into(),
+        "Pipeline",
+        op("Get a pipeline", "Pipeline", vec![id_param()], None, ok("The pipeline", pipeline.clone()), &["401", "404"]),
+    );
+    add(
+        "put",
+        "/api/v1/pipelines/{id}".into(),
+        "Replace a pipeline's name and stages".into(),
+        "Pipeline",
+        op(
+            "Replace a pipeline's name and stages",
+            "Pipeline",
+            vec![id_param()],
+            Some(pipeline_in),
+            ok("The pipeline", pipeline),
+            &["400", "401", "404", "409", "412", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/pipelines/{id}".into(),
+        "Delete an empty pipeline".into(),
+        "Pipeline",
+        op(
+            "Delete an empty pipeline",
+            "Pipeline",
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["401", "404", "409"],
+        ),
+    );
     let coll = json!({"name": "collection", "in": "path", "required": true, "schema": {"type": "string", "enum": Kind::ALL.iter().filter(|k| k.has_custom_fields()).map(|k| k.collection()).collect::<Vec<_>>()}});
     let cf = json!({"$ref": "#/components/schemas/CustomField"});
-    add("get", "/api/v1/custom-fields/{collection}".into(), "List custom fields".into(), "Custom fields", op("List a record kind's custom fields", "Custom fields", vec![coll.clone()], None, ok("Definitions", json!({"type": "object"})), &["401", "404"]));
-    add("post", "/api/v1/custom-fields/{collection}".into(), "Define a custom field".into(), "Custom fields", op("Define a custom field", "Custom fields", vec![coll.clone()], Some(cf.clone()), ("201".into(), json!({"description": "Created"})), &["400", "401", "404", "422"]));
-    add("delete", "/api/v1/custom-fields/{collection}/{key}".into(), "Remove a custom field".into(), "Custom fields",
-        op("Remove a custom field definition (stored values stay)", "Custom fields", vec![coll, json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}})], None, ("204".into(), json!({"description": "Removed"})), &["401", "404"]));
+    add(
+        "get",
+        "/api/v1/custom-fields/{collection}".into(),
+        "List custom fields".into(),
+        "Custom fields",
+        op(
+            "List a record kind's custom fields",
+            "Custom fields",
+            vec![coll.clone()],
+            None,
+            ok("Definitions", json!({"type": "object"})),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/custom-fields/{collection}".into(),
+        "Define a custom field".into(),
+        "Custom fields",
+        op(
+            "Define a custom field",
+            "Custom fields",
+            vec![coll.clone()],
+            Some(cf.clone()),
+            ("201".into(), json!({"description": "Created"})),
+            &["400", "401", "404", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/custom-fields/{collection}/{key}".into(),
+        "Remove a custom field".into(),
+        "Custom fields",
+        op(
+            "Remove a custom field definition (stored values stay)",
+            "Custom fields",
+            vec![coll, json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}})],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "404"],
+        ),
+    );
     ops
 }
 

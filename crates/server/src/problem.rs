@@ -23,7 +23,13 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, slug: &str, title: &str) -> Self {
-        Self { kind: format!("https://rapport.dev/problems/{slug}"), title: title.into(), status: status.as_u16(), detail: None, errors: vec![] }
+        Self {
+            kind: format!("https://rapport.dev/problems/{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail: None,
+            errors: vec![],
+        }
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
@@ -31,7 +37,11 @@ impl Problem {
     }
     pub fn invalid(errors: ValidationErrors) -> Self {
         let detail = errors.to_string();
-        Self { errors: errors.0, ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has invalid fields") }.detail(detail)
+        Self {
+            errors: errors.0,
+            ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has invalid fields")
+        }
+        .detail(detail)
     }
     pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
@@ -75,11 +85,17 @@ impl From<StoreError> for Problem {
         match e {
             StoreError::NotFound => Problem::not_found(),
             StoreError::Invalid(v) => Problem::invalid(v),
-            StoreError::VersionMismatch { expected, current } => {
-                Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", "The record has changed since you read it")
-                    .detail(format!("If-Match named version {expected}, the record is at version {current}: read it again and reapply your change"))
+            StoreError::VersionMismatch { expected, current } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                "The record has changed since you read it",
+            )
+            .detail(format!(
+                "If-Match named version {expected}, the record is at version {current}: read it again and reapply your change"
+            )),
+            StoreError::Conflict(m) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "The request conflicts with the current state").detail(m)
             }
-            StoreError::Conflict(m) => Problem::new(StatusCode::CONFLICT, "conflict", "The request conflicts with the current state").detail(m),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::internal()

@@ -43,7 +43,8 @@ pub(crate) async fn append(
 }
 
 pub(crate) const CHANGE_COLS: [&str; 8] = ["id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff"];
-pub(crate) const CHANGE_TYPES: [Col; 8] = [Col::Uuid, Col::DateTime, Col::Uuid, Col::Text, Col::Text, Col::Uuid, Col::Text, Col::Json];
+pub(crate) const CHANGE_TYPES: [Col; 8] =
+    [Col::Uuid, Col::DateTime, Col::Uuid, Col::Text, Col::Text, Col::Uuid, Col::Text, Col::Json];
 
 pub(crate) fn change_json(r: Vec<Json>) -> Json {
     json!({
@@ -54,7 +55,14 @@ pub(crate) fn change_json(r: Vec<Json>) -> Json {
 
 impl Store {
     /// A record's history, newest first: who changed which field, when, from what to what.
-    pub async fn history(&self, scope: &Scope, kind: Kind, id: Uuid, limit: u64, before: Option<Uuid>) -> Result<Vec<Json>, StoreError> {
+    pub async fn history(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        id: Uuid,
+        limit: u64,
+        before: Option<Uuid>,
+    ) -> Result<Vec<Json>, StoreError> {
         let mut cond = Cond::all()
             .add(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .add(Expr::col(t("record_kind")).eq(kind.as_str()))
@@ -76,7 +84,13 @@ impl Store {
     }
 }
 
-pub(crate) async fn save_idempotency(tx: &mut Tx, scope: &Scope, kind: Kind, idem: &Idempotency, id: Uuid) -> Result<(), StoreError> {
+pub(crate) async fn save_idempotency(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    idem: &Idempotency,
+    id: Uuid,
+) -> Result<(), StoreError> {
     let user = scope.user_id.unwrap_or(Uuid::nil());
     let ins = Query::insert()
         .into_table(t("idempotency_keys"))
@@ -96,7 +110,11 @@ pub(crate) async fn save_idempotency(tx: &mut Tx, scope: &Scope, kind: Kind, ide
 }
 
 /// The request digest, kind and record id a key was first used with.
-pub(crate) async fn find_idempotency(tx: &mut Tx, scope: &Scope, key: &str) -> Result<Option<(String, String, Uuid)>, StoreError> {
+pub(crate) async fn find_idempotency(
+    tx: &mut Tx,
+    scope: &Scope,
+    key: &str,
+) -> Result<Option<(String, String, Uuid)>, StoreError> {
     let q = Query::select()
         .columns(["request_hash", "record_kind", "record_id"].map(t))
         .from(t("idempotency_keys"))

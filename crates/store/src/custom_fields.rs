@@ -100,4 +100,3 @@ impl Store {
         if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }
-

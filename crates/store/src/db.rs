@@ -40,7 +40,10 @@ pub type Rows = Vec<Vec<Json>>;
 pub enum Db {
     /// SQLite serializes writers itself; one writer connection keeps them from
     /// ever meeting `database is locked`, while readers run beside it in WAL mode.
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -84,15 +87,9 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(o.clone())
-            .await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(opts.max_connections.max(2))
-            .connect_with(o.read_only(true))
-            .await?;
+        let write =
+            SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(60)).connect_with(o.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(opts.max_connections.max(2)).connect_with(o.read_only(true)).await?;
         Ok(Db::Sqlite { write, read })
     }
 
@@ -219,9 +216,9 @@ where
                 Col::Int => row.try_get::<Option<i64>, _>(i)?.map(Json::from),
                 Col::Bool => row.try_get::<Option<bool>, _>(i)?.map(Json::Bool),
                 Col::Date => row.try_get::<Option<NaiveDate>, _>(i)?.map(|d| Json::String(d.to_string())),
-                Col::DateTime => row
-                    .try_get::<Option<DateTime<Utc>>, _>(i)?
-                    .map(|t| Json::String(rapport_domain::value::format_datetime(&t))),
+                Col::DateTime => {
+                    row.try_get::<Option<DateTime<Utc>>, _>(i)?.map(|t| Json::String(rapport_domain::value::format_datetime(&t)))
+                }
                 Col::Json => row.try_get::<Option<sqlx::types::Json<Json>>, _>(i)?.map(|j| j.0),
             }
             .unwrap_or(Json::Null))

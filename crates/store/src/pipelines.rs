@@ -180,7 +180,12 @@ async fn insert_pipeline(tx: &mut Tx, scope: &Scope, p: &PipelineInput, position
 }
 
 pub(crate) async fn create_default(tx: &mut Tx, scope: &Scope) -> Result<Uuid, StoreError> {
-    let stage = |name: &str, probability: i64, outcome: &str| StageInput { id: None, name: name.into(), probability, outcome: outcome.into() };
+    let stage = |name: &str, probability: i64, outcome: &str| StageInput {
+        id: None,
+        name: name.into(),
+        probability,
+        outcome: outcome.into(),
+    };
     let p = PipelineInput {
         name: "New business".into(),
         is_default: true,
@@ -203,7 +208,13 @@ fn current_uuid(current: Option<&Record>, name: &str) -> Option<Uuid> {
 /// Keeps a deal's pipeline, stage and status in step: a stage outside the
 /// pipeline is refused, setting the status to won or lost moves the deal to that
 /// stage, and a won or lost stage sets the status. Returns the stage entered, if any.
-pub(crate) async fn settle_deal(tx: &mut Tx, scope: &Scope, current: Option<&Record>, c: &mut Changes, now: DateTime<Utc>) -> Result<Option<StageMove>, StoreError> {
+pub(crate) async fn settle_deal(
+    tx: &mut Tx,
+    scope: &Scope,
+    current: Option<&Record>,
+    c: &mut Changes,
+    now: DateTime<Utc>,
+) -> Result<Option<StageMove>, StoreError> {
     let pipelines = load_all(tx, scope).await?;
     let given = |c: &Changes, n: &str| match c.columns.get(n) {
         Some(FieldValue::Uuid(u)) => Some(Some(*u)),
@@ -214,12 +225,22 @@ pub(crate) async fn settle_deal(tx: &mut Tx, scope: &Scope, current: Option<&Rec
     let old_stage = current_uuid(current, "stage_id");
     let pipeline_id = match given(c, "pipeline_id") {
         Some(Some(p)) => p,
-        Some(None) | None => old_pipeline.or_else(|| pipelines.iter().find(|p| p.is_default).or(pipelines.first()).map(|p| p.id)).ok_or_else(|| {
-            StoreError::Invalid(ValidationErrors::single("pipeline_id", "required", "the workspace has no pipeline; create one first"))
-        })?,
+        Some(None) | None => old_pipeline
+            .or_else(|| pipelines.iter().find(|p| p.is_default).or(pipelines.first()).map(|p| p.id))
+            .ok_or_else(|| {
+                StoreError::Invalid(ValidationErrors::single(
+                    "pipeline_id",
+                    "required",
+                    "the workspace has no pipeline; create one first",
+                ))
+            })?,
     };
     let Some(pipeline) = pipelines.iter().find(|p| p.id == pipeline_id) else {
-        return Err(StoreError::Invalid(ValidationErrors::single("pipeline_id", "not_found", format!("no pipeline with id {pipeline_id}"))));
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "pipeline_id",
+            "not_found",
+            format!("no pipeline with id {pipeline_id}"),
+        )));
     };
     let status = match c.columns.get("status") {
         Some(FieldValue::Text(s)) => Some(s.clone()),
@@ -228,13 +249,19 @@ pub(crate) async fn settle_deal(tx: &mut Tx, scope: &Scope, current: Option<&Rec
     let first_with = |outcome: &str| pipeline.stages.iter().find(|s| s.outcome == outcome).map(|s| s.id);
     let stage_id = match given(c, "stage_id") {
         Some(Some(s)) => s,
-        Some(None) => return Err(StoreError::Invalid(ValidationErrors::single("stage_id", "required", "a deal is always in a stage"))),
+        Some(None) => {
+            return Err(StoreError::Invalid(ValidationErrors::single("stage_id", "required", "a deal is always in a stage")));
+        }
         None => {
             let kept = old_stage.filter(|_| old_pipeline == Some(pipeline_id));
             let kept_outcome = kept.and_then(|k| pipeline.stages.iter().find(|s| s.id == k)).map(|s| s.outcome.clone());
             match (status.as_deref(), kept, kept_outcome.as_deref()) {
                 (Some(st @ ("won" | "lost")), _, o) if o != Some(st) => first_with(st).ok_or_else(|| {
-                    StoreError::Invalid(ValidationErrors::single("status", "invalid", format!("pipeline '{}' has no {st} stage", pipeline.name)))
+                    StoreError::Invalid(ValidationErrors::single(
+                        "status",
+                        "invalid",
+                        format!("pipeline '{}' has no {st} stage", pipeline.name),
+                    ))
                 })?,
                 (Some("open"), _, Some("won" | "lost")) => first_with("open").expect("pipelines have an open stage"),
                 (_, Some(k), _) => k,
@@ -243,13 +270,21 @@ pub(crate) async fn settle_deal(tx: &mut Tx, scope: &Scope, current: Option<&Rec
         }
     };
     let Some(stage) = pipeline.stages.iter().find(|s| s.id == stage_id) else {
-        return Err(StoreError::Invalid(ValidationErrors::single("stage_id", "not_found", format!("pipeline '{}' has no stage {stage_id}", pipeline.name))));
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "stage_id",
+            "not_found",
+            format!("pipeline '{}' has no stage {stage_id}", pipeline.name),
+        )));
     };
     if let Some(st) = &status
         && st != &stage.outcome
         && given(c, "stage_id").is_some()
     {
-        return Err(StoreError::Invalid(ValidationErrors::single("status", "conflict", format!("stage '{}' means status {}", stage.name, stage.outcome))));
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "status",
+            "conflict",
+            format!("stage '{}' means status {}", stage.name, stage.outcome),
+        )));
     }
     let old_status = current.and_then(|r| r.get("status")).and_then(Json::as_str).unwrap_or("open");
     c.columns.insert("pipeline_id", FieldValue::Uuid(pipeline_id));
@@ -271,7 +306,13 @@ pub(crate) async fn settle_deal(tx: &mut Tx, scope: &Scope, current: Option<&Rec
     Ok(Some(StageMove { pipeline_id, stage_id }))
 }
 
-pub(crate) async fn record_stage_move(tx: &mut Tx, scope: &Scope, deal: Uuid, m: StageMove, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) async fn record_stage_move(
+    tx: &mut Tx,
+    scope: &Scope,
+    deal: Uuid,
+    m: StageMove,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let close = Query::update()
         .table(t("deal_stage_history"))
         .value(t("left_at"), time(now))
@@ -328,7 +369,13 @@ impl Store {
 
     /// Renames the pipeline and sets its stages: stages named by id are kept
     /// (renamed, reordered), new ones added, and missing ones removed when no deal is in them.
-    pub async fn update_pipeline(&self, scope: &Scope, id: Uuid, p: &PipelineInput, if_match: Option<i64>) -> Result<Pipeline, StoreError> {
+    pub async fn update_pipeline(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        p: &PipelineInput,
+        if_match: Option<i64>,
+    ) -> Result<Pipeline, StoreError> {
         check_input(p)?;
         let mut tx = self.db.write().await?;
         let all = load_all(&mut tx, scope).await?;
@@ -426,7 +473,9 @@ impl Store {
         let all = load_all(&mut tx, scope).await?;
         let cur = all.iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
         if cur.is_default {
-            return Err(StoreError::Conflict("the default pipeline cannot be deleted: make another one the default first".into()));
+            return Err(StoreError::Conflict(
+                "the default pipeline cannot be deleted: make another one the default first".into(),
+            ));
         }
         let q = Query::select()
             .expr(Expr::cust("COUNT(*)"))

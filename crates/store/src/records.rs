@@ -215,7 +215,9 @@ fn decode_cursor(sort: &Sort, cursor: &str) -> Result<(Option<FieldValue>, Uuid)
         Json::Null => None,
         Json::String(s) => Some(sort.column.parse_value(s).map_err(|m| bad_cursor(&m))?),
         Json::Bool(b) => Some(FieldValue::Bool(*b)),
-        Json::Number(n) if sort.column.ty == ColType::Int => Some(FieldValue::Int(n.as_i64().ok_or_else(|| bad_cursor("bad number"))?)),
+        Json::Number(n) if sort.column.ty == ColType::Int => {
+            Some(FieldValue::Int(n.as_i64().ok_or_else(|| bad_cursor("bad number"))?))
+        }
         n @ Json::Number(_) => Some(FieldValue::Json(n.clone())),
         _ => return Err(bad_cursor("has a value of the wrong type")),
     };
@@ -308,11 +310,8 @@ async fn replace_links(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid, c: &Cha
 }
 
 fn column_values(kind: Kind, c: &Changes) -> Vec<(Alias, Value)> {
-    let mut out: Vec<(Alias, Value)> = c
-        .columns
-        .iter()
-        .filter_map(|(name, v)| schema::field(kind, name).map(|f| (t(name), to_sql(v, col_of(f.ty)))))
-        .collect();
+    let mut out: Vec<(Alias, Value)> =
+        c.columns.iter().filter_map(|(name, v)| schema::field(kind, name).map(|f| (t(name), to_sql(v, col_of(f.ty))))).collect();
     if let Some(custom) = &c.custom {
         out.push((t("custom"), custom.clone().into()));
     }
@@ -381,7 +380,10 @@ impl Store {
     pub async fn list(&self, scope: &Scope, kind: Kind, q: &ListQuery) -> Result<ListPage, StoreError> {
         let table = kind.table();
         let backend = self.backend();
-        let sort = q.sort.clone().unwrap_or(Sort { column: Column { name: "id".into(), ty: ColType::Uuid, custom: false }, desc: false });
+        let sort = q
+            .sort
+            .clone()
+            .unwrap_or(Sort { column: Column { name: "id".into(), ty: ColType::Uuid, custom: false }, desc: false });
         let mut cond = Cond::all().add(sql::compile(backend, table, kind, &q.filter));
         let key = sql::column_expr(backend, table, &sort.column);
         let by_id = sort.column.name == "id" && !sort.column.custom;
@@ -431,7 +433,13 @@ impl Store {
 
     /// Creates a record. With an idempotency key, a retry returns the first
     /// result (`true` in the second place) instead of creating a duplicate.
-    pub async fn create(&self, scope: &Scope, kind: Kind, input: &Record, opts: &WriteOptions) -> Result<(Record, bool), StoreError> {
+    pub async fn create(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        input: &Record,
+        opts: &WriteOptions,
+    ) -> Result<(Record, bool), StoreError> {
         if let Some(idem) = &opts.idempotency
             && let Some(existing) = self.replay(scope, kind, idem).await?
         {
@@ -499,9 +507,20 @@ impl Store {
     /// Applies a JSON merge patch (RFC 7386). With `if_match`, a record changed
     /// since that version is refused; without it, concurrent patches are applied
     /// one after the other, never lost.
-    pub async fn update(&self, scope: &Scope, kind: Kind, id: Uuid, patch: &Json, opts: &WriteOptions) -> Result<Record, StoreError> {
+    pub async fn update(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        id: Uuid,
+        patch: &Json,
+        opts: &WriteOptions,
+    ) -> Result<Record, StoreError> {
         let Some(patch_obj) = patch.as_object() else {
-            return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object (merge patch)")));
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "",
+                "invalid_type",
+                "expected a JSON object (merge patch)",
+            )));
         };
         let touched: BTreeSet<String> = patch_obj.keys().cloned().collect();
         for _attempt in 0..5 {
@@ -518,9 +537,14 @@ impl Store {
             let Json::Object(merged) = merged else { unreachable!("merging an object into an object") };
             let ctx_data = workspaces::context(&mut tx, scope, kind).await?;
             let now = now();
-            let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
+            let mut c =
+                validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
             check_refs(&mut tx, scope, kind, Some(id), &c).await?;
-            let moved = if kind == Kind::Deal { pipelines::settle_deal(&mut tx, scope, Some(&current), &mut c, now).await? } else { None };
+            let moved = if kind == Kind::Deal {
+                pipelines::settle_deal(&mut tx, scope, Some(&current), &mut c, now).await?
+            } else {
+                None
+            };
             let mut sets = column_values(kind, &c);
             if sets.is_empty() && c.links.is_empty() {
                 return Ok(current);
@@ -561,7 +585,9 @@ impl Store {
     /// changes are logged too) and keeping its history.
     pub async fn delete(&self, scope: &Scope, kind: Kind, id: Uuid, opts: &WriteOptions) -> Result<(), StoreError> {
         if kind == Kind::User {
-            return Err(StoreError::Conflict("users are never deleted, so that their records keep an author: set active to false".into()));
+            return Err(StoreError::Conflict(
+                "users are never deleted, so that their records keep an author: set active to false".into(),
+            ));
         }
         let mut tx = self.db.write().await?;
         let current = fetch_one(&mut tx, scope, kind, id).await?;
@@ -593,7 +619,13 @@ impl Store {
 }
 
 /// Sets to null every reference column that points at the record being deleted.
-async fn detach_references(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+async fn detach_references(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
     for other in Kind::ALL {
         for f in schema::fields(other).iter().filter(|f| f.ty == FieldType::Ref(kind) && f.access == Access::Write) {
             let table = other.table();

@@ -91,12 +91,22 @@ fn escape_like(s: &str) -> String {
 fn list_has_any(backend: Backend, table: &str, c: &Column, values: Vec<Value>) -> SimpleExpr {
     let marks = placeholders(backend, values.len());
     let sql = match (backend, c.custom) {
-        (Backend::Sqlite, false) => format!("EXISTS (SELECT 1 FROM json_each(\"{table}\".\"{}\") WHERE json_each.value IN ({marks}))", c.name),
+        (Backend::Sqlite, false) => {
+            format!("EXISTS (SELECT 1 FROM json_each(\"{table}\".\"{}\") WHERE json_each.value IN ({marks}))", c.name)
+        }
         (Backend::Sqlite, true) => {
             format!("EXISTS (SELECT 1 FROM json_each(\"{table}\".\"custom\", '$.{}') WHERE json_each.value IN ({marks}))", c.name)
         }
-        (Backend::Postgres, false) => format!("\"{table}\".\"{}\" ?| ARRAY[{}]::text[]", c.name, marks),
-        (Backend::Postgres, true) => format!("(\"{table}\".\"custom\"->'{}') ?| ARRAY[{}]::text[]", c.name, marks),
+        (Backend::Postgres, false) => {
+            format!(
+                "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\"{table}\".\"{}\") AS e(value) WHERE e.value IN ({marks}))",
+                c.name
+            )
+        }
+        (Backend::Postgres, true) => format!(
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(COALESCE(\"{table}\".\"custom\"->'{}', '[]'::jsonb)) AS e(value) WHERE e.value IN ({marks}))",
+            c.name
+        ),
     };
     Expr::cust_with_values(sql, values)
 }
@@ -106,7 +116,8 @@ fn list_is_empty(backend: Backend, table: &str, c: &Column) -> SimpleExpr {
     match backend {
         Backend::Sqlite => Expr::cust(format!("COALESCE(json_array_length({path}), 0) = 0")),
         Backend::Postgres => {
-            let e = if c.custom { format!("\"{table}\".\"custom\"->'{}'", c.name) } else { format!("\"{table}\".\"{}\"", c.name) };
+            let e =
+                if c.custom { format!("\"{table}\".\"custom\"->'{}'", c.name) } else { format!("\"{table}\".\"{}\"", c.name) };
             Expr::cust(format!("COALESCE(jsonb_array_length({e}), 0) = 0"))
         }
     }
@@ -174,6 +185,37 @@ fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> Simple
                 // SQLite's LIKE ignores ASCII case by itself.
                 Backend::Sqlite => Expr::cust_with_exprs("? LIKE ? ESCAPE '\\'", [e, Expr::val(pattern)]),
                 Backend::Postgres => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [e, Expr::val(pattern)]),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rapport_domain::filter::condition;
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    /// Custom fragments must bind every value on both dialects.
+    #[test]
+    fn list_filters_bind_their_values() {
+        let f = Filter::All(vec![
+            Filter::Cond(condition(Kind::Organization, "tags", "in", "vip,key", &[]).unwrap()),
+            Filter::Cond(condition(Kind::Organization, "name", "contains", "acm", &[]).unwrap()),
+        ]);
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let q = Query::select()
+                .column(t("id"))
+                .from(t("organizations"))
+                .cond_where(compile(backend, "organizations", Kind::Organization, &f))
+                .to_owned();
+            let (sql, values) = match backend {
+                Backend::Sqlite => q.build(SqliteQueryBuilder),
+                Backend::Postgres => q.build(PostgresQueryBuilder),
+            };
+            assert_eq!(values.0.len(), 3, "{sql}");
+            if backend == Backend::Postgres {
+                assert!(sql.contains("$3"), "{sql}");
             }
         }
     }

@@ -35,7 +35,9 @@ fn linked(from: Kind, to: Kind, id: Uuid, ws: Uuid) -> SelectStatement {
 fn before(at: Expr, id: Expr, cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>) -> Cond {
     match cursor {
         None => Cond::all(),
-        Some((c_at, c_id)) => Cond::any().add(at.clone().lt(time(c_at))).add(Cond::all().add(at.eq(time(c_at))).add(id.lt(uuid(c_id)))),
+        Some((c_at, c_id)) => {
+            Cond::any().add(at.clone().lt(time(c_at))).add(Cond::all().add(at.eq(time(c_at))).add(id.lt(uuid(c_id))))
+        }
     }
 }
 
@@ -122,7 +124,8 @@ async fn changes_about(
         _ => None,
     };
     if let Some(deals) = deals {
-        about = about.add(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
+        about =
+            about.add(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
     }
     let q = Query::select()
         .columns(CHANGE_COLS.map(t))
@@ -153,7 +156,14 @@ fn bad_cursor() -> StoreError {
 
 impl Store {
     /// A page of the timeline of a person, organization or deal.
-    pub async fn timeline(&self, scope: &Scope, kind: Kind, id: Uuid, limit: u64, cursor: Option<&str>) -> Result<TimelinePage, StoreError> {
+    pub async fn timeline(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        id: Uuid,
+        limit: u64,
+        cursor: Option<&str>,
+    ) -> Result<TimelinePage, StoreError> {
         let cursor = match cursor {
             None => None,
             Some(c) => {

@@ -122,7 +122,14 @@ impl Store {
     }
 
     /// Changes the workspace's name, currency, phone region or time zone.
-    pub async fn update_workspace(&self, scope: &Scope, name: Option<&str>, currency: Option<&str>, region: Option<&str>, tz: Option<&str>) -> Result<Workspace, StoreError> {
+    pub async fn update_workspace(
+        &self,
+        scope: &Scope,
+        name: Option<&str>,
+        currency: Option<&str>,
+        region: Option<&str>,
+        tz: Option<&str>,
+    ) -> Result<Workspace, StoreError> {
         let mut tx = self.db.write().await?;
         let cur = load(&mut tx, scope.workspace_id).await?;
         let (currency, region) = check_settings(currency.unwrap_or(&cur.currency), region.unwrap_or(&cur.phone_region))?;
@@ -161,7 +168,14 @@ impl Store {
         let ins = Query::insert()
             .into_table(t("api_tokens"))
             .columns(["workspace_id", "id", "user_id", "name", "token_hash", "created_at"].map(t))
-            .values_panic([uuid(workspace_id).into(), uuid(new_id()).into(), uuid(user_id).into(), name.into(), token_digest(&token).into(), time(now()).into()])
+            .values_panic([
+                uuid(workspace_id).into(),
+                uuid(new_id()).into(),
+                uuid(user_id).into(),
+                name.into(),
+                token_digest(&token).into(),
+                time(now()).into(),
+            ])
             .to_owned();
         let mut tx = self.db.write().await?;
         tx.exec(&ins).await?;
@@ -173,7 +187,10 @@ impl Store {
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<Scope>, StoreError> {
         let digest = token_digest(token);
         let q = Query::select()
-            .columns([("api_tokens", "workspace_id"), ("api_tokens", "user_id"), ("api_tokens", "id"), ("api_tokens", "last_used_at")].map(|(a, b)| (t(a), t(b))))
+            .columns(
+                [("api_tokens", "workspace_id"), ("api_tokens", "user_id"), ("api_tokens", "id"), ("api_tokens", "last_used_at")]
+                    .map(|(a, b)| (t(a), t(b))),
+            )
             .from(t("api_tokens"))
             .inner_join(
                 t("users"),
@@ -191,7 +208,9 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         let (Some(ws), Some(user), Some(token_id)) = (uuid_at(&r, 0), uuid_at(&r, 1), uuid_at(&r, 2)) else { return Ok(None) };
         // Record use at most once a minute, so reads do not queue behind writes.
-        let stale = str_at(&r, 3).and_then(rapport_domain::validate::parse_datetime).is_none_or(|t| now() - t > chrono::Duration::seconds(60));
+        let stale = str_at(&r, 3)
+            .and_then(rapport_domain::validate::parse_datetime)
+            .is_none_or(|t| now() - t > chrono::Duration::seconds(60));
         if stale {
             let upd = Query::update()
                 .table(t("api_tokens"))

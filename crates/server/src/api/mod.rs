@@ -15,11 +15,15 @@ pub fn routes() -> Router<AppState> {
     for kind in Kind::ALL {
         let c = kind.collection();
         let item = {
-            let m = get(move |s, a, p, q| records::get(kind, s, a, p, q)).patch(move |s, a, p, h, b| records::patch(kind, s, a, p, h, b));
+            let m = get(move |s, a, p, q| records::get(kind, s, a, p, q))
+                .patch(move |s, a, p, h, b| records::patch(kind, s, a, p, h, b));
             if kind == Kind::User { m } else { m.delete(move |s, a, p, h| records::delete(kind, s, a, p, h)) }
         };
         r = r
-            .route(&format!("/api/v1/{c}"), get(move |s, a, q| records::list(kind, s, a, q)).post(move |s, a, h, b| records::create(kind, s, a, h, b)))
+            .route(
+                &format!("/api/v1/{c}"),
+                get(move |s, a, q| records::list(kind, s, a, q)).post(move |s, a, h, b| records::create(kind, s, a, h, b)),
+            )
             .route(&format!("/api/v1/{c}/bulk"), post(move |s, a, b| records::bulk_create(kind, s, a, b)))
             .route(&format!("/api/v1/{c}/{{id}}"), item)
             .route(&format!("/api/v1/{c}/{{id}}/history"), get(move |s, a, p, q| records::history(kind, s, a, p, q)));
@@ -30,7 +34,10 @@ pub fn routes() -> Router<AppState> {
     r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
         .route("/api/v1/workspace", get(settings::get_workspace).patch(settings::patch_workspace))
         .route("/api/v1/pipelines", get(settings::list_pipelines).post(settings::create_pipeline))
-        .route("/api/v1/pipelines/{id}", get(settings::get_pipeline).put(settings::put_pipeline).delete(settings::delete_pipeline))
+        .route(
+            "/api/v1/pipelines/{id}",
+            get(settings::get_pipeline).put(settings::put_pipeline).delete(settings::delete_pipeline),
+        )
         .route("/api/v1/custom-fields/{collection}", get(settings::list_custom_fields).post(settings::create_custom_field))
         .route("/api/v1/custom-fields/{collection}/{key}", axum::routing::delete(settings::delete_custom_field))
 }

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeSet;
 
+use axum::Json as JsonResponse;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json as JsonResponse;
 use rapport_domain::filter::{self, Filter};
 use rapport_domain::schema::{self, FieldType};
 use rapport_domain::{Kind, ValidationErrors};
@@ -79,9 +79,14 @@ fn select_fields(kind: Kind, params: &[(String, String)]) -> ApiResult<Option<BT
     let Some(list) = param(params, "fields") else { return Ok(None) };
     let mut keep: BTreeSet<String> = ["id".to_string(), "version".to_string()].into();
     for f in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-        let known = schema::field(kind, f).is_some() || schema::SYSTEM_FIELDS.contains(&f) || (f == "custom" && kind.has_custom_fields());
+        let known =
+            schema::field(kind, f).is_some() || schema::SYSTEM_FIELDS.contains(&f) || (f == "custom" && kind.has_custom_fields());
         if !known {
-            return Err(Problem::invalid(ValidationErrors::single("fields", "unknown_field", format!("{kind} has no field '{f}'"))));
+            return Err(Problem::invalid(ValidationErrors::single(
+                "fields",
+                "unknown_field",
+                format!("{kind} has no field '{f}'"),
+            )));
         }
         keep.insert(f.to_string());
     }
@@ -98,11 +103,21 @@ fn includable(kind: Kind, name: &str) -> Option<(&'static str, Kind, bool)> {
 }
 
 /// Embeds related records under `included`, one query per related kind.
-async fn include(state: &AppState, auth: &Auth, kind: Kind, params: &[(String, String)], records: &mut [Record]) -> ApiResult<()> {
+async fn include(
+    state: &AppState,
+    auth: &Auth,
+    kind: Kind,
+    params: &[(String, String)],
+    records: &mut [Record],
+) -> ApiResult<()> {
     let Some(list) = param(params, "include") else { return Ok(()) };
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let Some((field, target, many)) = includable(kind, name) else {
-            return Err(Problem::invalid(ValidationErrors::single("include", "invalid", format!("{kind} cannot include '{name}'"))));
+            return Err(Problem::invalid(ValidationErrors::single(
+                "include",
+                "invalid",
+                format!("{kind} cannot include '{name}'"),
+            )));
         };
         let id_of = |v: &Json| v.as_str().or_else(|| v.get("id").and_then(Json::as_str)).and_then(|s| Uuid::parse_str(s).ok());
         let ids: BTreeSet<Uuid> = records
@@ -114,7 +129,8 @@ async fn include(state: &AppState, auth: &Auth, kind: Kind, params: &[(String, S
             })
             .collect();
         let related = state.store.get_many(&auth.0, target, &ids.into_iter().collect::<Vec<_>>()).await?;
-        let by_id: std::collections::HashMap<&str, &Record> = related.iter().filter_map(|r| Some((r.get("id")?.as_str()?, r))).collect();
+        let by_id: std::collections::HashMap<&str, &Record> =
+            related.iter().filter_map(|r| Some((r.get("id")?.as_str()?, r))).collect();
         for r in records.iter_mut() {
             let pick = |v: &Json| id_of(v).and_then(|u| by_id.get(u.to_string().as_str()).map(|r| Json::Object((*r).clone())));
             let value = match r.get(field) {
@@ -154,7 +170,13 @@ pub async fn list(kind: Kind, State(state): State<AppState>, auth: Auth, Query(p
     Ok(JsonResponse(json!({"items": items, "next_cursor": page.next_cursor})).into_response())
 }
 
-pub async fn get(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(params): Params) -> ApiResult<Response> {
+pub async fn get(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let keep = select_fields(kind, &params)?;
     let mut recs = vec![state.store.get(&auth.0, kind, id).await?];
@@ -169,7 +191,13 @@ fn expect_object(v: Json) -> ApiResult<Record> {
     }
 }
 
-pub async fn create(kind: Kind, State(state): State<AppState>, auth: Auth, headers: HeaderMap, JsonBody(body, raw): JsonBody) -> ApiResult<Response> {
+pub async fn create(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    JsonBody(body, raw): JsonBody,
+) -> ApiResult<Response> {
     let input = expect_object(body)?;
     let idempotency = match headers.get("idempotency-key") {
         None => None,
@@ -195,7 +223,12 @@ pub async fn create(kind: Kind, State(state): State<AppState>, auth: Auth, heade
     Ok(res)
 }
 
-pub async fn bulk_create(kind: Kind, State(state): State<AppState>, auth: Auth, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn bulk_create(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let Some(items) = body.get("items").and_then(Json::as_array) else {
         return Err(Problem::bad_request("items", "expected {\"items\": [ ... ]}"));
     };
@@ -213,14 +246,27 @@ pub async fn bulk_create(kind: Kind, State(state): State<AppState>, auth: Auth, 
     Ok((StatusCode::CREATED, JsonResponse(json!({"items": created}))).into_response())
 }
 
-pub async fn patch(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, headers: HeaderMap, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn patch(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let opts = WriteOptions { if_match: if_match(&headers)?, idempotency: None };
     let record = state.store.update(&auth.0, kind, id, &body, &opts).await?;
     Ok(with_etag(StatusCode::OK, record))
 }
 
-pub async fn delete(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn delete(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let opts = WriteOptions { if_match: if_match(&headers)?, idempotency: None };
     state.store.delete(&auth.0, kind, id, &opts).await?;
@@ -230,15 +276,19 @@ pub async fn delete(kind: Kind, State(state): State<AppState>, auth: Auth, Path(
 fn limit_param(params: &[(String, String)], default: u64, max: u64) -> ApiResult<u64> {
     match param(params, "limit") {
         None => Ok(default),
-        Some(l) => l
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| Problem::invalid(ValidationErrors::single("limit", "out_of_range", format!("must be an integer from 1 to {max}")))),
+        Some(l) => l.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            Problem::invalid(ValidationErrors::single("limit", "out_of_range", format!("must be an integer from 1 to {max}")))
+        }),
     }
 }
 
-pub async fn history(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(params): Params) -> ApiResult<Response> {
+pub async fn history(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let limit = limit_param(&params, 50, 500)?;
     let before = param(&params, "before").map(parse_id).transpose()?;
@@ -250,7 +300,13 @@ pub async fn history(kind: Kind, State(state): State<AppState>, auth: Auth, Path
     Ok(JsonResponse(json!({"items": items})).into_response())
 }
 
-pub async fn timeline(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(params): Params) -> ApiResult<Response> {
+pub async fn timeline(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let limit = limit_param(&params, 50, 200)?;
     let page = state.store.timeline(&auth.0, kind, id, limit, param(&params, "cursor")).await?;

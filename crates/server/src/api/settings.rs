@@ -65,7 +65,13 @@ pub async fn create_pipeline(State(state): State<AppState>, auth: Auth, JsonBody
     Ok(pipeline_response(StatusCode::CREATED, state.store.create_pipeline(&auth.0, &input).await?))
 }
 
-pub async fn put_pipeline(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, headers: HeaderMap, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn put_pipeline(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let input: PipelineInput = from_json(body)?;
     let p = state.store.update_pipeline(&auth.0, parse_id(&id)?, &input, if_match(&headers)?).await?;
     Ok(pipeline_response(StatusCode::OK, p))
@@ -82,19 +88,32 @@ fn custom_kind(collection: &str) -> ApiResult<Kind> {
         .ok_or_else(|| Problem::not_found().detail(format!("'{collection}' has no custom fields")))
 }
 
-pub async fn list_custom_fields(State(state): State<AppState>, auth: Auth, Path(collection): Path<String>) -> ApiResult<Response> {
+pub async fn list_custom_fields(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(collection): Path<String>,
+) -> ApiResult<Response> {
     let kind = custom_kind(&collection)?;
     Ok(JsonResponse(json!({"items": state.store.custom_fields(&auth.0, kind).await?})).into_response())
 }
 
-pub async fn create_custom_field(State(state): State<AppState>, auth: Auth, Path(collection): Path<String>, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn create_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(collection): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let kind = custom_kind(&collection)?;
     let def: CustomField = from_json(body)?;
     let def = state.store.create_custom_field(&auth.0, kind, &def).await?;
     Ok((StatusCode::CREATED, JsonResponse(def)).into_response())
 }
 
-pub async fn delete_custom_field(State(state): State<AppState>, auth: Auth, Path((collection, key)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn delete_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((collection, key)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let kind = custom_kind(&collection)?;
     state.store.delete_custom_field(&auth.0, kind, &key).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
