@@ -24,6 +24,26 @@ pub struct TestApp {
     pub user_id: Uuid,
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL schema to drop when the app is dropped.
+    pg_schema: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.pg_schema.take() else { return };
+        // Drop the schema from a thread of its own: Drop cannot await.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                    let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                    pool.close().await;
+                }
+            })
+        });
+        let _ = done.join();
+    }
 }
 
 /// An HTTP answer: status, headers and the JSON body (`Null` when empty).
@@ -40,7 +60,10 @@ impl Answer {
     }
     /// The field names a problem+json body blames.
     pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+        self.body["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|x| x["field"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
     pub fn id(&self) -> String {
         self.body["id"].as_str().expect("answer has an id").to_string()
@@ -60,16 +83,20 @@ impl TestApp {
     /// `None`, said loudly, when it is not set.
     pub async fn postgres() -> Option<TestApp> {
         let Ok(url) = std::env::var(POSTGRES_ENV) else {
-            eprintln!("SKIPPED on PostgreSQL: set {POSTGRES_ENV} (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run this test there too");
+            eprintln!(
+                "SKIPPED on PostgreSQL: set {POSTGRES_ENV} (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run this test there too"
+            );
             return None;
         };
         let schema = format!("test_{}", Uuid::now_v7().simple());
         let admin = sqlx::PgPool::connect(&url).await.expect("connect to the test PostgreSQL server");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\""))).execute(&admin).await.expect("create schema");
         admin.close().await;
-        let opts = Options { max_connections: 5, schema: Some(schema) };
+        let opts = Options { max_connections: 5, schema: Some(schema.clone()) };
         let store = Store::open(&url, &opts).await.expect("open postgres store");
-        Some(Self::start(store, None).await)
+        let mut app = Self::start(store, None).await;
+        app.pg_schema = Some((url, schema));
+        Some(app)
     }
 
     /// One app per available backend: SQLite always, PostgreSQL when configured.
@@ -94,7 +121,17 @@ impl TestApp {
             let _ = rapport_server::serve(served, listener).await;
         });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp { base, client, token, store, scope: Scope { workspace_id: ws.id, user_id: Some(user_id), via: Via::Api }, user_id, backend, _dir: dir }
+        TestApp {
+            base,
+            client,
+            token,
+            store,
+            scope: Scope { workspace_id: ws.id, user_id: Some(user_id), via: Via::Api },
+            user_id,
+            backend,
+            _dir: dir,
+            pg_schema: None,
+        }
     }
 
     pub fn name(&self) -> &'static str {
@@ -121,7 +158,11 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.bytes().await.expect("body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         Answer { status, headers, body }
     }
 
