@@ -79,3 +79,19 @@ pub async fn current(db: &Db) -> Result<i64, StoreError> {
     let row = tx.row(&q, &[Col::Int]).await?;
     Ok(row.and_then(|r| r[0].as_i64()).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A restart, or a second server, finds nothing left to apply.
+    #[tokio::test]
+    async fn migrations_apply_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("m.db").display());
+        let db = Db::connect(&url, &Default::default()).await.unwrap();
+        assert_eq!(run(&db).await.unwrap(), MIGRATIONS.len());
+        assert_eq!(run(&db).await.unwrap(), 0);
+        assert_eq!(current(&db).await.unwrap(), latest());
+    }
+}
