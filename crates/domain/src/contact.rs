@@ -40,7 +40,10 @@ pub fn normalize_email(raw: &str) -> Option<String> {
 /// A phone number in E.164, read with the workspace's default region for numbers
 /// typed without a country code. `None` when it is not a valid number.
 pub fn normalize_phone(raw: &str, region: Region) -> Option<String> {
-    let n = phonenumber::parse(Some(region), raw).ok()?;
+    // A number written with its country code must not be read through the
+    // default region's rules, which can mangle it (a leading digit dropped).
+    let hint = if raw.trim_start().starts_with('+') { None } else { Some(region) };
+    let n = phonenumber::parse(hint, raw).ok()?;
     if !n.is_valid() {
         return None;
     }
@@ -82,6 +85,9 @@ mod tests {
         let us = parse_region("US").unwrap();
         assert_eq!(normalize_phone("(415) 555-2671", us).as_deref(), Some("+14155552671"));
         assert_eq!(normalize_phone("12", us), None);
+        assert_eq!(normalize_phone("+49 152 28817386", us).as_deref(), Some("+4915228817386"));
+        assert_eq!(normalize_phone("+44 161 496 0123", us).as_deref(), Some("+441614960123"));
+        assert_eq!(normalize_phone("+33 1 42 68 53 00", us).as_deref(), Some("+33142685300"));
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! `rapport serve`
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use clap::Args;
+use rapport_domain::Kind;
+
+use super::{DEFAULT_CURRENCY, DEFAULT_REGION, has_any, open_store, scope, workspace};
+use crate::config::{GlobalArgs, Settings, redact_url};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "RAPPORT_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Currency (ISO 4217) of the workspace created on first run
+    #[arg(long, default_value = DEFAULT_CURRENCY, value_name = "CODE")]
+    pub currency: String,
+
+    /// Region (ISO 3166 code such as FR, US, GB) for phone numbers typed without
+    /// a country code, for the workspace created on first run
+    #[arg(long, default_value = DEFAULT_REGION, value_name = "CODE")]
+    pub region: String,
+
+    /// Open the web interface in a browser once the server listens
+    #[arg(long)]
+    pub open: bool,
+}
+
+pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings::load(global, args.listen.as_deref())?;
+    let store = open_store(&settings).await?;
+    let ws = workspace(&store, None, &args.currency, &args.region).await?;
+    if !has_any(&store, &scope(&ws), Kind::User).await? {
+        first_run_hint();
+    }
+
+    let listener =
+        tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let url = format!("http://{}/", browsable(listener.local_addr()?));
+    println!("Rapport is running at {url} (database: {})", redact_url(&settings.database));
+    if args.open {
+        open_browser(&url);
+    }
+
+    let served = rapport_server::serve(store.clone(), listener).await;
+    store.close().await;
+    served.context("the server stopped")
+}
+
+fn first_run_hint() {
+    println!(
+        "\
+No users yet. Create the first one, then an API token for it:
+  rapport user add --email you@example.com --name \"Your Name\" --admin
+  rapport token create --user you@example.com
+(From a source checkout, run them as: cargo run --release -- user add ...)
+"
+    );
+}
+
+/// The address to put in a URL: a wildcard address is reached through loopback.
+fn browsable(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        let ip = if addr.is_ipv4() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { IpAddr::V6(std::net::Ipv6Addr::LOCALHOST) };
+        SocketAddr::new(ip, addr.port())
+    } else {
+        addr
+    }
+}
+
+/// Asks the desktop to open the URL; any failure is only logged.
+fn open_browser(url: &str) {
+    for opener in ["xdg-open", "open"] {
+        let spawned = Command::new(opener).arg(url).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+        if let Ok(mut child) = spawned {
+            // Reap it when it exits, without holding up the server.
+            std::thread::spawn(move || child.wait());
+            return;
+        }
+    }
+    tracing::info!("could not open a browser (no xdg-open or open); visit {url}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_addresses_are_browsed_through_loopback() {
+        assert_eq!(browsable("0.0.0.0:8080".parse().unwrap()).to_string(), "127.0.0.1:8080");
+        assert_eq!(browsable("[::]:8080".parse().unwrap()).to_string(), "[::1]:8080");
+        assert_eq!(browsable("10.0.0.5:80".parse().unwrap()).to_string(), "10.0.0.5:80");
+    }
+}
