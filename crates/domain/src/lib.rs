@@ -2,6 +2,7 @@
 //! normalization of input, money, phone numbers, filter expressions and
 //! change diffs. Pure: no I/O, no database, no HTTP.
 
+pub mod access;
 pub mod contact;
 pub mod custom;
 pub mod error;

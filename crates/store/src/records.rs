@@ -10,7 +10,7 @@ use rapport_domain::schema::{self, Access, FieldType};
 use rapport_domain::validate::{self, Changes, Mode};
 use rapport_domain::value::{new_id, now};
 use rapport_domain::{FieldValue, Kind, ValidationErrors, money};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query, SelectStatement, Value};
+use sea_query::{Alias, Cond, Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
@@ -174,6 +174,16 @@ pub(crate) async fn fetch_one_pub(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uu
 async fn fetch_one(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
     let cond = Cond::all().add(tc(kind.table(), "id").eq(uuid(id)));
     fetch(tx, scope, kind, cond, |_| {}, Some(1)).await?.into_iter().next().ok_or(StoreError::NotFound)
+}
+
+/// Reads a record about to be changed, locking its row on PostgreSQL so that
+/// concurrent writers queue instead of failing (SQLite writers are serialized already).
+async fn fetch_for_update(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+    let cond = Cond::all().add(tc(kind.table(), "id").eq(uuid(id)));
+    let lock = |q: &mut SelectStatement| {
+        q.lock(LockType::Update);
+    };
+    fetch(tx, scope, kind, cond, lock, Some(1)).await?.into_iter().next().ok_or(StoreError::NotFound)
 }
 
 pub(crate) fn version_of(r: &Record) -> i64 {
@@ -525,7 +535,7 @@ impl Store {
         let touched: BTreeSet<String> = patch_obj.keys().cloned().collect();
         for _attempt in 0..5 {
             let mut tx = self.db.write().await?;
-            let current = fetch_one(&mut tx, scope, kind, id).await?;
+            let current = fetch_for_update(&mut tx, scope, kind, id).await?;
             let version = version_of(&current);
             if let Some(expected) = opts.if_match
                 && expected != version
@@ -572,9 +582,12 @@ impl Store {
             }
             let new = fetch_one(&mut tx, scope, kind, id).await?;
             let d = diff(&current, &new);
-            if !d.is_empty() {
-                changes::append(&mut tx, scope, kind, id, "updated", d, now).await?;
+            if d.is_empty() {
+                // Values set to what they were: no change, no new version.
+                drop(tx);
+                return Ok(current);
             }
+            changes::append(&mut tx, scope, kind, id, "updated", d, now).await?;
             tx.commit().await?;
             return Ok(new);
         }
@@ -590,7 +603,7 @@ impl Store {
             ));
         }
         let mut tx = self.db.write().await?;
-        let current = fetch_one(&mut tx, scope, kind, id).await?;
+        let current = fetch_for_update(&mut tx, scope, kind, id).await?;
         if let Some(expected) = opts.if_match
             && expected != version_of(&current)
         {

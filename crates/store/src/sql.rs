@@ -74,6 +74,31 @@ fn placeholders(backend: Backend, n: usize) -> String {
     }
 }
 
+/// A GLOB pattern matching `s` anywhere, ignoring case for every alphabet:
+/// SQLite's LIKE folds ASCII letters only, GLOB with `[éÉ]` classes folds them all.
+fn glob_contains(s: &str) -> String {
+    let mut out = String::from("*");
+    for ch in s.chars() {
+        let (lo, up): (Vec<char>, Vec<char>) = (ch.to_lowercase().collect(), ch.to_uppercase().collect());
+        match (lo.as_slice(), up.as_slice()) {
+            ([l], [u]) if l != u => {
+                out.push('[');
+                out.push(*l);
+                out.push(*u);
+                out.push(']');
+            }
+            _ if matches!(ch, '*' | '?' | '[') => {
+                out.push('[');
+                out.push(ch);
+                out.push(']');
+            }
+            _ => out.push(ch),
+        }
+    }
+    out.push('*');
+    out
+}
+
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
@@ -180,11 +205,9 @@ fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> Simple
         Op::IsNull => e.is_not_null(),
         Op::Contains => {
             let FieldValue::Text(s) = &c.values[0] else { unreachable!("contains takes text") };
-            let pattern = escape_like(s);
             match backend {
-                // SQLite's LIKE ignores ASCII case by itself.
-                Backend::Sqlite => Expr::cust_with_exprs("? LIKE ? ESCAPE '\\'", [e, Expr::val(pattern)]),
-                Backend::Postgres => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [e, Expr::val(pattern)]),
+                Backend::Sqlite => Expr::cust_with_exprs("? GLOB ?", [e, Expr::val(glob_contains(s))]),
+                Backend::Postgres => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [e, Expr::val(escape_like(s))]),
             }
         }
     }
@@ -195,6 +218,12 @@ mod tests {
     use super::*;
     use rapport_domain::filter::condition;
     use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    #[test]
+    fn glob_patterns_fold_case_and_escape() {
+        assert_eq!(glob_contains("Sé*"), "*[sS][éÉ][*]*");
+        assert_eq!(glob_contains("a1 ?"), "*[aA]1 [?]*");
+    }
 
     /// Custom fragments must bind every value on both dialects.
     #[test]

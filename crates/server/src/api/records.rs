@@ -255,8 +255,9 @@ pub async fn patch(
     JsonBody(body, _): JsonBody,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
+    let patch = Json::Object(expect_object(body)?);
     let opts = WriteOptions { if_match: if_match(&headers)?, idempotency: None };
-    let record = state.store.update(&auth.0, kind, id, &body, &opts).await?;
+    let record = state.store.update(&auth.0, kind, id, &patch, &opts).await?;
     Ok(with_etag(StatusCode::OK, record))
 }
 
