@@ -70,7 +70,7 @@ pub fn owner_column(kind: Kind) -> Option<&'static str> {
         Kind::Organization | Kind::Person | Kind::Deal => Some("owner_id"),
         Kind::Task => Some("assignee_user_id"),
         Kind::Activity => Some("created_by"),
-        Kind::User | Kind::Team => None,
+        Kind::User | Kind::Team | Kind::Consent => None,
     }
 }
 

@@ -11,10 +11,12 @@ pub enum Kind {
     Task,
     User,
     Team,
+    Consent,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task, Kind::User, Kind::Team];
+    pub const ALL: [Kind; 8] =
+        [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task, Kind::User, Kind::Team, Kind::Consent];
 
     /// The database table holding records of this kind.
     pub fn table(self) -> &'static str {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Task => "tasks",
             Kind::User => "users",
             Kind::Team => "teams",
+            Kind::Consent => "consents",
         }
     }
 
@@ -48,6 +51,7 @@ impl Kind {
             Kind::Task => "task",
             Kind::User => "user",
             Kind::Team => "team",
+            Kind::Consent => "consent",
         }
     }
 
@@ -65,12 +69,13 @@ impl Kind {
             Kind::Task => "Task",
             Kind::User => "User",
             Kind::Team => "Team",
+            Kind::Consent => "Consent",
         }
     }
 
     /// Kinds whose records carry user-defined custom fields.
     pub fn has_custom_fields(self) -> bool {
-        !matches!(self, Kind::User | Kind::Team)
+        !matches!(self, Kind::User | Kind::Team | Kind::Consent)
     }
 
     /// Kinds with a timeline (the 360-degree view).

@@ -226,6 +226,18 @@ static USER: &[Field] = &[
 static TEAM: &[Field] =
     &[req("name", NAME, "Team name."), w("members", FieldType::Links { target: Kind::User, role: false }, "Users in the team.")];
 
+pub const CONSENT_STATUSES: &[&str] = &["granted", "withdrawn"];
+pub const CONSENT_METHODS: &[&str] = &["web_form", "email", "phone", "in_person", "paper", "import", "other"];
+
+static CONSENT: &[Field] = &[
+    req("person_id", FieldType::Ref(Kind::Person), "The person who agreed or withdrew."),
+    req("purpose", SHORT, "What it is about (newsletter, phone calls, data sharing, ...)."),
+    req("status", FieldType::Enum(CONSENT_STATUSES), "granted or withdrawn."),
+    req("method", FieldType::Enum(CONSENT_METHODS), "How it was given."),
+    w("recorded_at", FieldType::DateTime, "When it was given or withdrawn (now when left out)."),
+    w("evidence", FieldType::LongText, "The wording agreed to, a form reference, or notes."),
+];
+
 pub fn fields(kind: Kind) -> &'static [Field] {
     match kind {
         Kind::Organization => ORGANIZATION,
@@ -235,6 +247,7 @@ pub fn fields(kind: Kind) -> &'static [Field] {
         Kind::Task => TASK,
         Kind::User => USER,
         Kind::Team => TEAM,
+        Kind::Consent => CONSENT,
     }
 }
 

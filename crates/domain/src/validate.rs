@@ -135,7 +135,7 @@ fn apply_defaults(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, e
             (Kind::Task, "priority", _) => FieldValue::Text("normal".into()),
             (Kind::Task, "status", _) => FieldValue::Text("open".into()),
             (Kind::User, "role", _) => FieldValue::Text("member".into()),
-            (Kind::Activity, "occurred_at", _) => FieldValue::DateTime(ctx.now),
+            (Kind::Activity, "occurred_at", _) | (Kind::Consent, "recorded_at", _) => FieldValue::DateTime(ctx.now),
             (Kind::Deal, "currency", _) => FieldValue::Text(ctx.currency.to_string()),
             _ => continue,
         };

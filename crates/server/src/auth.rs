@@ -1,6 +1,8 @@
 //! Who is calling: a bearer token turns into a `Scope` before any handler runs.
 
-use axum::extract::FromRequestParts;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use rapport_store::Scope;
@@ -26,8 +28,16 @@ impl FromRequestParts<AppState> for Auth {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Problem::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
         match state.store.authenticate_token(token).await? {
-            Some(scope) => Ok(Auth(scope)),
+            Some(mut scope) => {
+                scope.ip = client_ip(parts);
+                Ok(Auth(scope))
+            }
             None => Err(Problem::unauthorized("the token is unknown, revoked, or its user is inactive")),
         }
     }
+}
+
+/// The peer address of the connection, for the change and audit logs.
+pub fn client_ip(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }

@@ -79,7 +79,8 @@ pub fn router(store: Store) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
 pub async fn serve(store: Store, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(store)).with_graceful_shutdown(shutdown_signal()).await
+    let app = router(store).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

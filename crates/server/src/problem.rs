@@ -84,6 +84,7 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Problem::not_found(),
+            StoreError::Forbidden(m) => Problem::new(StatusCode::FORBIDDEN, "forbidden", "You may not do this").detail(m),
             StoreError::Invalid(v) => Problem::invalid(v),
             StoreError::VersionMismatch { expected, current } => Problem::new(
                 StatusCode::PRECONDITION_FAILED,

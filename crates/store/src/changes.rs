@@ -25,13 +25,14 @@ pub(crate) async fn append(
 ) -> Result<(), StoreError> {
     let ins = Query::insert()
         .into_table(t("changes"))
-        .columns(["workspace_id", "id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff"].map(t))
+        .columns(["workspace_id", "id", "at", "actor_id", "via", "ip", "record_kind", "record_id", "action", "diff"].map(t))
         .values_panic([
             uuid(scope.workspace_id).into(),
             uuid(new_id()).into(),
             time(at).into(),
             opt_uuid(scope.user_id).into(),
             scope.via.as_str().into(),
+            scope.ip.clone().into(),
             kind.as_str().into(),
             uuid(id).into(),
             action.into(),
@@ -42,14 +43,14 @@ pub(crate) async fn append(
     Ok(())
 }
 
-pub(crate) const CHANGE_COLS: [&str; 8] = ["id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff"];
-pub(crate) const CHANGE_TYPES: [Col; 8] =
-    [Col::Uuid, Col::DateTime, Col::Uuid, Col::Text, Col::Text, Col::Uuid, Col::Text, Col::Json];
+pub(crate) const CHANGE_COLS: [&str; 9] = ["id", "at", "actor_id", "via", "record_kind", "record_id", "action", "diff", "ip"];
+pub(crate) const CHANGE_TYPES: [Col; 9] =
+    [Col::Uuid, Col::DateTime, Col::Uuid, Col::Text, Col::Text, Col::Uuid, Col::Text, Col::Json, Col::Text];
 
 pub(crate) fn change_json(r: Vec<Json>) -> Json {
     json!({
         "id": r[0], "at": r[1], "actor_id": r[2], "via": r[3],
-        "record_kind": r[4], "record_id": r[5], "action": r[6], "changes": r[7],
+        "record_kind": r[4], "record_id": r[5], "action": r[6], "changes": r[7], "ip": r[8],
     })
 }
 

@@ -4,6 +4,9 @@ use rapport_domain::ValidationErrors;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// The caller may see the record (or nothing is hidden) but not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
     /// The record changed since the version the client read.

@@ -4,6 +4,8 @@
 //! itself, so no caller can forget it. Every write runs in one transaction that
 //! also appends to the change log.
 
+pub mod access;
+pub mod audit;
 pub mod changes;
 pub mod custom_fields;
 pub mod db;
@@ -20,6 +22,7 @@ pub use db::{Backend, Db, Options};
 pub use error::StoreError;
 pub use records::{ListPage, ListQuery, Record, WriteOptions};
 
+use rapport_domain::access::{Actor, TokenScope};
 use uuid::Uuid;
 
 /// How a change reached Rapport; kept in the change log.
@@ -42,12 +45,27 @@ impl Via {
     }
 }
 
-/// Who is acting, and in which workspace. Every query starts from one.
+/// Who is acting, and in which workspace. Every query starts from one, and
+/// the store builds the workspace and visibility filters from it.
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub workspace_id: Uuid,
     pub user_id: Option<Uuid>,
     pub via: Via,
+    /// The acting user's role and teams. `None` acts with full rights: the
+    /// command line and Rapport's own jobs.
+    pub actor: Option<Actor>,
+    /// What the API token used may do; `None` when no token limits the request.
+    pub token_scopes: Option<Vec<TokenScope>>,
+    /// The client's address, kept in the change and audit logs.
+    pub ip: Option<String>,
+}
+
+impl Scope {
+    /// Full rights in a workspace, for Rapport itself and the command line.
+    pub fn system(workspace_id: Uuid, via: Via) -> Scope {
+        Scope { workspace_id, user_id: None, via, actor: None, token_scopes: None, ip: None }
+    }
 }
 
 /// The storage handle shared by the server, the CLI and the workers.

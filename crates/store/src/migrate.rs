@@ -13,12 +13,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "records",
-    sqlite: include_str!("../migrations/sqlite/0001_records.sql"),
-    postgres: include_str!("../migrations/postgres/0001_records.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records",
+        sqlite: include_str!("../migrations/sqlite/0001_records.sql"),
+        postgres: include_str!("../migrations/postgres/0001_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
+        postgres: include_str!("../migrations/postgres/0002_access.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::sql::{self, t, tc};
 use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
-use crate::{Scope, Store, StoreError, changes, pipelines, workspaces};
+use crate::{Scope, Store, StoreError, access, changes, pipelines, workspaces};
 
 /// A record as the API shows it: a JSON object.
 pub type Record = Map<String, Json>;
@@ -89,7 +89,7 @@ fn in_workspace(table: &str, scope: &Scope) -> Expr {
     tc(table, "workspace_id").eq(uuid(scope.workspace_id))
 }
 
-/// Reads records matching `cond`, with their links and computed fields.
+/// Reads records matching `cond` that the scope may read, with their links and computed fields.
 pub(crate) async fn fetch(
     tx: &mut Tx,
     scope: &Scope,
@@ -98,10 +98,27 @@ pub(crate) async fn fetch(
     order: impl FnOnce(&mut SelectStatement),
     limit: Option<u64>,
 ) -> Result<Vec<Record>, StoreError> {
+    fetch_where(tx, scope, kind, cond, order, limit, false).await
+}
+
+/// As `fetch`; with `write`, only records the scope may change.
+async fn fetch_where(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    cond: Cond,
+    order: impl FnOnce(&mut SelectStatement),
+    limit: Option<u64>,
+    write: bool,
+) -> Result<Vec<Record>, StoreError> {
     let table = kind.table();
     let cols = shape(kind);
     let mut q = select(kind);
-    q.cond_where(Cond::all().add(in_workspace(table, scope)).add(cond));
+    let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
+    if let Some(visible) = access::condition(tx, scope, kind, write).await? {
+        all = all.add(visible);
+    }
+    q.cond_where(all);
     order(&mut q);
     if let Some(l) = limit {
         q.limit(l);
@@ -178,12 +195,25 @@ async fn fetch_one(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<R
 
 /// Reads a record about to be changed, locking its row on PostgreSQL so that
 /// concurrent writers queue instead of failing (SQLite writers are serialized already).
+/// A record the scope may read but not change is forbidden; one it may not read, not found.
 async fn fetch_for_update(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+    access::require_write(scope, kind)?;
     let cond = Cond::all().add(tc(kind.table(), "id").eq(uuid(id)));
     let lock = |q: &mut SelectStatement| {
         q.lock(LockType::Update);
     };
-    fetch(tx, scope, kind, cond, lock, Some(1)).await?.into_iter().next().ok_or(StoreError::NotFound)
+    match fetch_where(tx, scope, kind, cond, lock, Some(1), true).await?.into_iter().next() {
+        Some(r) => Ok(r),
+        None => {
+            fetch_one(tx, scope, kind, id).await?;
+            Err(StoreError::Forbidden(format!("you may read this {kind} but not change it")))
+        }
+    }
+}
+
+/// Checks that the scope may change the record.
+pub(crate) async fn writable(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+    fetch_for_update(tx, scope, kind, id).await
 }
 
 pub(crate) fn version_of(r: &Record) -> i64 {
@@ -338,9 +368,18 @@ fn unique_conflict(kind: Kind, e: StoreError) -> StoreError {
 
 /// Creates one record inside the caller's transaction.
 pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Record) -> Result<Record, StoreError> {
+    access::require_write(scope, kind)?;
     let ctx_data = workspaces::context(tx, scope, kind).await?;
     let now = now();
-    let mut c = validate::validate(kind, input, Mode::Create, &ctx_data.context(now))?;
+    // What a user creates is theirs unless they name another owner.
+    let mut input = std::borrow::Cow::Borrowed(input);
+    if let Some(user) = scope.user_id
+        && matches!(kind, Kind::Organization | Kind::Person | Kind::Deal)
+        && !input.contains_key("owner_id")
+    {
+        input.to_mut().insert("owner_id".into(), Json::String(user.to_string()));
+    }
+    let mut c = validate::validate(kind, &input, Mode::Create, &ctx_data.context(now))?;
     check_refs(tx, scope, kind, None, &c).await?;
     let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, None, &mut c, now).await? } else { None };
     let id = new_id();
@@ -368,6 +407,7 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
 
 impl Store {
     pub async fn get(&self, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+        access::require_read(scope, kind)?;
         let mut tx = self.db.read().await?;
         let r = fetch_one(&mut tx, scope, kind, id).await;
         tx.commit().await?;
@@ -376,6 +416,7 @@ impl Store {
 
     /// Several records by id, in one query (for `include=`).
     pub async fn get_many(&self, scope: &Scope, kind: Kind, ids: &[Uuid]) -> Result<Vec<Record>, StoreError> {
+        access::require_read(scope, kind)?;
         if ids.is_empty() {
             return Ok(vec![]);
         }
@@ -388,6 +429,7 @@ impl Store {
 
     /// A page of records, in keyset order: no page is skipped or repeated while rows are added.
     pub async fn list(&self, scope: &Scope, kind: Kind, q: &ListQuery) -> Result<ListPage, StoreError> {
+        access::require_read(scope, kind)?;
         let table = kind.table();
         let backend = self.backend();
         let sort = q

@@ -123,7 +123,10 @@ async fn changes_about(
         ),
         _ => None,
     };
-    if let Some(deals) = deals {
+    if let Some(mut deals) = deals {
+        if let Some(visible) = crate::access::condition(tx, scope, Kind::Deal, false).await? {
+            deals.cond_where(visible);
+        }
         about =
             about.add(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
     }
@@ -175,6 +178,7 @@ impl Store {
             }
         };
         let limit = limit.clamp(1, 200);
+        crate::access::require_read(scope, kind)?;
         let mut tx = self.db.read().await?;
         fetch_one_pub(&mut tx, scope, kind, id).await?;
         let mut items = records_about(&mut tx, scope, Kind::Activity, kind, id, limit + 1, cursor).await?;

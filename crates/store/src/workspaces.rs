@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use rapport_domain::access::TokenScope;
 use rapport_domain::contact::parse_region;
 use rapport_domain::custom::CustomField;
 use rapport_domain::validate::Context;
@@ -16,7 +17,8 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::sql::t;
 use crate::values::{time, uuid};
-use crate::{Scope, Store, StoreError, Via, custom_fields, pipelines};
+use crate::{Scope, Store, StoreError, Via, audit, custom_fields, pipelines};
+use serde_json::Value as Json;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Workspace {
@@ -99,7 +101,7 @@ impl Store {
             .values_panic([uuid(id).into(), name.into(), currency.into(), region.into(), "UTC".into(), time(now()).into()])
             .to_owned();
         tx.exec(&ins).await?;
-        let scope = Scope { workspace_id: id, user_id: None, via: Via::System };
+        let scope = Scope::system(id, Via::System);
         pipelines::create_default(&mut tx, &scope).await?;
         let ws = load(&mut tx, id).await?;
         tx.commit().await?;
@@ -162,51 +164,114 @@ impl Store {
     }
 
     /// Issues an API token for a user and returns it; only its digest is stored.
-    pub async fn create_token(&self, workspace_id: Uuid, user_id: Uuid, name: &str) -> Result<String, StoreError> {
+    pub async fn create_token(
+        &self,
+        scope: &Scope,
+        user_id: Uuid,
+        name: &str,
+        scopes: &[TokenScope],
+    ) -> Result<Json, StoreError> {
+        if scope.user_id != Some(user_id) {
+            crate::access::require_admin(scope)?;
+        }
+        let mut errs = ValidationErrors::default();
+        if name.trim().is_empty() || name.len() > 200 {
+            errs.push("name", "required", "give the token a name of at most 200 characters (what it is for)");
+        }
+        if scopes.is_empty() {
+            errs.push("scopes", "required", "give at least one scope");
+        }
+        errs.into_result()?;
         let secret: [u8; 32] = rand::random();
         let token = format!("rpt_{}", URL_SAFE_NO_PAD.encode(secret));
+        let id = new_id();
+        let rendered: Vec<String> = scopes.iter().map(TokenScope::render).collect();
+        let mut tx = self.db.write().await?;
+        if crate::access::load_actor(&mut tx, scope.workspace_id, user_id).await?.is_none() {
+            return Err(StoreError::Invalid(ValidationErrors::single("user_id", "not_found", "no active user with this id")));
+        }
         let ins = Query::insert()
             .into_table(t("api_tokens"))
-            .columns(["workspace_id", "id", "user_id", "name", "token_hash", "created_at"].map(t))
+            .columns(["workspace_id", "id", "user_id", "name", "token_hash", "created_at", "scopes"].map(t))
             .values_panic([
-                uuid(workspace_id).into(),
-                uuid(new_id()).into(),
+                uuid(scope.workspace_id).into(),
+                uuid(id).into(),
                 uuid(user_id).into(),
-                name.into(),
+                name.trim().into(),
                 token_digest(&token).into(),
                 time(now()).into(),
+                Json::from(rendered.clone()).into(),
             ])
             .to_owned();
-        let mut tx = self.db.write().await?;
         tx.exec(&ins).await?;
+        let detail = serde_json::json!({"token_id": id, "for_user": user_id, "name": name.trim(), "scopes": rendered});
+        audit::append(&mut tx, scope, "token_created", None, detail).await?;
         tx.commit().await?;
-        Ok(token)
+        Ok(serde_json::json!({"id": id, "user_id": user_id, "name": name.trim(), "scopes": rendered, "token": token}))
+    }
+
+    /// The tokens of the scope's user (all of the workspace's for an admin); never the secrets.
+    pub async fn tokens(&self, scope: &Scope) -> Result<Vec<Json>, StoreError> {
+        let mut q = Query::select()
+            .columns(["id", "user_id", "name", "scopes", "created_at", "last_used_at", "revoked_at"].map(t))
+            .from(t("api_tokens"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .order_by(t("id"), Order::Asc)
+            .to_owned();
+        if crate::access::require_admin(scope).is_err() {
+            q.and_where(Expr::col(t("user_id")).eq(crate::values::opt_uuid(scope.user_id)));
+        }
+        let mut tx = self.db.read().await?;
+        let rows =
+            tx.rows(&q, &[Col::Uuid, Col::Uuid, Col::Text, Col::Json, Col::DateTime, Col::DateTime, Col::DateTime]).await?;
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({"id": r[0], "user_id": r[1], "name": r[2], "scopes": r[3], "created_at": r[4], "last_used_at": r[5], "revoked_at": r[6]})
+            })
+            .collect())
+    }
+
+    /// Revokes a token: its owner or an admin may.
+    pub async fn revoke_token(&self, scope: &Scope, id: Uuid) -> Result<(), StoreError> {
+        let mut upd = Query::update()
+            .table(t("api_tokens"))
+            .value(t("revoked_at"), time(now()))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("id")).eq(uuid(id)))
+            .and_where(Expr::col(t("revoked_at")).is_null())
+            .to_owned();
+        if crate::access::require_admin(scope).is_err() {
+            upd.and_where(Expr::col(t("user_id")).eq(crate::values::opt_uuid(scope.user_id)));
+        }
+        let mut tx = self.db.write().await?;
+        if tx.exec(&upd).await? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(&mut tx, scope, "token_revoked", None, serde_json::json!({"token_id": id})).await?;
+        tx.commit().await
     }
 
     /// The scope a bearer token acts in, if the token is live and its user active.
     pub async fn authenticate_token(&self, token: &str) -> Result<Option<Scope>, StoreError> {
         let digest = token_digest(token);
         let q = Query::select()
-            .columns(
-                [("api_tokens", "workspace_id"), ("api_tokens", "user_id"), ("api_tokens", "id"), ("api_tokens", "last_used_at")]
-                    .map(|(a, b)| (t(a), t(b))),
-            )
+            .columns(["workspace_id", "user_id", "id", "last_used_at", "scopes"].map(t))
             .from(t("api_tokens"))
-            .inner_join(
-                t("users"),
-                Expr::col((t("users"), t("workspace_id")))
-                    .equals((t("api_tokens"), t("workspace_id")))
-                    .and(Expr::col((t("users"), t("id"))).equals((t("api_tokens"), t("user_id")))),
-            )
-            .and_where(Expr::col((t("api_tokens"), t("token_hash"))).eq(digest))
-            .and_where(Expr::col((t("api_tokens"), t("revoked_at"))).is_null())
-            .and_where(Expr::col((t("users"), t("active"))).eq(true))
+            .and_where(Expr::col(t("token_hash")).eq(digest))
+            .and_where(Expr::col(t("revoked_at")).is_null())
             .to_owned();
         let mut tx = self.db.read().await?;
-        let row = tx.row(&q, &[Col::Uuid, Col::Uuid, Col::Uuid, Col::DateTime]).await?;
-        tx.commit().await?;
+        let row = tx.row(&q, &[Col::Uuid, Col::Uuid, Col::Uuid, Col::DateTime, Col::Json]).await?;
         let Some(r) = row else { return Ok(None) };
         let (Some(ws), Some(user), Some(token_id)) = (uuid_at(&r, 0), uuid_at(&r, 1), uuid_at(&r, 2)) else { return Ok(None) };
+        let Some(actor) = crate::access::load_actor(&mut tx, ws, user).await? else { return Ok(None) };
+        tx.commit().await?;
+        let scopes: Vec<TokenScope> = r[4]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().and_then(TokenScope::parse)).collect())
+            .unwrap_or_default();
         // Record use at most once a minute, so reads do not queue behind writes.
         let stale = str_at(&r, 3)
             .and_then(rapport_domain::validate::parse_datetime)
@@ -222,6 +287,13 @@ impl Store {
             tx.exec(&upd).await?;
             tx.commit().await?;
         }
-        Ok(Some(Scope { workspace_id: ws, user_id: Some(user), via: Via::Api }))
+        Ok(Some(Scope {
+            workspace_id: ws,
+            user_id: Some(user),
+            via: Via::Api,
+            actor: Some(actor),
+            token_scopes: Some(scopes),
+            ip: None,
+        }))
     }
 }

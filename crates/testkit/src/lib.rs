@@ -108,11 +108,16 @@ impl TestApp {
 
     async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
         let ws = store.create_workspace("Test company", "EUR", "FR").await.expect("workspace");
-        let system = Scope { workspace_id: ws.id, user_id: None, via: Via::System };
+        let system = Scope::system(ws.id, Via::System);
         let user = obj(json!({"email": "admin@example.com", "name": "Ada Admin", "role": "admin"}));
         let (user, _) = store.create(&system, rapport_domain::Kind::User, &user, &Default::default()).await.expect("user");
         let user_id = Uuid::parse_str(user["id"].as_str().expect("user id")).expect("uuid");
-        let token = store.create_token(ws.id, user_id, "tests").await.expect("token");
+        let write = [rapport_domain::access::TokenScope { kind: None, write: true }];
+        let token = store.create_token(&system, user_id, "tests", &write).await.expect("token")["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        let scope = store.user_scope(ws.id, user_id, Via::Api).await.expect("scope").expect("active user");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let backend = store.backend();
@@ -121,17 +126,7 @@ impl TestApp {
             let _ = rapport_server::serve(served, listener).await;
         });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp {
-            base,
-            client,
-            token,
-            store,
-            scope: Scope { workspace_id: ws.id, user_id: Some(user_id), via: Via::Api },
-            user_id,
-            backend,
-            _dir: dir,
-            pg_schema: None,
-        }
+        TestApp { base, client, token, store, scope, user_id, backend, _dir: dir, pg_schema: None }
     }
 
     pub fn name(&self) -> &'static str {

@@ -51,7 +51,7 @@ pub async fn workspace(store: &Store, wanted: Option<Uuid>, currency: &str, regi
 
 /// Acting from the command line, as no particular user.
 pub fn scope(ws: &Workspace) -> Scope {
-    Scope { workspace_id: ws.id, user_id: None, via: Via::Cli }
+    Scope::system(ws.id, Via::Cli)
 }
 
 /// Whether the workspace has at least one record of this kind.

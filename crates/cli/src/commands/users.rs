@@ -72,6 +72,11 @@ pub struct TokenCreateArgs {
     #[arg(long, value_name = "NAME", default_value = "cli")]
     pub name: String,
 
+    /// What the token may do: read, write (everything), or per collection
+    /// such as people:read or deals:write; repeat or separate with commas
+    #[arg(long = "scope", value_name = "SCOPE", value_delimiter = ',', default_value = "write")]
+    pub scopes: Vec<String>,
+
     #[command(flatten)]
     pub workspace: WorkspaceArg,
 }
@@ -145,8 +150,9 @@ pub async fn token(global: &GlobalArgs, cmd: TokenCommand) -> anyhow::Result<()>
                 args.user
             )
         })?;
-        let token = store.create_token(ws.id, user_id, &args.name).await.context("cannot create the token")?;
-        println!("{token}");
+        let scopes = rapport_store::access::parse_scopes(&args.scopes).map_err(|e| anyhow!("--scope: {e}"))?;
+        let created = store.create_token(&scope(&ws), user_id, &args.name, &scopes).await.context("cannot create the token")?;
+        println!("{}", created["token"].as_str().unwrap_or_default());
         eprintln!("This is the only time the token is shown: keep it somewhere safe.");
         eprintln!("Use it as: curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/v1/people", settings.listen);
         Ok(())
