@@ -220,6 +220,54 @@ pub fn operations() -> Vec<Operation> {
                 &["400", "401", "404"],
             ),
         );
+        if rapport_domain::access::owner_column(kind).is_some() {
+            let share = json!({"type": "object", "properties": {"user_id": {"type": "string", "format": "uuid"}, "team_id": {"type": "string", "format": "uuid"}, "access": {"type": "string", "enum": ["read", "write"]}}});
+            add(
+                "get",
+                format!("{item}/shares"),
+                format!("Who a {} is shared with", kind.as_str()),
+                title,
+                op(
+                    &format!("Who a {} is shared with", kind.as_str()),
+                    title,
+                    vec![id_param()],
+                    None,
+                    ok("Shares", json!({"type": "object"})),
+                    &["401", "403", "404"],
+                ),
+            );
+            add(
+                "post",
+                format!("{item}/shares"),
+                format!("Share a {} with a user or team", kind.as_str()),
+                title,
+                op(
+                    &format!("Share a {} with a user or a team, to read or to change", kind.as_str()),
+                    title,
+                    vec![id_param()],
+                    Some(share),
+                    ("201".into(), json!({"description": "Shared"})),
+                    &["400", "401", "403", "404", "422"],
+                ),
+            );
+            add(
+                "delete",
+                format!("{item}/shares/{{share_id}}"),
+                "Stop sharing".into(),
+                title,
+                op(
+                    "Stop sharing",
+                    title,
+                    vec![
+                        id_param(),
+                        json!({"name": "share_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}),
+                    ],
+                    None,
+                    ("204".into(), json!({"description": "No longer shared"})),
+                    &["401", "403", "404"],
+                ),
+            );
+        }
         if kind.has_timeline() {
             add(
                 "get",
@@ -249,6 +297,151 @@ pub fn operations() -> Vec<Operation> {
             None,
             ok("Stage periods, oldest first", json!({"type": "object"})),
             &["400", "401", "404"],
+        ),
+    );
+    let obj = json!({"type": "object"});
+    add(
+        "get",
+        "/api/v1/me".into(),
+        "Who am I".into(),
+        "Access",
+        op(
+            "The caller: user, role, teams, workspace, token scopes",
+            "Access",
+            vec![],
+            None,
+            ok("The caller", obj.clone()),
+            &["401"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/tokens".into(),
+        "List API tokens".into(),
+        "Access",
+        op(
+            "My API tokens (all of the workspace's for admins); never the secrets",
+            "Access",
+            vec![],
+            None,
+            ok("Tokens", obj.clone()),
+            &["401"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/tokens".into(),
+        "Create an API token".into(),
+        "Access",
+        op(
+            "Create an API token; the secret is in this answer only",
+            "Access",
+            vec![],
+            Some(
+                json!({"type": "object", "properties": {"name": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string", "description": "read, write, or <collection>:read|write"}}, "user_id": {"type": "string", "format": "uuid"}}, "required": ["name", "scopes"]}),
+            ),
+            ("201".into(), json!({"description": "Created"})),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/tokens/{id}".into(),
+        "Revoke an API token".into(),
+        "Access",
+        op(
+            "Revoke an API token",
+            "Access",
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Revoked"})),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/users/{id}/reassign".into(),
+        "Hand a user's records to another".into(),
+        "Access",
+        op(
+            "Reassign every record a user owns to another user (admins, managers)",
+            "Access",
+            vec![id_param()],
+            Some(
+                json!({"type": "object", "properties": {"to": {"type": "string", "format": "uuid"}, "kinds": {"type": "array", "items": {"type": "string"}}}, "required": ["to"]}),
+            ),
+            ok("Counts per kind", obj.clone()),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/workspace/visibility".into(),
+        "Record visibility per kind".into(),
+        "Access",
+        op(
+            "Who sees each kind of record: private, team or workspace",
+            "Access",
+            vec![],
+            None,
+            ok("Visibility per kind", obj.clone()),
+            &["401"],
+        ),
+    );
+    add(
+        "patch",
+        "/api/v1/workspace/visibility".into(),
+        "Change record visibility".into(),
+        "Access",
+        op(
+            "Change who sees each kind of record (admins)",
+            "Access",
+            vec![],
+            Some(obj.clone()),
+            ok("Visibility per kind", obj.clone()),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/audit".into(),
+        "Audit log".into(),
+        "Access",
+        op(
+            "Security events, newest first (admins): filter by user_id, record_kind + record_id, action",
+            "Access",
+            vec![],
+            None,
+            ok("Events", obj.clone()),
+            &["400", "401", "403"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/people/{id}/privacy-export".into(),
+        "Export what is held about a person".into(),
+        "Access",
+        op(
+            "Everything Rapport holds about a person, as JSON (admins; audited)",
+            "Access",
+            vec![id_param()],
+            None,
+            ok("The export", obj.clone()),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/people/{id}/erase".into(),
+        "Erase a person".into(),
+        "Access",
+        op(
+            "Remove a person's personal data, keeping counts and amounts (admins; audited)",
+            "Access",
+            vec![id_param()],
+            None,
+            ok("The erased record", obj),
+            &["401", "403", "404"],
         ),
     );
     let ws = json!({"$ref": "#/components/schemas/Workspace"});

@@ -128,6 +128,14 @@ pub(crate) fn require_write(scope: &Scope, kind: Kind) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Anyone on the company's side (not portal users).
+pub fn require_staff(scope: &Scope) -> Result<(), StoreError> {
+    match &scope.actor {
+        Some(a) if !a.role.is_staff() => Err(forbidden("portal users have no access to the staff API")),
+        _ => Ok(()),
+    }
+}
+
 /// Settings are for admins (and the command line).
 pub fn require_admin(scope: &Scope) -> Result<(), StoreError> {
     match &scope.actor {

@@ -85,6 +85,19 @@ impl Store {
     }
 }
 
+/// Every change to one record, oldest first.
+pub(crate) async fn for_record(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Vec<Json>, StoreError> {
+    let q = Query::select()
+        .columns(CHANGE_COLS.map(t))
+        .from(t("changes"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("record_kind")).eq(kind.as_str()))
+        .and_where(Expr::col(t("record_id")).eq(uuid(id)))
+        .order_by(t("id"), Order::Asc)
+        .to_owned();
+    Ok(tx.rows(&q, &CHANGE_TYPES).await?.into_iter().map(change_json).collect())
+}
+
 pub(crate) async fn save_idempotency(
     tx: &mut Tx,
     scope: &Scope,

@@ -35,6 +35,7 @@ pub(crate) async fn load(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Vec<C
 
 impl Store {
     pub async fn custom_fields(&self, scope: &Scope, kind: Kind) -> Result<Vec<CustomField>, StoreError> {
+        crate::access::require_staff(scope)?;
         let mut tx = self.db.read().await?;
         let defs = load(&mut tx, scope, kind).await;
         tx.commit().await?;
@@ -43,6 +44,7 @@ impl Store {
 
     /// Defines a custom field. Existing records simply have no value for it.
     pub async fn create_custom_field(&self, scope: &Scope, kind: Kind, def: &CustomField) -> Result<CustomField, StoreError> {
+        crate::access::require_admin(scope)?;
         let mut errs = ValidationErrors::default();
         if !kind.has_custom_fields() {
             errs.push("kind", "invalid", format!("{kind} records have no custom fields"));
@@ -88,6 +90,7 @@ impl Store {
 
     /// Removes a field definition; values already stored stay in the records' JSON.
     pub async fn delete_custom_field(&self, scope: &Scope, kind: Kind, key: &str) -> Result<(), StoreError> {
+        crate::access::require_admin(scope)?;
         let del = Query::delete()
             .from_table(t("custom_fields"))
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))

@@ -12,6 +12,7 @@ pub mod db;
 mod error;
 pub mod migrate;
 pub mod pipelines;
+pub mod privacy;
 pub mod records;
 mod sql;
 pub mod timeline;

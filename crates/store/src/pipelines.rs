@@ -344,6 +344,7 @@ fn bad(field: &str, code: &'static str, m: impl Into<String>) -> StoreError {
 
 impl Store {
     pub async fn pipelines(&self, scope: &Scope) -> Result<Vec<Pipeline>, StoreError> {
+        crate::access::require_staff(scope)?;
         let mut tx = self.db.read().await?;
         let p = load_all(&mut tx, scope).await;
         tx.commit().await?;
@@ -355,6 +356,7 @@ impl Store {
     }
 
     pub async fn create_pipeline(&self, scope: &Scope, p: &PipelineInput) -> Result<Pipeline, StoreError> {
+        crate::access::require_admin(scope)?;
         check_input(p)?;
         let mut tx = self.db.write().await?;
         let existing = load_all(&mut tx, scope).await?;
@@ -376,6 +378,7 @@ impl Store {
         p: &PipelineInput,
         if_match: Option<i64>,
     ) -> Result<Pipeline, StoreError> {
+        crate::access::require_admin(scope)?;
         check_input(p)?;
         let mut tx = self.db.write().await?;
         let all = load_all(&mut tx, scope).await?;
@@ -469,6 +472,7 @@ impl Store {
 
     /// Deletes an empty pipeline that is not the default.
     pub async fn delete_pipeline(&self, scope: &Scope, id: Uuid) -> Result<(), StoreError> {
+        crate::access::require_admin(scope)?;
         let mut tx = self.db.write().await?;
         let all = load_all(&mut tx, scope).await?;
         let cur = all.iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;

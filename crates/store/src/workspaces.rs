@@ -117,6 +117,7 @@ impl Store {
     }
 
     pub async fn workspace(&self, scope: &Scope) -> Result<Workspace, StoreError> {
+        crate::access::require_staff(scope)?;
         let mut tx = self.db.read().await?;
         let ws = load(&mut tx, scope.workspace_id).await;
         tx.commit().await?;
@@ -132,6 +133,7 @@ impl Store {
         region: Option<&str>,
         tz: Option<&str>,
     ) -> Result<Workspace, StoreError> {
+        crate::access::require_admin(scope)?;
         let mut tx = self.db.write().await?;
         let cur = load(&mut tx, scope.workspace_id).await?;
         let (currency, region) = check_settings(currency.unwrap_or(&cur.currency), region.unwrap_or(&cur.phone_region))?;
@@ -145,6 +147,7 @@ impl Store {
             .to_owned();
         tx.exec(&upd).await?;
         let ws = load(&mut tx, scope.workspace_id).await?;
+        audit::append(&mut tx, scope, "workspace_settings_changed", None, serde_json::to_value(&ws).unwrap_or_default()).await?;
         tx.commit().await?;
         Ok(ws)
     }

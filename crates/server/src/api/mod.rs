@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`.
 
+pub mod access;
 pub mod records;
 pub mod settings;
 
@@ -27,11 +28,31 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("/api/v1/{c}/bulk"), post(move |s, a, b| records::bulk_create(kind, s, a, b)))
             .route(&format!("/api/v1/{c}/{{id}}"), item)
             .route(&format!("/api/v1/{c}/{{id}}/history"), get(move |s, a, p, q| records::history(kind, s, a, p, q)));
+        if rapport_domain::access::owner_column(kind).is_some() {
+            r = r
+                .route(
+                    &format!("/api/v1/{c}/{{id}}/shares"),
+                    get(move |s, a, p| access::list_shares(kind, s, a, p))
+                        .post(move |s, a, p, b| access::create_share(kind, s, a, p, b)),
+                )
+                .route(
+                    &format!("/api/v1/{c}/{{id}}/shares/{{share_id}}"),
+                    axum::routing::delete(move |s, a, p| access::delete_share(kind, s, a, p)),
+                );
+        }
         if kind.has_timeline() {
             r = r.route(&format!("/api/v1/{c}/{{id}}/timeline"), get(move |s, a, p, q| records::timeline(kind, s, a, p, q)));
         }
     }
     r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
+        .route("/api/v1/me", get(access::me))
+        .route("/api/v1/tokens", get(access::list_tokens).post(access::create_token))
+        .route("/api/v1/tokens/{id}", axum::routing::delete(access::revoke_token))
+        .route("/api/v1/users/{id}/reassign", post(access::reassign))
+        .route("/api/v1/workspace/visibility", get(access::get_visibility).patch(access::patch_visibility))
+        .route("/api/v1/audit", get(access::audit_log))
+        .route("/api/v1/people/{id}/privacy-export", get(access::privacy_export))
+        .route("/api/v1/people/{id}/erase", post(access::privacy_erase))
         .route("/api/v1/workspace", get(settings::get_workspace).patch(settings::patch_workspace))
         .route("/api/v1/pipelines", get(settings::list_pipelines).post(settings::create_pipeline))
         .route(
