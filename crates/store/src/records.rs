@@ -694,6 +694,20 @@ async fn detach_references(
             if ids.is_empty() {
                 continue;
             }
+            if f.required {
+                // A record that cannot exist without this one (a person's consent) goes with it.
+                for other_id in ids {
+                    let gone = fetch_one(tx, &Scope::system(scope.workspace_id, scope.via), other, other_id).await?;
+                    let del = Query::delete()
+                        .from_table(t(table))
+                        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                        .and_where(Expr::col(t("id")).eq(uuid(other_id)))
+                        .to_owned();
+                    tx.exec(&del).await?;
+                    changes::append(tx, scope, other, other_id, "deleted", diff(&gone, &Record::new()), now).await?;
+                }
+                continue;
+            }
             let upd = Query::update()
                 .table(t(table))
                 .value(t(f.name), Expr::val(Value::Uuid(None)))

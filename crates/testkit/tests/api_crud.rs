@@ -417,3 +417,31 @@ async fn bulk_create_is_all_or_nothing() {
         assert_problem(&app, &not_obj, StatusCode::BAD_REQUEST, Some("items[1]"), "bulk item not an object");
     }
 }
+
+#[tokio::test]
+async fn consents_belong_to_their_person() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let person = app.create("people", json!({"first_name": "Grace", "emails": ["grace@example.com"]})).await;
+        let pid = person["id"].as_str().unwrap();
+        let consent = app
+            .create("consents", json!({"person_id": pid, "purpose": "newsletter", "status": "granted", "method": "web_form", "evidence": "Ticked the box on the signup form"}))
+            .await;
+        assert!(consent["recorded_at"].is_string(), "[{n}] recorded_at defaults to now");
+        let cid = consent["id"].as_str().unwrap();
+        let listed = app.get(&format!("/api/v1/consents?person_id={pid}")).await;
+        assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1), "[{n}] {}", listed.body);
+        let bad = app
+            .post("/api/v1/consents", json!({"person_id": pid, "purpose": "x", "status": "maybe", "method": "web_form"}))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert_eq!(app.delete(&format!("/api/v1/people/{pid}")).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(
+            app.get(&format!("/api/v1/consents/{cid}")).await.status,
+            StatusCode::NOT_FOUND,
+            "[{n}] the consent went with its person"
+        );
+        let history = app.get(&format!("/api/v1/consents/{cid}/history")).await;
+        assert_eq!(history.body["items"][0]["action"], "deleted", "[{n}] {}", history.body);
+    }
+}
