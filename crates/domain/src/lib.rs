@@ -10,6 +10,7 @@ pub mod filter;
 pub mod kind;
 pub mod money;
 pub mod schema;
+pub mod search;
 pub mod validate;
 pub mod value;
 

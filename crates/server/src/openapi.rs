@@ -120,6 +120,7 @@ pub fn operations() -> Vec<Operation> {
             json!({"name": "cursor", "in": "query", "description": "next_cursor of the previous page", "schema": {"type": "string"}}),
             json!({"name": "sort", "in": "query", "description": "A field, '-' first for descending; ties are broken by id", "schema": {"type": "string"}}),
             json!({"name": "fields", "in": "query", "description": "Comma-separated fields to return", "schema": {"type": "string"}}),
+            json!({"name": "q", "in": "query", "description": "Global-search text the records must also match", "schema": {"type": "string"}}),
             json!({"name": "include", "in": "query", "description": "Related records to embed: a reference field without _id (organization, owner) or a link field", "schema": {"type": "string"}}),
             json!({"name": "filter", "in": "query", "style": "deepObject", "explode": true,
                    "description": format!("Filters as field=value or field[op]=value; op is one of {}; custom fields as custom.key", ops_list.join(", ")),
@@ -300,6 +301,24 @@ pub fn operations() -> Vec<Operation> {
         ),
     );
     let obj = json!({"type": "object"});
+    add(
+        "get",
+        "/api/v1/search".into(),
+        "Search everything".into(),
+        "Search",
+        op(
+            "Search people, organizations, deals, activities and tasks by name, email, phone (any format), domain or text; accent- and case-insensitive, prefix and typo tolerant; best hits first, each with the field it matched",
+            "Search",
+            vec![
+                json!({"name": "q", "in": "query", "required": true, "schema": {"type": "string", "maxLength": 200}}),
+                json!({"name": "kinds", "in": "query", "description": "Comma-separated collections to search", "schema": {"type": "string"}}),
+                json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}),
+            ],
+            None,
+            ok("Hits", obj.clone()),
+            &["401", "422"],
+        ),
+    );
     add(
         "get",
         "/api/v1/me".into(),

@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod pipelines;
 pub mod privacy;
 pub mod records;
+pub mod search;
 mod sql;
 pub mod timeline;
 mod values;

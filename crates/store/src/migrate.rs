@@ -26,11 +26,17 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_access.sql"),
         postgres: include_str!("../migrations/postgres/0002_access.sql"),
     },
+    Migration {
+        version: 4,
+        name: "search",
+        sqlite: include_str!("../migrations/sqlite/0004_search.sql"),
+        postgres: include_str!("../migrations/postgres/0004_search.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {
-    MIGRATIONS.last().map_or(0, |m| m.version)
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// Applies the migrations not yet applied; returns how many ran.

@@ -132,6 +132,10 @@ impl Store {
         changes::append(&mut tx, scope, Kind::Person, person, "erased", Map::new(), at).await?;
         audit::append(&mut tx, scope, "privacy_erase", Some((Kind::Person, person)), json!({})).await?;
         let rec = fetch_one_pub(&mut tx, scope, Kind::Person, person).await?;
+        crate::search::refresh(&mut tx, scope, Kind::Person, &rec).await?;
+        for activity in linked_to(&mut tx, scope, Kind::Activity, person).await? {
+            crate::search::refresh(&mut tx, scope, Kind::Activity, &activity).await?;
+        }
         tx.commit().await?;
         Ok(rec)
     }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::sql::{self, t, tc};
 use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
-use crate::{Scope, Store, StoreError, access, changes, pipelines, workspaces};
+use crate::{Scope, Store, StoreError, access, changes, pipelines, search, workspaces};
 
 /// A record as the API shows it: a JSON object.
 pub type Record = Map<String, Json>;
@@ -25,6 +25,8 @@ pub type Record = Map<String, Json>;
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub filter: Filter,
+    /// Global-search text the records must match too (`q=`).
+    pub search: Option<String>,
     pub sort: Option<Sort>,
     pub limit: u64,
     pub cursor: Option<String>,
@@ -32,7 +34,7 @@ pub struct ListQuery {
 
 impl Default for ListQuery {
     fn default() -> Self {
-        Self { filter: Filter::All(vec![]), sort: None, limit: 50, cursor: None }
+        Self { filter: Filter::All(vec![]), search: None, limit: 50, sort: None, cursor: None }
     }
 }
 
@@ -401,6 +403,7 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
         pipelines::record_stage_move(tx, scope, id, m, now).await?;
     }
     let rec = fetch_one(tx, scope, kind, id).await?;
+    search::refresh(tx, scope, kind, &rec).await?;
     changes::append(tx, scope, kind, id, "created", diff(&Record::new(), &rec), now).await?;
     Ok(rec)
 }
@@ -437,6 +440,14 @@ impl Store {
             .clone()
             .unwrap_or(Sort { column: Column { name: "id".into(), ty: ColType::Uuid, custom: false }, desc: false });
         let mut cond = Cond::all().add(sql::compile(backend, table, kind, &q.filter));
+        if let Some(text) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            match self.search_query(scope, text).await? {
+                Some(sq) if search::KINDS.contains(&kind) => {
+                    cond = cond.add(tc(table, "id").in_subquery(search::matching_ids(backend, scope.workspace_id, kind, &sq)));
+                }
+                _ => return Err(StoreError::Invalid(ValidationErrors::single("q", "invalid", format!("{kind} records cannot be searched this way")))),
+            }
+        }
         let key = sql::column_expr(backend, table, &sort.column);
         let by_id = sort.column.name == "id" && !sort.column.custom;
         if let Some(cursor) = &q.cursor {
@@ -629,6 +640,7 @@ impl Store {
                 drop(tx);
                 return Ok(current);
             }
+            search::refresh(&mut tx, scope, kind, &new).await?;
             changes::append(&mut tx, scope, kind, id, "updated", d, now).await?;
             tx.commit().await?;
             return Ok(new);
@@ -668,6 +680,7 @@ impl Store {
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
         tx.exec(&del).await?;
+        search::remove(&mut tx, scope, kind, id).await?;
         changes::append(&mut tx, scope, kind, id, "deleted", diff(&current, &Record::new()), now).await?;
         tx.commit().await
     }

@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
     }
     r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
         .route("/api/v1/me", get(access::me))
+        .route("/api/v1/search", get(records::search))
         .route("/api/v1/tokens", get(access::list_tokens).post(access::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(access::revoke_token))
         .route("/api/v1/users/{id}/reassign", post(access::reassign))

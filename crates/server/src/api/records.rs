@@ -22,7 +22,7 @@ use crate::problem::{ApiResult, Problem};
 
 pub type Params = Query<Vec<(String, String)>>;
 
-const RESERVED: [&str; 5] = ["limit", "cursor", "sort", "fields", "include"];
+const RESERVED: [&str; 6] = ["limit", "cursor", "sort", "fields", "include", "q"];
 
 pub fn parse_id(raw: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::bad_request("id", format!("'{raw}' is not a record id (UUID)")))
@@ -71,7 +71,13 @@ pub async fn list_query(state: &AppState, auth: &Auth, kind: Kind, params: &[(St
         },
     };
     errs.into_result()?;
-    Ok(ListQuery { filter: Filter::All(conds), sort, limit, cursor: param(params, "cursor").map(str::to_string) })
+    Ok(ListQuery {
+        filter: Filter::All(conds),
+        search: param(params, "q").map(str::to_string),
+        sort,
+        limit,
+        cursor: param(params, "cursor").map(str::to_string),
+    })
 }
 
 /// Fields the client asked for (`fields=`), plus the id and version it always needs.
@@ -318,4 +324,37 @@ pub async fn stage_history(State(state): State<AppState>, auth: Auth, Path(id): 
     let id = parse_id(&id)?;
     let items = state.store.stage_history(&auth.0, id).await?;
     Ok(JsonResponse(json!({"items": items})).into_response())
+}
+
+/// `GET /api/v1/search?q=`: one search across record kinds, best hits first.
+pub async fn search(State(state): State<AppState>, auth: Auth, Query(params): Params) -> ApiResult<Response> {
+    let q = param(&params, "q").unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(Problem::invalid(ValidationErrors::single("q", "required", "give something to search for")));
+    }
+    if q.len() > 200 {
+        return Err(Problem::invalid(ValidationErrors::single("q", "too_long", "at most 200 characters")));
+    }
+    let kinds = match param(&params, "kinds") {
+        None => rapport_store::search::KINDS.to_vec(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for k in list.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+                match Kind::from_collection(k).filter(|k| rapport_store::search::KINDS.contains(k)) {
+                    Some(kind) => out.push(kind),
+                    None => {
+                        return Err(Problem::invalid(ValidationErrors::single(
+                            "kinds",
+                            "invalid",
+                            format!("'{k}' is not searchable: use people, organizations, deals, activities, tasks"),
+                        )));
+                    }
+                }
+            }
+            out
+        }
+    };
+    let limit = limit_param(&params, 20, 100)? as usize;
+    let hits = state.store.search(&auth.0, q, &kinds, limit).await?;
+    Ok(JsonResponse(json!({"items": hits})).into_response())
 }

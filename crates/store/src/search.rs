@@ -1,0 +1,228 @@
+//! Global search over people, organizations, deals, activities and tasks:
+//! an index row per record kept in step by the record engine, matched with
+//! FTS5 on SQLite and tsvector + pg_trgm on PostgreSQL, ranked by Rapport.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rapport_domain::Kind;
+use rapport_domain::search::{self as rules, Query as SearchQuery, document, fold};
+use sea_query::{Cond, Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
+use serde_json::{Map, Value as Json, json};
+use uuid::Uuid;
+
+use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::records::Record;
+use crate::sql::{t, tc};
+use crate::values::uuid;
+use crate::{Backend, Scope, Store, StoreError, access, workspaces};
+
+/// Kinds global search covers, in the order hits of equal rank are shown.
+pub const KINDS: [Kind; 5] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Activity, Kind::Task];
+
+/// Writes (or rewrites) a record's index row.
+pub(crate) async fn refresh(tx: &mut Tx, scope: &Scope, kind: Kind, record: &Record) -> Result<(), StoreError> {
+    let Some(doc) = document(kind, record) else { return Ok(()) };
+    let Some(id) = record.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) else { return Ok(()) };
+    let fields: Map<String, Json> = doc.fields.iter().map(|(k, v)| (k.to_string(), Json::String(v.join(" ")))).collect();
+    let ins = Query::insert()
+        .into_table(t("search_entries"))
+        .columns(["workspace_id", "kind", "record_id", "label", "label_folded", "tokens", "fields"].map(t))
+        .values_panic([
+            uuid(scope.workspace_id).into(),
+            kind.as_str().into(),
+            uuid(id).into(),
+            doc.label.clone().into(),
+            fold(&doc.label).into(),
+            doc.tokens().into(),
+            Json::Object(fields).into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(["workspace_id", "kind", "record_id"].map(t))
+                .update_columns(["label", "label_folded", "tokens", "fields"].map(t))
+                .to_owned(),
+        )
+        .to_owned();
+    tx.exec(&ins).await?;
+    Ok(())
+}
+
+pub(crate) async fn remove(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<(), StoreError> {
+    let del = Query::delete()
+        .from_table(t("search_entries"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("kind")).eq(kind.as_str()))
+        .and_where(Expr::col(t("record_id")).eq(uuid(id)))
+        .to_owned();
+    tx.exec(&del).await?;
+    Ok(())
+}
+
+fn fts_match(q: &SearchQuery) -> String {
+    q.tokens.iter().map(|tok| format!("\"{}\"*", tok.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+}
+
+fn tsquery(q: &SearchQuery) -> String {
+    q.tokens.iter().map(|tok| format!("'{}':*", tok.replace('\'', "''").replace('\\', ""))).collect::<Vec<_>>().join(" & ")
+}
+
+/// Ids of `kind` whose index row matches every token: composes with list filters.
+pub(crate) fn matching_ids(backend: Backend, workspace_id: Uuid, kind: Kind, q: &SearchQuery) -> SelectStatement {
+    let mut s = Query::select();
+    s.column((t("search_entries"), t("record_id")))
+        .from(t("search_entries"))
+        .and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc("search_entries", "kind").eq(kind.as_str()));
+    match backend {
+        Backend::Sqlite => {
+            let inner = Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(t("search_fts"))
+                .and_where(Expr::cust_with_values("\"search_fts\" MATCH ?", [fts_match(q)]))
+                .to_owned();
+            s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
+        }
+        Backend::Postgres => {
+            s.and_where(Expr::cust_with_values(
+                "array_to_tsvector(string_to_array(\"search_entries\".\"tokens\", ' ')) @@ CAST($1 AS tsquery)",
+                [tsquery(q)],
+            ));
+        }
+    }
+    s
+}
+
+/// Labels that look like the query though spelled otherwise: trigram neighbours.
+fn similar(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> Option<SelectStatement> {
+    let mut s = Query::select();
+    s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))))
+        .from(t("search_entries"))
+        .and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc("search_entries", "kind").is_in(kinds.iter().map(|k| k.as_str())))
+        .limit(200);
+    match backend {
+        Backend::Sqlite => {
+            let grams: BTreeSet<String> = q
+                .folded
+                .split_whitespace()
+                .flat_map(|w| {
+                    let chars: Vec<char> = w.chars().collect();
+                    chars.windows(3).map(|g| g.iter().collect::<String>()).collect::<Vec<_>>()
+                })
+                .collect();
+            if grams.is_empty() {
+                return None;
+            }
+            let expr = grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
+            let inner = Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(t("search_trigrams"))
+                .and_where(Expr::cust_with_values("\"search_trigrams\" MATCH ?", [expr]))
+                .order_by_expr(Expr::cust("rank"), Order::Asc)
+                .limit(1000)
+                .to_owned();
+            s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
+        }
+        Backend::Postgres => {
+            s.and_where(Expr::cust_with_values("\"search_entries\".\"label_folded\" OPERATOR(public.%) $1", [q.folded.clone()]));
+            s.order_by_expr(Expr::cust_with_values("public.similarity(\"search_entries\".\"label_folded\", $1)", [q.folded.clone()]), Order::Desc);
+        }
+    }
+    Some(s)
+}
+
+/// Keeps the candidates the scope may read.
+async fn visible(tx: &mut Tx, scope: &Scope, kind: Kind, ids: Vec<Uuid>) -> Result<BTreeSet<Uuid>, StoreError> {
+    let table = kind.table();
+    let mut cond = Cond::all().add(tc(table, "workspace_id").eq(uuid(scope.workspace_id))).add(tc(table, "id").is_in(ids.into_iter().map(uuid)));
+    if let Some(c) = access::condition(tx, scope, kind, false).await? {
+        cond = cond.add(c);
+    }
+    let q = Query::select().column((t(table), t("id"))).from(t(table)).cond_where(cond).to_owned();
+    Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect())
+}
+
+struct Candidate {
+    kind: Kind,
+    id: Uuid,
+    label: String,
+    fields: BTreeMap<String, Vec<String>>,
+    all_tokens: bool,
+}
+
+impl Store {
+    /// Parses a search as typed, with the workspace's phone region.
+    pub async fn search_query(&self, scope: &Scope, q: &str) -> Result<Option<SearchQuery>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let ws = workspaces::load(&mut tx, scope.workspace_id).await?;
+        tx.commit().await?;
+        let region = rapport_domain::contact::parse_region(&ws.phone_region).unwrap_or(phonenumber::country::Id::US);
+        Ok(rules::parse_query(q, region))
+    }
+
+    /// Searches every kind the scope may read; the best hits first, each with the field it matched.
+    pub async fn search(&self, scope: &Scope, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<Json>, StoreError> {
+        let Some(query) = self.search_query(scope, q).await? else { return Ok(vec![]) };
+        let kinds: Vec<Kind> = kinds.iter().copied().filter(|k| access::require_read(scope, *k).is_ok()).collect();
+        if kinds.is_empty() {
+            return Ok(vec![]);
+        }
+        let backend = self.backend();
+        let mut tx = self.db.read().await?;
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let cols = [Col::Text, Col::Uuid, Col::Text, Col::Json];
+        let to_candidate = |r: &[Json], all_tokens: bool| -> Option<Candidate> {
+            let fields = r[3]
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().split(' ').map(str::to_string).collect())).collect())
+                .unwrap_or_default();
+            Some(Candidate { kind: Kind::parse(str_at(r, 0)?)?, id: uuid_at(r, 1)?, label: str_at(r, 2)?.to_string(), fields, all_tokens })
+        };
+        for kind in &kinds {
+            let ids = matching_ids(backend, scope.workspace_id, *kind, &query);
+            let q = Query::select()
+                .columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))))
+                .from(t("search_entries"))
+                .and_where(tc("search_entries", "workspace_id").eq(uuid(scope.workspace_id)))
+                .and_where(tc("search_entries", "kind").eq(kind.as_str()))
+                .and_where(tc("search_entries", "record_id").in_subquery(ids))
+                .limit(200)
+                .to_owned();
+            candidates.extend(tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, true)));
+        }
+        if candidates.len() < limit
+            && let Some(q) = similar(backend, scope.workspace_id, &query, &kinds)
+        {
+            let seen: BTreeSet<(Kind, Uuid)> = candidates.iter().map(|c| (c.kind, c.id)).collect();
+            candidates.extend(
+                tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, false)).filter(|c| !seen.contains(&(c.kind, c.id))),
+            );
+        }
+        let mut by_kind: HashMap<Kind, Vec<Uuid>> = HashMap::new();
+        for c in &candidates {
+            by_kind.entry(c.kind).or_default().push(c.id);
+        }
+        let mut allowed = BTreeSet::new();
+        for (kind, ids) in by_kind {
+            allowed.extend(visible(&mut tx, scope, kind, ids).await?.into_iter().map(|id| (kind, id)));
+        }
+        tx.commit().await?;
+        let mut hits: Vec<(f64, Json)> = candidates
+            .into_iter()
+            .filter(|c| allowed.contains(&(c.kind, c.id)))
+            .filter_map(|c| {
+                let sim = rules::similarity(&query.folded, &c.label);
+                // A hit found only by likeness must be close: a typo, not another word.
+                if !c.all_tokens && sim < 0.8 {
+                    return None;
+                }
+                let kind_weight = 0.01 * (KINDS.len() - KINDS.iter().position(|k| *k == c.kind).unwrap_or(KINDS.len())) as f64;
+                let score = sim + if c.all_tokens { 1.0 } else { 0.0 } + kind_weight;
+                let field = rules::matched_field(&c.fields, &query).or_else(|| (!c.all_tokens).then(|| "name".to_string()));
+                Some((score, json!({"kind": c.kind.as_str(), "id": c.id, "label": c.label, "matched_field": field, "score": (score * 1000.0).round() / 1000.0})))
+            })
+            .collect();
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+        hits.truncate(limit);
+        Ok(hits.into_iter().map(|h| h.1).collect())
+    }
+}

@@ -1,0 +1,95 @@
+//! Global search: names (prefix, accents, case, a typo), emails, phones in any
+//! format, domains, deal names and note text, ranked, with the field matched;
+//! and search composed with list filters.
+
+use rapport_testkit::TestApp;
+use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::serde_json::{Value, json};
+
+fn ids(a: &Value) -> Vec<String> {
+    a["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn enc(q: &str) -> String {
+    q.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn finds_anything_by_what_people_type() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let org = app.create("organizations", json!({"name": "Société Générale d'Électricité", "domains": ["sge-energie.fr"]})).await;
+        let ada = app
+            .create(
+                "people",
+                json!({"first_name": "Ada", "last_name": "Lovelace", "emails": ["ada.lovelace@analytical.example"], "phones": ["06 12 34 56 78"],
+                       "organizations": [{"id": org["id"], "role": "CTO"}]}),
+            )
+            .await;
+        let eric = app.create("people", json!({"first_name": "Éric", "last_name": "Dupont", "phones": ["+1 415 555 2671"]})).await;
+        let deal = app.create("deals", json!({"name": "Turbine maintenance 2027", "organization_id": org["id"]})).await;
+        let note = app.create("activities", json!({"type": "note", "body": "Customer asked about the blue widget warranty", "people": [ada["id"]]})).await;
+
+        let search = |q: &str| format!("/api/v1/search?q={}", enc(q));
+        let cases: Vec<(&str, &Value, &str)> = vec![
+            ("ada", &ada, "name"),
+            ("LOVEL", &ada, "name"),
+            ("lovelase", &ada, "name"),
+            ("eric dup", &eric, "name"),
+            ("ERIC", &eric, "name"),
+            ("ada.lovelace@analytical.example", &ada, "emails"),
+            ("+33 6 12 34 56 78", &ada, "phones"),
+            ("0612345678", &ada, "phones"),
+            ("(415) 555-2671", &eric, "phones"),
+            ("societe generale", &org, "name"),
+            ("sge-energie.fr", &org, "domains"),
+            ("turbine", &deal, "name"),
+            ("widget warranty", &note, "body"),
+        ];
+        for (q, expected, field) in cases {
+            let a = app.get(&search(q)).await;
+            assert_eq!(a.status, StatusCode::OK, "[{n}] {q}: {}", a.body);
+            let first = &a.body["items"][0];
+            assert_eq!(first["id"], expected["id"], "[{n}] '{q}' should find {} first: {}", expected["id"], a.body);
+            assert_eq!(first["matched_field"], field, "[{n}] '{q}' matched field: {}", a.body);
+        }
+        let none = app.get(&search("zzyzx")).await;
+        assert!(ids(&none.body).is_empty(), "[{n}] nothing like zzyzx: {}", none.body);
+        assert_eq!(app.get("/api/v1/search?q=").await.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert_eq!(app.get("/api/v1/search?q=ada&kinds=users").await.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+
+        // Only the kinds asked for.
+        let only_orgs = app.get(&format!("{}&kinds=organizations", search("societe"))).await;
+        assert!(only_orgs.body["items"].as_array().unwrap().iter().all(|h| h["kind"] == "organization"), "[{n}]");
+
+        // Changes and deletions reach the index in the same transaction.
+        let path = format!("/api/v1/people/{}", eric["id"].as_str().unwrap());
+        app.patch(&path, json!({"last_name": "Durand"})).await;
+        assert!(ids(&app.get(&search("durand")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] renamed");
+        assert!(!ids(&app.get(&search("dupont")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] old name gone");
+        app.delete(&path).await;
+        assert!(!ids(&app.get(&search("durand")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] deleted");
+    }
+}
+
+#[tokio::test]
+async fn search_composes_with_list_filters() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        for (first, stage) in [("Marie", "lead"), ("Marianne", "customer"), ("Paul", "lead")] {
+            app.create("people", json!({"first_name": first, "last_name": "Curie", "lifecycle_stage": stage})).await;
+        }
+        let names = |a: &Value| -> Vec<String> {
+            let mut v: Vec<String> = a["items"].as_array().unwrap().iter().map(|p| p["first_name"].as_str().unwrap().to_string()).collect();
+            v.sort();
+            v
+        };
+        let a = app.get("/api/v1/people?q=mari&lifecycle_stage=lead").await;
+        assert_eq!(names(&a.body), vec!["Marie"], "[{n}] {}", a.body);
+        let a = app.get("/api/v1/people?q=curie&sort=first_name").await;
+        assert_eq!(names(&a.body), vec!["Marianne", "Marie", "Paul"], "[{n}] {}", a.body);
+        assert_eq!(app.get("/api/v1/users?q=ada").await.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+    }
+}
