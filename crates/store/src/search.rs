@@ -226,3 +226,30 @@ impl Store {
         Ok(hits.into_iter().map(|h| h.1).collect())
     }
 }
+
+impl Store {
+    /// Rebuilds the search index of a workspace from its records, a page at a
+    /// time: after a bulk load, or to recover from a changed folding rule.
+    /// Returns how many records were indexed.
+    pub async fn reindex_search(&self, scope: &Scope) -> Result<usize, StoreError> {
+        access::require_admin(scope)?;
+        let mut count = 0;
+        for kind in KINDS {
+            let mut q = crate::ListQuery { limit: 500, ..crate::ListQuery::default() };
+            loop {
+                let page = self.list(scope, kind, &q).await?;
+                let mut tx = self.db.write().await?;
+                for r in &page.items {
+                    refresh(&mut tx, scope, kind, r).await?;
+                }
+                tx.commit().await?;
+                count += page.items.len();
+                match page.next_cursor {
+                    Some(c) => q.cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        Ok(count)
+    }
+}
