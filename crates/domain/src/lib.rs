@@ -5,6 +5,7 @@
 pub mod access;
 pub mod contact;
 pub mod custom;
+pub mod dedupe;
 pub mod error;
 pub mod filter;
 pub mod kind;

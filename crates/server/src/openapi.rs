@@ -269,6 +269,17 @@ pub fn operations() -> Vec<Operation> {
                 ),
             );
         }
+        if rapport_store::dedupe::KINDS.contains(&kind) {
+            let k = kind.as_str();
+            add("post", format!("/api/v1/{c}/check-duplicates"), format!("Likely duplicates of a {k} before saving"), title,
+                op(&format!("Likely duplicates of a {k}, saved or not: same email, same phone, similar name at the same organization"), title, vec![], Some(write.clone()), ok("Candidates with score and reasons", json!({"type": "object"})), &["400", "401", "403", "422"]));
+            add("get", format!("/api/v1/{c}/duplicates"), format!("Scan {c} for duplicates"), title,
+                op(&format!("Clusters of likely duplicate {c} with scores and reasons"), title, vec![], None, ok("Clusters", json!({"type": "object"})), &["401", "403"]));
+            add("post", format!("{item}/merge"), format!("Merge {c} into this one"), title,
+                op(&format!("Merge other {c} into this one: every activity, task, deal, link and history row moves here; list fields are united; `choose` picks whose value wins per field; merged ids redirect here"), title, vec![id_param()],
+                   Some(json!({"type": "object", "properties": {"merge_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}, "choose": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}, "required": ["merge_ids"]})),
+                   ok("The survivor", read.clone()), &["400", "401", "403", "404", "409", "422"]));
+        }
         if kind.has_timeline() {
             add(
                 "get",

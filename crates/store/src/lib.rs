@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod changes;
 pub mod custom_fields;
+pub mod dedupe;
 pub mod db;
 mod error;
 pub mod migrate;

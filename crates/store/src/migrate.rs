@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_search.sql"),
         postgres: include_str!("../migrations/postgres/0004_search.sql"),
     },
+    Migration {
+        version: 5,
+        name: "dedupe",
+        sqlite: include_str!("../migrations/sqlite/0005_dedupe.sql"),
+        postgres: include_str!("../migrations/postgres/0005_dedupe.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

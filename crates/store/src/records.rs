@@ -268,7 +268,7 @@ fn decode_cursor(sort: &Sort, cursor: &str) -> Result<(Option<FieldValue>, Uuid)
 
 // ---- writes --------------------------------------------------------------
 
-fn diff(old: &Record, new: &Record) -> Map<String, Json> {
+pub(crate) fn diff(old: &Record, new: &Record) -> Map<String, Json> {
     const SKIP: [&str; 6] = ["id", "created_at", "created_by", "updated_at", "updated_by", "version"];
     let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     let empty = |v: &Json| v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(Map::is_empty);
@@ -361,10 +361,12 @@ fn column_values(kind: Kind, c: &Changes) -> Vec<(Alias, Value)> {
 }
 
 fn unique_conflict(kind: Kind, e: StoreError) -> StoreError {
-    if e.is_unique_violation() && kind == Kind::User {
-        StoreError::Invalid(ValidationErrors::single("email", "taken", "a user with this email exists in the workspace"))
-    } else {
-        e
+    if !e.is_unique_violation() {
+        return e;
+    }
+    match kind {
+        Kind::User => StoreError::Invalid(ValidationErrors::single("email", "taken", "a user with this email exists in the workspace")),
+        _ => StoreError::Invalid(ValidationErrors::single("external_id", "taken", format!("another {kind} has this external id"))),
     }
 }
 
@@ -406,6 +408,74 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
     search::refresh(tx, scope, kind, &rec).await?;
     changes::append(tx, scope, kind, id, "created", diff(&Record::new(), &rec), now).await?;
     Ok(rec)
+}
+
+
+/// What applying a patch did.
+pub(crate) enum Applied {
+    Changed(Record),
+    /// Nothing to change: the record as it is; nothing was written.
+    Unchanged(Record),
+    /// Another writer changed the record between read and write (PostgreSQL).
+    Raced { version: i64 },
+}
+
+/// Applies a merge patch inside the caller's transaction.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    id: Uuid,
+    patch: &Json,
+    if_match: Option<i64>,
+) -> Result<Applied, StoreError> {
+    let touched: BTreeSet<String> = patch.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let current = fetch_for_update(tx, scope, kind, id).await?;
+    let version = version_of(&current);
+    if let Some(expected) = if_match
+        && expected != version
+    {
+        return Err(StoreError::VersionMismatch { expected, current: version });
+    }
+    let mut merged = Json::Object(current.clone());
+    json_patch::merge(&mut merged, patch);
+    let Json::Object(merged) = merged else { unreachable!("merging an object into an object") };
+    let ctx_data = workspaces::context(tx, scope, kind).await?;
+    let now = now();
+    let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
+    check_refs(tx, scope, kind, Some(id), &c).await?;
+    let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, Some(&current), &mut c, now).await? } else { None };
+    let mut sets = column_values(kind, &c);
+    if sets.is_empty() && c.links.is_empty() {
+        return Ok(Applied::Unchanged(current));
+    }
+    sets.push((t("updated_at"), time(now)));
+    sets.push((t("updated_by"), opt_uuid(scope.user_id)));
+    let upd = Query::update()
+        .table(t(kind.table()))
+        .values(sets.into_iter().map(|(c, v)| (c, Expr::val(v))))
+        .value(t("version"), Expr::col(t("version")).add(1))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("id")).eq(uuid(id)))
+        .and_where(Expr::col(t("version")).eq(version))
+        .to_owned();
+    if tx.exec(&upd).await.map_err(|e| unique_conflict(kind, e))? == 0 {
+        return Ok(Applied::Raced { version });
+    }
+    replace_links(tx, scope, kind, id, &c).await?;
+    if let Some(m) = moved {
+        pipelines::record_stage_move(tx, scope, id, m, now).await?;
+    }
+    let new = fetch_one(tx, scope, kind, id).await?;
+    let d = diff(&current, &new);
+    if d.is_empty() {
+        // Values set to what they were: no change, no new version. The caller
+        // drops the transaction, undoing the version bump.
+        return Ok(Applied::Unchanged(current));
+    }
+    search::refresh(tx, scope, kind, &new).await?;
+    changes::append(tx, scope, kind, id, "updated", d, now).await?;
+    Ok(Applied::Changed(new))
 }
 
 impl Store {
@@ -578,72 +648,24 @@ impl Store {
         patch: &Json,
         opts: &WriteOptions,
     ) -> Result<Record, StoreError> {
-        let Some(patch_obj) = patch.as_object() else {
-            return Err(StoreError::Invalid(ValidationErrors::single(
-                "",
-                "invalid_type",
-                "expected a JSON object (merge patch)",
-            )));
-        };
-        let touched: BTreeSet<String> = patch_obj.keys().cloned().collect();
+        if !patch.is_object() {
+            return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object (merge patch)")));
+        }
         for _attempt in 0..5 {
             let mut tx = self.db.write().await?;
-            let current = fetch_for_update(&mut tx, scope, kind, id).await?;
-            let version = version_of(&current);
-            if let Some(expected) = opts.if_match
-                && expected != version
-            {
-                return Err(StoreError::VersionMismatch { expected, current: version });
-            }
-            let mut merged = Json::Object(current.clone());
-            json_patch::merge(&mut merged, patch);
-            let Json::Object(merged) = merged else { unreachable!("merging an object into an object") };
-            let ctx_data = workspaces::context(&mut tx, scope, kind).await?;
-            let now = now();
-            let mut c =
-                validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
-            check_refs(&mut tx, scope, kind, Some(id), &c).await?;
-            let moved = if kind == Kind::Deal {
-                pipelines::settle_deal(&mut tx, scope, Some(&current), &mut c, now).await?
-            } else {
-                None
-            };
-            let mut sets = column_values(kind, &c);
-            if sets.is_empty() && c.links.is_empty() {
-                return Ok(current);
-            }
-            sets.push((t("updated_at"), time(now)));
-            sets.push((t("updated_by"), opt_uuid(scope.user_id)));
-            let upd = Query::update()
-                .table(t(kind.table()))
-                .values(sets.into_iter().map(|(c, v)| (c, Expr::val(v))))
-                .value(t("version"), Expr::col(t("version")).add(1))
-                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-                .and_where(Expr::col(t("id")).eq(uuid(id)))
-                .and_where(Expr::col(t("version")).eq(version))
-                .to_owned();
-            if tx.exec(&upd).await.map_err(|e| unique_conflict(kind, e))? == 0 {
-                drop(tx);
-                if opts.if_match.is_some() {
-                    return Err(StoreError::VersionMismatch { expected: version, current: version + 1 });
+            match update_in(&mut tx, scope, kind, id, patch, opts.if_match).await? {
+                Applied::Changed(new) => {
+                    tx.commit().await?;
+                    return Ok(new);
                 }
-                continue;
+                Applied::Unchanged(current) => return Ok(current),
+                Applied::Raced { version } => {
+                    drop(tx);
+                    if opts.if_match.is_some() {
+                        return Err(StoreError::VersionMismatch { expected: version, current: version + 1 });
+                    }
+                }
             }
-            replace_links(&mut tx, scope, kind, id, &c).await?;
-            if let Some(m) = moved {
-                pipelines::record_stage_move(&mut tx, scope, id, m, now).await?;
-            }
-            let new = fetch_one(&mut tx, scope, kind, id).await?;
-            let d = diff(&current, &new);
-            if d.is_empty() {
-                // Values set to what they were: no change, no new version.
-                drop(tx);
-                return Ok(current);
-            }
-            search::refresh(&mut tx, scope, kind, &new).await?;
-            changes::append(&mut tx, scope, kind, id, "updated", d, now).await?;
-            tx.commit().await?;
-            return Ok(new);
         }
         Err(StoreError::Conflict("the record is being changed by others; try again".into()))
     }

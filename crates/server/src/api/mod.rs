@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`.
 
 pub mod access;
+pub mod dedupe;
 pub mod records;
 pub mod settings;
 
@@ -39,6 +40,12 @@ pub fn routes() -> Router<AppState> {
                     &format!("/api/v1/{c}/{{id}}/shares/{{share_id}}"),
                     axum::routing::delete(move |s, a, p| access::delete_share(kind, s, a, p)),
                 );
+        }
+        if rapport_store::dedupe::KINDS.contains(&kind) {
+            r = r
+                .route(&format!("/api/v1/{c}/check-duplicates"), post(move |s, a, b| dedupe::check(kind, s, a, b)))
+                .route(&format!("/api/v1/{c}/duplicates"), get(move |s, a| dedupe::scan(kind, s, a)))
+                .route(&format!("/api/v1/{c}/{{id}}/merge"), post(move |s, a, p, b| dedupe::merge(kind, s, a, p, b)));
         }
         if kind.has_timeline() {
             r = r.route(&format!("/api/v1/{c}/{{id}}/timeline"), get(move |s, a, p, q| records::timeline(kind, s, a, p, q)));

@@ -185,7 +185,18 @@ pub async fn get(
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let keep = select_fields(kind, &params)?;
-    let mut recs = vec![state.store.get(&auth.0, kind, id).await?];
+    let found = match state.store.get(&auth.0, kind, id).await {
+        Err(rapport_store::StoreError::NotFound) => {
+            // A merged-away id leads to the record it was merged into.
+            if let Some(survivor) = state.store.merged_into(&auth.0, kind, id).await? {
+                let to = format!("/api/v1/{}/{survivor}", kind.collection());
+                return Ok(axum::response::Redirect::permanent(&to).into_response());
+            }
+            return Err(Problem::not_found());
+        }
+        other => other?,
+    };
+    let mut recs = vec![found];
     include(&state, &auth, kind, &params, &mut recs).await?;
     Ok(with_etag(StatusCode::OK, project(recs.remove(0), &keep)))
 }
