@@ -312,6 +312,20 @@ pub fn operations() -> Vec<Operation> {
         ),
     );
     let obj = json!({"type": "object"});
+    let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
+    let tag = "Automation";
+    add("get", "/api/v1/webhooks".into(), "List webhook subscriptions".into(), tag, op("Webhook subscriptions (admins)", tag, vec![], None, ok("Subscriptions", obj.clone()), &["401", "403"]));
+    add("post", "/api/v1/webhooks".into(), "Subscribe a URL to events".into(), tag,
+        op("Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day", tag, vec![], Some(hook.clone()), ("201".into(), json!({"description": "Created, with its signing secret"})), &["400", "401", "403", "422"]));
+    add("get", "/api/v1/webhooks/{id}".into(), "Get a webhook subscription".into(), tag, op("Get a webhook subscription", tag, vec![id_param()], None, ok("The subscription", obj.clone()), &["401", "403", "404"]));
+    add("patch", "/api/v1/webhooks/{id}".into(), "Change a webhook subscription".into(), tag, op("Change a subscription's URL, events, description or active flag", tag, vec![id_param()], Some(hook), ok("The subscription", obj.clone()), &["400", "401", "403", "404", "422"]));
+    add("delete", "/api/v1/webhooks/{id}".into(), "Remove a webhook subscription".into(), tag, op("Remove a webhook subscription", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
+    add("get", "/api/v1/webhooks/{id}/deliveries".into(), "Delivery log".into(), tag, op("Every delivery attempt of a subscription, newest first", tag, vec![id_param()], None, ok("Deliveries", obj.clone()), &["401", "403", "404"]));
+    add("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver".into(), "Send an event again".into(), tag,
+        op("Queue a logged event for delivery again", tag, vec![id_param(), json!({"name": "delivery_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})], None, ("202".into(), json!({"description": "Queued"})), &["401", "403", "404"]));
+    add("get", "/api/v1/jobs".into(), "Job log".into(), tag, op("Background jobs of the workspace, newest first (admins); filter by status: queued, running, done, dead", tag, vec![], None, ok("Jobs", obj.clone()), &["401", "403"]));
+    add("get", "/api/v1/notifications".into(), "My notifications".into(), tag, op("The caller's notifications (reminders, notices), newest first; unread=true for unread only", tag, vec![], None, ok("Notifications", obj.clone()), &["401"]));
+    add("post", "/api/v1/notifications/{id}/read".into(), "Mark a notification read".into(), tag, op("Mark a notification read", tag, vec![id_param()], None, ("204".into(), json!({"description": "Read"})), &["401", "404"]));
     add(
         "get",
         "/api/v1/search".into(),

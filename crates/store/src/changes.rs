@@ -23,12 +23,24 @@ pub(crate) async fn append(
     diff: Map<String, Json>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let change_id = new_id();
+    // Task reminders: a job at the reminder time, checked again when it runs.
+    if kind == Kind::Task
+        && let Some(remind) = diff.get("remind_at").and_then(|d| d["new"].as_str()).and_then(rapport_domain::validate::parse_datetime)
+    {
+        crate::jobs::enqueue_in(tx, scope.workspace_id, "task_reminder", json!({"task_id": id, "remind_at": diff["remind_at"]["new"]}), remind, 5).await?;
+    }
+    // Webhooks read the change log: each change of a workspace with subscribers
+    // becomes an event job, in this transaction, so a rolled-back write emits nothing.
+    if crate::webhooks::any_active(tx, scope.workspace_id).await? {
+        crate::jobs::enqueue_in(tx, scope.workspace_id, "dispatch_event", json!({"change_id": change_id}), at, 10).await?;
+    }
     let ins = Query::insert()
         .into_table(t("changes"))
         .columns(["workspace_id", "id", "at", "actor_id", "via", "ip", "record_kind", "record_id", "action", "diff"].map(t))
         .values_panic([
             uuid(scope.workspace_id).into(),
-            uuid(new_id()).into(),
+            uuid(change_id).into(),
             time(at).into(),
             opt_uuid(scope.user_id).into(),
             scope.via.as_str().into(),
@@ -55,6 +67,20 @@ pub(crate) fn change_json(r: Vec<Json>) -> Json {
 }
 
 impl Store {
+    /// One change-log row, for the event it becomes.
+    pub async fn change(&self, workspace_id: Uuid, id: Uuid) -> Result<Json, StoreError> {
+        let q = Query::select()
+            .columns(CHANGE_COLS.map(t))
+            .from(t("changes"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(workspace_id)))
+            .and_where(Expr::col(t("id")).eq(uuid(id)))
+            .to_owned();
+        let mut tx = self.db.read().await?;
+        let row = tx.row(&q, &CHANGE_TYPES).await?;
+        tx.commit().await?;
+        row.map(change_json).ok_or(StoreError::NotFound)
+    }
+
     /// A record's history, newest first: who changed which field, when, from what to what.
     pub async fn history(
         &self,

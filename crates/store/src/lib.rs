@@ -11,7 +11,9 @@ pub mod custom_fields;
 pub mod dedupe;
 pub mod db;
 mod error;
+pub mod jobs;
 pub mod migrate;
+pub mod notifications;
 pub mod pipelines;
 pub mod privacy;
 pub mod records;
@@ -19,6 +21,7 @@ pub mod search;
 mod sql;
 pub mod timeline;
 mod values;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use db::{Backend, Db, Options};

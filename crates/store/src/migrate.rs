@@ -38,6 +38,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_dedupe.sql"),
         postgres: include_str!("../migrations/postgres/0005_dedupe.sql"),
     },
+    Migration {
+        version: 7,
+        name: "automation",
+        sqlite: include_str!("../migrations/sqlite/0007_automation.sql"),
+        postgres: include_str!("../migrations/postgres/0007_automation.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

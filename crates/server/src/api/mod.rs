@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`.
 
 pub mod access;
+pub mod automation;
 pub mod dedupe;
 pub mod records;
 pub mod settings;
@@ -53,6 +54,16 @@ pub fn routes() -> Router<AppState> {
     }
     r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
         .route("/api/v1/me", get(access::me))
+        .route("/api/v1/webhooks", get(automation::list_webhooks).post(automation::create_webhook))
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(automation::get_webhook).patch(automation::patch_webhook).delete(automation::delete_webhook),
+        )
+        .route("/api/v1/webhooks/{id}/deliveries", get(automation::deliveries))
+        .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", post(automation::redeliver))
+        .route("/api/v1/jobs", get(automation::jobs))
+        .route("/api/v1/notifications", get(automation::notifications))
+        .route("/api/v1/notifications/{id}/read", post(automation::read_notification))
         .route("/api/v1/search", get(records::search))
         .route("/api/v1/tokens", get(access::list_tokens).post(access::create_token))
         .route("/api/v1/tokens/{id}", axum::routing::delete(access::revoke_token))

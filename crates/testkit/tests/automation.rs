@@ -1,0 +1,153 @@
+//! The job queue, webhooks and reminders, against a real HTTP receiver.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use rapport_automation::Worker;
+use rapport_automation::signature::sign;
+use rapport_domain::Kind;
+use rapport_store::{Scope, Via};
+use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::serde_json::{Value, json};
+use rapport_testkit::{TestApp, obj};
+
+#[derive(Default)]
+struct Receiver {
+    got: Vec<(HeaderMap, String)>,
+    /// Answers to give, in order; 200 once they run out.
+    answers: Vec<u16>,
+}
+
+/// A webhook endpoint on loopback that records what it receives.
+async fn receiver(answers: Vec<u16>) -> (String, Arc<Mutex<Receiver>>) {
+    let state = Arc::new(Mutex::new(Receiver { got: vec![], answers }));
+    let s = state.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let s = s.clone();
+            async move {
+                let mut r = s.lock().unwrap();
+                r.got.push((headers, body));
+                let code = if r.answers.is_empty() { 200 } else { r.answers.remove(0) };
+                AxumStatus::from_u16(code).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, state)
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_logged_retried_and_redelivered() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let worker = Worker::new(app.store.clone());
+        let (url, rx) = receiver(vec![503]).await;
+        let bad = app.post("/api/v1/webhooks", json!({"url": "ftp://x", "events": ["person.nothing"]})).await;
+        assert_eq!(bad.error_fields(), vec!["url", "events[0]"], "[{n}] {}", bad.body);
+        let hook = app.post("/api/v1/webhooks", json!({"url": url, "events": ["person.*", "deal.stage_changed"]})).await;
+        assert_eq!(hook.status, StatusCode::CREATED, "[{n}] {}", hook.body);
+        let secret = hook.body["secret"].as_str().unwrap().to_string();
+        let hook_id = hook.id();
+
+        // A write that fails emits nothing; one that succeeds emits its event.
+        app.post("/api/v1/people", json!({"emails": ["not an email"]})).await;
+        let person = app.create("people", json!({"first_name": "Ada", "emails": ["ada@example.com"]})).await;
+        app.create("organizations", json!({"name": "Not subscribed"})).await;
+        worker.drain().await.unwrap();
+        {
+            let r = rx.lock().unwrap();
+            assert_eq!(r.got.len(), 1, "[{n}] one event, refused once by the endpoint");
+        }
+        // The refused delivery waits for its retry; redelivery sends it now.
+        let log = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries")).await;
+        assert_eq!(log.body["items"][0]["status"], "failed", "[{n}] {}", log.body);
+        assert_eq!(log.body["items"][0]["response_status"], 503, "[{n}]");
+        let jobs = app.get("/api/v1/jobs?status=queued").await;
+        assert!(jobs.body["items"].as_array().unwrap().iter().any(|j| j["kind"] == "webhook_delivery" && j["attempts"] == 1), "[{n}] {}", jobs.body);
+        let delivery = log.body["items"][0]["id"].as_str().unwrap().to_string();
+        let again = app.post(&format!("/api/v1/webhooks/{hook_id}/deliveries/{delivery}/redeliver"), json!({})).await;
+        assert_eq!(again.status, StatusCode::ACCEPTED, "[{n}] {}", again.body);
+        worker.drain().await.unwrap();
+
+        let r = rx.lock().unwrap();
+        assert_eq!(r.got.len(), 2, "[{n}]");
+        let (headers, body) = &r.got[1];
+        let id = headers["webhook-id"].to_str().unwrap();
+        let ts: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
+        assert_eq!(headers["webhook-signature"].to_str().unwrap(), sign(&secret, id, ts, body).unwrap(), "[{n}] signed");
+        assert_eq!(r.got[0].0["webhook-id"], r.got[1].0["webhook-id"], "[{n}] the same event id on every try");
+        let event: Value = rapport_testkit::serde_json::from_str(body).unwrap();
+        assert_eq!(event["type"], "person.created", "[{n}]");
+        assert_eq!(event["data"]["record_id"], person["id"], "[{n}]");
+        assert_eq!(event["data"]["changes"]["first_name"]["new"], "Ada", "[{n}]");
+        drop(r);
+        let log = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries")).await;
+        assert_eq!(log.body["items"][0]["status"], "succeeded", "[{n}] {}", log.body);
+
+        // Stage changes have their own event.
+        let deal = app.create("deals", json!({"name": "Deal"})).await;
+        app.patch(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap()), json!({"status": "won"})).await;
+        worker.drain().await.unwrap();
+        let r = rx.lock().unwrap();
+        let types: Vec<String> = r.got.iter().map(|(_, b)| rapport_testkit::serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_string()).collect();
+        assert_eq!(types.iter().filter(|t| *t == "deal.stage_changed").count(), 1, "[{n}] {types:?}");
+        assert!(!types.contains(&"organization.created".to_string()), "[{n}] only subscribed events: {types:?}");
+    }
+}
+
+#[tokio::test]
+async fn reminders_reach_the_assignee_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let due = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let stamp = due.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let task = app.create("tasks", json!({"title": "Call Ada back", "remind_at": stamp, "assignee_user_id": app.user_id})).await;
+        // A second task whose reminder moved to later: nothing now.
+        let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let moved = app.create("tasks", json!({"title": "Moved", "remind_at": stamp, "assignee_user_id": app.user_id})).await;
+        app.patch(&format!("/api/v1/tasks/{}", moved["id"].as_str().unwrap()), json!({"remind_at": later})).await;
+        // Two workers at once never run a job twice.
+        let (a, b) = (Worker::new(app.store.clone()), Worker::new(app.store.clone()));
+        let (x, y) = tokio::join!(a.drain(), b.drain());
+        x.unwrap();
+        y.unwrap();
+        let notes = app.get("/api/v1/notifications?unread=true").await;
+        let items = notes.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "[{n}] {}", notes.body);
+        assert_eq!(items[0]["title"], "Reminder: Call Ada back", "[{n}]");
+        assert_eq!(items[0]["record_id"], task["id"], "[{n}]");
+        let read = app.post(&format!("/api/v1/notifications/{}/read", items[0]["id"].as_str().unwrap()), json!({})).await;
+        assert_eq!(read.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(app.get("/api/v1/notifications?unread=true").await.body["items"], json!([]), "[{n}]");
+    }
+}
+
+#[tokio::test]
+async fn a_job_left_by_a_dead_worker_is_run_again() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let scope = Scope::system(app.scope.workspace_id, Via::System);
+        let person = app.store.create(&scope, Kind::Person, &obj(json!({"first_name": "Lin"})), &Default::default()).await.unwrap().0;
+        let task = app
+            .store
+            .create(&scope, Kind::Task, &obj(json!({"title": "Follow up", "assignee_user_id": app.user_id, "people": [person["id"]]})), &Default::default())
+            .await
+            .unwrap()
+            .0;
+        app.store
+            .enqueue(app.scope.workspace_id, "task_reminder", json!({"task_id": task["id"], "remind_at": null}), chrono::Utc::now(), 3)
+            .await
+            .unwrap();
+        // A worker claims it and dies: its lease runs out at once.
+        let claimed = app.store.claim_job("doomed", chrono::Duration::zero()).await.unwrap();
+        assert!(claimed.is_some(), "[{n}]");
+        let ran = Worker::new(app.store.clone()).drain().await.unwrap();
+        assert_eq!(ran, 1, "[{n}] the abandoned job was claimed again");
+        let done = app.get("/api/v1/jobs?status=done").await;
+        assert_eq!(done.body["items"][0]["attempts"], 2, "[{n}] {}", done.body);
+    }
+}
