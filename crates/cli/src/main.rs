@@ -20,9 +20,12 @@ Settings come from flags, then RAPPORT_* environment variables, then a TOML file
 Logs go to stderr; RUST_LOG sets their level (default: info).
 
 First run:
-  rapport serve
-  rapport user add --email you@example.com --name \"Your Name\" --admin
-  rapport token create --user you@example.com")]
+  rapport serve      (prints a one-time link that creates the first administrator)
+or, from the command line:
+  rapport user add --email you@example.com --name \"Your Name\" --admin --password-stdin
+  rapport token create --user you@example.com
+Forgotten password:
+  rapport user reset-password --email you@example.com")]
 struct Cli {
     #[command(flatten, next_help_heading = "Global options")]
     global: config::GlobalArgs,
@@ -132,6 +135,11 @@ mod tests {
         assert!(
             Cli::try_parse_from(["rapport", "user", "add", "--email", "a@b.example", "--name", "A", "--role", "king"]).is_err()
         );
+        let cli =
+            Cli::try_parse_from(["rapport", "user", "add", "--email", "a@b.example", "--name", "A", "--password-stdin"]).unwrap();
+        assert!(matches!(cli.command, Command::User(commands::users::UserCommand::Add(a)) if a.password_stdin));
+        let cli = Cli::try_parse_from(["rapport", "user", "reset-password", "--email", "a@b.example"]).unwrap();
+        assert!(matches!(cli.command, Command::User(commands::users::UserCommand::ResetPassword(a)) if a.email == "a@b.example"));
         let cli = Cli::try_parse_from(["rapport", "demo", "--seed", "7", "--people", "50", "--max-connections", "2"]).unwrap();
         assert_eq!(cli.global.max_connections, Some(2));
     }

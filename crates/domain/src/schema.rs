@@ -227,8 +227,11 @@ static USER: &[Field] = &[
     w("time_zone", FieldType::Text { max: 64 }, "IANA time zone, e.g. Europe/Paris."),
 ];
 
-static TEAM: &[Field] =
-    &[req("name", NAME, "Team name."), w("members", FieldType::Links { target: Kind::User, role: false }, "Users in the team.")];
+static TEAM: &[Field] = &[
+    req("name", NAME, "Team name."),
+    w("parent_id", FieldType::Ref(Kind::Team), "The team above this one: its managers see this team's records too."),
+    w("members", FieldType::Links { target: Kind::User, role: false }, "Users in the team."),
+];
 
 pub const CONSENT_STATUSES: &[&str] = &["granted", "withdrawn"];
 pub const CONSENT_METHODS: &[&str] = &["web_form", "email", "phone", "in_person", "paper", "import", "other"];

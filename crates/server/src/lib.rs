@@ -7,6 +7,7 @@ mod body;
 pub mod openapi;
 mod pages;
 pub mod problem;
+mod web;
 
 use std::time::Duration;
 
@@ -56,6 +57,7 @@ pub fn router(store: Store) -> Router {
     let state = AppState { store };
     Router::new()
         .merge(api::routes())
+        .merge(web::routes())
         .route("/", get(pages::home))
         .route("/api/docs", get(pages::api_docs))
         .route("/api/openapi.json", get(openapi_json))

@@ -10,11 +10,14 @@ use rapport_domain::schema::{self, FieldType};
 use crate::AppState;
 use crate::openapi::operations;
 use crate::problem::Problem;
+use crate::web::MaybeSignedIn;
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct Home {
     workspace: String,
+    /// The signed-in person's name, if any.
+    signed_in: Option<String>,
     backend: &'static str,
     schema_version: i64,
 }
@@ -55,17 +58,24 @@ fn render(t: impl Template) -> Response {
     }
 }
 
-pub async fn home(State(state): State<AppState>) -> Response {
-    let workspace = match state.store.workspaces().await {
-        Ok(ws) => ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()),
-        Err(e) => return Problem::from(e).into_response(),
+pub async fn home(State(state): State<AppState>, MaybeSignedIn(signed): MaybeSignedIn) -> Response {
+    let (workspace, signed_in) = match &signed {
+        Some(s) => match state.store.account(s.session.workspace_id, s.session.user_id).await {
+            Ok(Some(a)) => (a.workspace_name, Some(a.name)),
+            Ok(None) => return Problem::not_found().into_response(),
+            Err(e) => return Problem::from(e).into_response(),
+        },
+        None => match state.store.workspaces().await {
+            Ok(ws) => (ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()), None),
+            Err(e) => return Problem::from(e).into_response(),
+        },
     };
     let schema_version = rapport_store::migrate::current(state.store.db()).await.unwrap_or(0);
     let backend = match state.store.backend() {
         rapport_store::Backend::Sqlite => "SQLite",
         rapport_store::Backend::Postgres => "PostgreSQL",
     };
-    render(Home { workspace, backend, schema_version })
+    render(Home { workspace, signed_in, backend, schema_version })
 }
 
 fn type_name(t: FieldType) -> String {

@@ -166,10 +166,13 @@ pub(crate) async fn condition(tx: &mut Tx, scope: &Scope, kind: Kind, write: boo
     if write {
         shares.and_where(tc("record_shares", "access").eq("write"));
     }
-    let mut c = Cond::any()
-        .add(tc(table, owner).is_null())
-        .add(tc(table, owner).is_in(owners.into_iter().map(uuid)))
-        .add(Expr::exists(shares.to_owned()));
+    // A record nobody owns is everyone's; a task assigned to a team is its members'.
+    let unowned = if kind == Kind::Task {
+        Cond::all().add(tc(table, owner).is_null()).add(tc(table, "assignee_team_id").is_null())
+    } else {
+        Cond::all().add(tc(table, owner).is_null())
+    };
+    let mut c = Cond::any().add(unowned).add(tc(table, owner).is_in(owners.into_iter().map(uuid))).add(Expr::exists(shares.to_owned()));
     if kind == Kind::Task && !actor.teams.is_empty() {
         c = c.add(tc(table, "assignee_team_id").is_in(actor.teams.iter().map(|u| uuid(*u))));
     }
@@ -193,6 +196,7 @@ impl Store {
 
     /// Visibility of each owned kind (unset kinds are visible to the whole workspace).
     pub async fn visibility(&self, scope: &Scope) -> Result<BTreeMap<Kind, Visibility>, StoreError> {
+        require_staff(scope)?;
         let mut tx = self.db.read().await?;
         let mut v = load_visibility(&mut tx, scope.workspace_id).await?;
         tx.commit().await?;
@@ -366,14 +370,18 @@ impl Store {
         let kinds: Vec<Kind> =
             if kinds.is_empty() { vec![Kind::Organization, Kind::Person, Kind::Deal, Kind::Task] } else { kinds.to_vec() };
         let mut tx = self.db.write().await?;
-        for (field, u) in [("from", from), ("to", to)] {
-            if load_actor(&mut tx, scope.workspace_id, u).await?.is_none() && field == "to" {
-                return Err(StoreError::Invalid(ValidationErrors::single(
-                    field,
-                    "not_found",
-                    format!("no active user with id {u}"),
-                )));
-            }
+        // The user leaving may be inactive already, but must be of this workspace.
+        let exists = Query::select()
+            .column(t("id"))
+            .from(t("users"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("id")).eq(uuid(from)))
+            .to_owned();
+        if tx.row(&exists, &[Col::Uuid]).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if load_actor(&mut tx, scope.workspace_id, to).await?.is_none() {
+            return Err(StoreError::Invalid(ValidationErrors::single("to", "not_found", format!("no active user with id {to}"))));
         }
         if let Some(a) = &scope.actor
             && a.role == Role::Manager

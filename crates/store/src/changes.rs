@@ -90,6 +90,12 @@ impl Store {
         limit: u64,
         before: Option<Uuid>,
     ) -> Result<Vec<Json>, StoreError> {
+        // Only the history of a record the scope may read; a deleted record's, for admins.
+        match self.get(scope, kind, id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) if crate::access::require_admin(scope).is_ok() => {}
+            Err(e) => return Err(e),
+        }
         let mut cond = Cond::all()
             .add(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .add(Expr::col(t("record_kind")).eq(kind.as_str()))

@@ -64,6 +64,7 @@ impl Store {
     /// email, else same phone (organizations: external id, domain, then name).
     /// Returns its id and what matched.
     pub async fn find_existing(&self, scope: &Scope, kind: Kind, input: &Record) -> Result<Option<(Uuid, &'static str)>, StoreError> {
+        crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let region = self.region(scope).await?;
         let r = normalized(kind, input, region);
@@ -114,6 +115,7 @@ impl Store {
         if !KINDS.contains(&kind) {
             return Err(unsupported(kind));
         }
+        crate::access::require_read(scope, kind)?;
         let region = self.region(scope).await?;
         let r = normalized(kind, input, region);
         let mut probes: Vec<String> = Vec::new();
@@ -155,6 +157,7 @@ impl Store {
         if !KINDS.contains(&kind) {
             return Err(unsupported(kind));
         }
+        crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let mut tx = self.db.read().await?;
         // Records sharing a key with at least one other, per key.
@@ -259,7 +262,15 @@ impl Store {
         let mut tx = self.db.read().await?;
         let row = tx.row(&q, &[Col::Uuid]).await?;
         tx.commit().await?;
-        Ok(row.and_then(|r| uuid_at(&r, 0)))
+        // Lead only to a survivor the scope may see: a redirect must not reveal a hidden record.
+        match row.and_then(|r| uuid_at(&r, 0)) {
+            Some(survivor) => match self.get(scope, kind, survivor).await {
+                Ok(_) => Ok(Some(survivor)),
+                Err(StoreError::NotFound) => Ok(None),
+                Err(e) => Err(e),
+            },
+            None => Ok(None),
+        }
     }
 
     /// Merges records into a survivor, in one transaction. Every activity, task,

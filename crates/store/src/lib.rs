@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod auth;
 pub mod changes;
 pub mod custom_fields;
 pub mod dedupe;

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0002_access.sql"),
     },
     Migration {
+        version: 3,
+        name: "auth",
+        sqlite: include_str!("../migrations/sqlite/0003_auth.sql"),
+        postgres: include_str!("../migrations/postgres/0003_auth.sql"),
+    },
+    Migration {
         version: 4,
         name: "search",
         sqlite: include_str!("../migrations/sqlite/0004_search.sql"),

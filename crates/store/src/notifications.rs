@@ -37,6 +37,7 @@ impl Store {
 
     /// The caller's notifications, newest first.
     pub async fn notifications(&self, scope: &Scope, unread_only: bool, limit: u64) -> Result<Vec<Json>, StoreError> {
+        crate::access::require_staff(scope)?;
         let Some(user) = scope.user_id else { return Ok(vec![]) };
         let mut q = Query::select()
             .columns(["id", "kind", "title", "body", "record_kind", "record_id", "created_at", "read_at"].map(t))
@@ -59,6 +60,7 @@ impl Store {
     }
 
     pub async fn mark_notification_read(&self, scope: &Scope, id: Uuid) -> Result<(), StoreError> {
+        crate::access::require_staff(scope)?;
         let upd = Query::update()
             .table(t("notifications"))
             .value(t("read_at"), time(now()))

@@ -502,6 +502,7 @@ impl Store {
 
     /// Every stage a deal has been in: when it entered and left each.
     pub async fn stage_history(&self, scope: &Scope, deal: Uuid) -> Result<Vec<Json>, StoreError> {
+        crate::access::require_read(scope, rapport_domain::Kind::Deal)?;
         let mut tx = self.db.read().await?;
         crate::records::fetch_one_pub(&mut tx, scope, rapport_domain::Kind::Deal, deal).await?;
         let q = Query::select()

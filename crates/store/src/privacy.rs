@@ -120,6 +120,23 @@ impl Store {
             .and_where(Expr::col(t("id")).in_subquery(about_person))
             .to_owned();
         tx.exec(&scrub).await?;
+        // Nor the old texts in those activities' history.
+        let about_person = Query::select()
+            .column(t("from_id"))
+            .from(t("record_links"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("from_kind")).eq(Kind::Activity.as_str()))
+            .and_where(Expr::col(t("to_kind")).eq(Kind::Person.as_str()))
+            .and_where(Expr::col(t("to_id")).eq(uuid(person)))
+            .to_owned();
+        let wipe_activities = Query::update()
+            .table(t("changes"))
+            .value(t("diff"), json!({"erased": {"old": null, "new": true}}))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("record_kind")).eq(Kind::Activity.as_str()))
+            .and_where(Expr::col(t("record_id")).in_subquery(about_person))
+            .to_owned();
+        tx.exec(&wipe_activities).await?;
         // The change log must not keep what was erased.
         let wipe = Query::update()
             .table(t("changes"))

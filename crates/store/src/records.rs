@@ -303,12 +303,16 @@ async fn check_refs(tx: &mut Tx, scope: &Scope, kind: Kind, id: Option<Uuid>, c:
     let mut errs = ValidationErrors::default();
     for (target, refs) in wanted {
         let ids: Vec<Value> = refs.iter().map(|r| uuid(r.1)).collect();
-        let q = Query::select()
+        let mut q = Query::select()
             .column(t("id"))
             .from(t(target.table()))
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .and_where(Expr::col(t("id")).is_in(ids))
             .to_owned();
+        // Pointing at a record one may not see is refused as if it did not exist.
+        if let Some(visible) = access::condition(tx, scope, target, false).await? {
+            q.cond_where(visible);
+        }
         let found: BTreeSet<Uuid> = tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
         for (field, u) in refs {
             if !found.contains(&u) {

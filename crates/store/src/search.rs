@@ -161,6 +161,7 @@ impl Store {
 
     /// Searches every kind the scope may read; the best hits first, each with the field it matched.
     pub async fn search(&self, scope: &Scope, q: &str, kinds: &[Kind], limit: usize) -> Result<Vec<Json>, StoreError> {
+        access::require_staff(scope)?;
         let Some(query) = self.search_query(scope, q).await? else { return Ok(vec![]) };
         let kinds: Vec<Kind> = kinds.iter().copied().filter(|k| access::require_read(scope, *k).is_ok()).collect();
         if kinds.is_empty() {

@@ -111,18 +111,15 @@ async fn changes_about(
     let ws = scope.workspace_id;
     let own = Cond::all().add(Expr::col(t("record_kind")).eq(target.as_str())).add(Expr::col(t("record_id")).eq(uuid(id)));
     let mut about = Cond::any().add(own);
-    let deals = match target {
-        Kind::Person => Some(linked(Kind::Deal, Kind::Person, id, ws)),
-        Kind::Organization => Some(
-            Query::select()
-                .column(t("id"))
-                .from(t("deals"))
-                .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
-                .and_where(Expr::col(t("organization_id")).eq(uuid(id)))
-                .to_owned(),
-        ),
+    let related = match target {
+        Kind::Person => Some(tc("deals", "id").in_subquery(linked(Kind::Deal, Kind::Person, id, ws))),
+        Kind::Organization => Some(tc("deals", "organization_id").eq(uuid(id))),
         _ => None,
     };
+    // Only the deals the scope may read.
+    let deals = related.map(|r| {
+        Query::select().column((t("deals"), t("id"))).from(t("deals")).and_where(tc("deals", "workspace_id").eq(uuid(ws))).and_where(r).to_owned()
+    });
     if let Some(mut deals) = deals {
         if let Some(visible) = crate::access::condition(tx, scope, Kind::Deal, false).await? {
             deals.cond_where(visible);

@@ -174,6 +174,7 @@ impl Store {
         name: &str,
         scopes: &[TokenScope],
     ) -> Result<Json, StoreError> {
+        crate::access::require_staff(scope)?;
         if scope.user_id != Some(user_id) {
             crate::access::require_admin(scope)?;
         }
@@ -215,6 +216,7 @@ impl Store {
 
     /// The tokens of the scope's user (all of the workspace's for an admin); never the secrets.
     pub async fn tokens(&self, scope: &Scope) -> Result<Vec<Json>, StoreError> {
+        crate::access::require_staff(scope)?;
         let mut q = Query::select()
             .columns(["id", "user_id", "name", "scopes", "created_at", "last_used_at", "revoked_at"].map(t))
             .from(t("api_tokens"))

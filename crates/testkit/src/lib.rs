@@ -9,6 +9,8 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+pub mod browser;
+
 pub use reqwest;
 pub use serde_json;
 

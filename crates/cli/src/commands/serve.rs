@@ -28,20 +28,31 @@ pub struct ServeArgs {
     /// Open the web interface in a browser once the server listens
     #[arg(long)]
     pub open: bool,
+
+    /// The address people reach Rapport at (such as https://crm.example.com),
+    /// for the links it prints [default: http://LISTEN-ADDRESS]
+    #[arg(long, env = "RAPPORT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::load(global, args.listen.as_deref())?;
     let store = open_store(&settings).await?;
     let ws = workspace(&store, None, &args.currency, &args.region).await?;
-    if !has_any(&store, &scope(&ws), Kind::User).await? {
-        first_run_hint();
-    }
+    let needs_setup = !has_any(&store, &scope(&ws), Kind::User).await?;
 
     let listener =
         tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
-    let url = format!("http://{}/", browsable(listener.local_addr()?));
+    let base = match &args.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => format!("http://{}", browsable(listener.local_addr()?)),
+    };
+    let url = format!("{base}/");
     println!("Rapport is running at {url} (database: {})", redact_url(&settings.database));
+    if needs_setup {
+        let token = store.create_setup_link(ws.id).await.context("cannot create the setup link")?;
+        first_run_hint(&format!("{base}/setup?token={token}"));
+    }
     if args.open {
         open_browser(&url);
     }
@@ -51,13 +62,17 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     served.context("the server stopped")
 }
 
-fn first_run_hint() {
+fn first_run_hint(setup_url: &str) {
     println!(
         "\
-No users yet. Create the first one, then an API token for it:
-  rapport user add --email you@example.com --name \"Your Name\" --admin
-  rapport token create --user you@example.com
-(From a source checkout, run them as: cargo run --release -- user add ...)
+No users yet. Create the first one, an administrator, by opening this link
+(it works once, for 24 hours; restarting the server gives a new one):
+
+  {setup_url}
+
+Or from the command line:
+  rapport user add --email you@example.com --name \"Your Name\" --admin --password-stdin
+(From a source checkout, run it as: cargo run --release -- user add ...)
 "
     );
 }

@@ -29,8 +29,10 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// Who the caller is: user, role, teams, workspace and token scopes.
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     let scope = &auth.0;
+    // Any live token may read who it acts as, whatever its scopes.
+    let own = rapport_store::Scope::system(scope.workspace_id, scope.via);
     let user = match scope.user_id {
-        Some(u) => Json::Object(state.store.get(scope, Kind::User, u).await?),
+        Some(u) => Json::Object(state.store.get(&own, Kind::User, u).await?),
         None => Json::Null,
     };
     let actor = scope.actor.as_ref();
