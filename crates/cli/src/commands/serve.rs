@@ -29,6 +29,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
 
+    /// Do not run background jobs in this server (webhooks, reminders,
+    /// workflows); run `rapport worker` separately instead
+    #[arg(long)]
+    pub no_worker: bool,
+
     /// The address people reach Rapport at (such as https://crm.example.com),
     /// for the links it prints [default: http://LISTEN-ADDRESS]
     #[arg(long, env = "RAPPORT_PUBLIC_URL", value_name = "URL")]
@@ -57,7 +62,19 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         open_browser(&url);
     }
 
+    // The worker runs beside the server unless asked not to; it stops with it.
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = (!args.no_worker).then(|| {
+        let w = rapport_automation::Worker::new(store.clone());
+        tokio::spawn(w.run(async {
+            let _ = worker_stopped.await;
+        }))
+    });
     let served = rapport_server::serve(store.clone(), listener).await;
+    let _ = stop_worker.send(());
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     store.close().await;
     served.context("the server stopped")
 }
