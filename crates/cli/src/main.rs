@@ -60,6 +60,12 @@ enum Command {
     /// Phone numbers come from ranges reserved for fiction and email domains end in
     /// `.example`, so no real person can be reached by mistake.
     Demo(demo::DemoArgs),
+
+    /// Run background jobs only: webhook deliveries, reminders, workflows
+    ///
+    /// `rapport serve` runs them too unless started with --no-worker; run as
+    /// many workers as you like against one PostgreSQL database.
+    Worker,
 }
 
 fn init_logs() {
@@ -81,6 +87,7 @@ async fn main() -> ExitCode {
         Command::User(cmd) => commands::users::user(&cli.global, cmd).await,
         Command::Token(cmd) => commands::users::token(&cli.global, cmd).await,
         Command::Demo(args) => demo::run(&cli.global, args).await,
+        Command::Worker => commands::worker(&cli.global).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

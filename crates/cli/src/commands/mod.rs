@@ -50,6 +50,20 @@ pub async fn workspace(store: &Store, wanted: Option<Uuid>, currency: &str, regi
 }
 
 /// Acting from the command line, as no particular user.
+/// `rapport worker`: runs jobs until Ctrl-C.
+pub async fn worker(global: &GlobalArgs) -> anyhow::Result<()> {
+    let settings = Settings::load(global, None)?;
+    let store = open_store(&settings).await?;
+    eprintln!("Rapport worker running on {} (Ctrl-C to stop)", crate::config::redact_url(&settings.database));
+    rapport_automation::Worker::new(store.clone())
+        .run(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    store.close().await;
+    Ok(())
+}
+
 pub fn scope(ws: &Workspace) -> Scope {
     Scope::system(ws.id, Via::Cli)
 }
