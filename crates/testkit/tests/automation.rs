@@ -40,6 +40,11 @@ async fn receiver(answers: Vec<u16>) -> (String, Arc<Mutex<Receiver>>) {
     (url, state)
 }
 
+/// What the receiver got so far (a copy: no lock is held across an await).
+fn received(rx: &Arc<Mutex<Receiver>>) -> Vec<(HeaderMap, String)> {
+    rx.lock().unwrap().got.clone()
+}
+
 #[tokio::test]
 async fn webhooks_are_signed_logged_retried_and_redelivered() {
     for app in TestApp::all().await {
@@ -58,10 +63,7 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         let person = app.create("people", json!({"first_name": "Ada", "emails": ["ada@example.com"]})).await;
         app.create("organizations", json!({"name": "Not subscribed"})).await;
         worker.drain().await.unwrap();
-        {
-            let r = rx.lock().unwrap();
-            assert_eq!(r.got.len(), 1, "[{n}] one event, refused once by the endpoint");
-        }
+        assert_eq!(received(&rx).len(), 1, "[{n}] one event, refused once by the endpoint");
         // The refused delivery waits for its retry; redelivery sends it now.
         let log = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries")).await;
         assert_eq!(log.body["items"][0]["status"], "failed", "[{n}] {}", log.body);
@@ -73,18 +75,17 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         assert_eq!(again.status, StatusCode::ACCEPTED, "[{n}] {}", again.body);
         worker.drain().await.unwrap();
 
-        let r = rx.lock().unwrap();
-        assert_eq!(r.got.len(), 2, "[{n}]");
-        let (headers, body) = &r.got[1];
+        let got = received(&rx);
+        assert_eq!(got.len(), 2, "[{n}]");
+        let (headers, body) = &got[1];
         let id = headers["webhook-id"].to_str().unwrap();
         let ts: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
         assert_eq!(headers["webhook-signature"].to_str().unwrap(), sign(&secret, id, ts, body).unwrap(), "[{n}] signed");
-        assert_eq!(r.got[0].0["webhook-id"], r.got[1].0["webhook-id"], "[{n}] the same event id on every try");
+        assert_eq!(got[0].0["webhook-id"], got[1].0["webhook-id"], "[{n}] the same event id on every try");
         let event: Value = rapport_testkit::serde_json::from_str(body).unwrap();
         assert_eq!(event["type"], "person.created", "[{n}]");
         assert_eq!(event["data"]["record_id"], person["id"], "[{n}]");
         assert_eq!(event["data"]["changes"]["first_name"]["new"], "Ada", "[{n}]");
-        drop(r);
         let log = app.get(&format!("/api/v1/webhooks/{hook_id}/deliveries")).await;
         assert_eq!(log.body["items"][0]["status"], "succeeded", "[{n}] {}", log.body);
 
@@ -92,8 +93,7 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         let deal = app.create("deals", json!({"name": "Deal"})).await;
         app.patch(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap()), json!({"status": "won"})).await;
         worker.drain().await.unwrap();
-        let r = rx.lock().unwrap();
-        let types: Vec<String> = r.got.iter().map(|(_, b)| rapport_testkit::serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_string()).collect();
+        let types: Vec<String> = received(&rx).iter().map(|(_, b)| rapport_testkit::serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_string()).collect();
         assert_eq!(types.iter().filter(|t| *t == "deal.stage_changed").count(), 1, "[{n}] {types:?}");
         assert!(!types.contains(&"organization.created".to_string()), "[{n}] only subscribed events: {types:?}");
     }
