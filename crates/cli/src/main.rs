@@ -61,6 +61,17 @@ enum Command {
     /// `.example`, so no real person can be reached by mistake.
     Demo(demo::DemoArgs),
 
+    /// Import people, organizations, deals or activities from CSV, vCard or JSON
+    ///
+    /// Columns are matched to fields by their headers (those of common exports
+    /// are known) or by --mapping. Rows already in Rapport (same external id,
+    /// email or phone; organizations: same name) are updated, not duplicated.
+    /// Errors print as FILE:ROW:COLUMN: message.
+    Import(commands::io::ImportArgs),
+
+    /// Export records as CSV, vCard or JSON, or the whole workspace
+    Export(commands::io::ExportArgs),
+
     /// Run background jobs only: webhook deliveries, reminders, workflows
     ///
     /// `rapport serve` runs them too unless started with --no-worker; run as
@@ -87,6 +98,8 @@ async fn main() -> ExitCode {
         Command::User(cmd) => commands::users::user(&cli.global, cmd).await,
         Command::Token(cmd) => commands::users::token(&cli.global, cmd).await,
         Command::Demo(args) => demo::run(&cli.global, args).await,
+        Command::Import(args) => commands::io::import(&cli.global, args).await,
+        Command::Export(args) => commands::io::export(&cli.global, args).await,
         Command::Worker => commands::worker(&cli.global).await,
     };
     match result {

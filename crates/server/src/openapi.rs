@@ -605,6 +605,7 @@ pub fn operations() -> Vec<Operation> {
             &["401", "404"],
         ),
     );
+    ops.extend(crate::api::io::operations());
     ops
 }
 

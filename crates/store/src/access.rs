@@ -95,7 +95,7 @@ fn forbidden(m: impl Into<String>) -> StoreError {
 }
 
 /// Refuses a read the token or role does not allow.
-pub(crate) fn require_read(scope: &Scope, kind: Kind) -> Result<(), StoreError> {
+pub fn require_read(scope: &Scope, kind: Kind) -> Result<(), StoreError> {
     if let Some(a) = &scope.actor
         && !a.role.is_staff()
     {

@@ -11,6 +11,7 @@ pub mod changes;
 pub mod custom_fields;
 pub mod dedupe;
 pub mod db;
+pub mod imports;
 mod error;
 pub mod jobs;
 pub mod migrate;

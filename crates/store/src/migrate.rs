@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0005_dedupe.sql"),
     },
     Migration {
+        version: 6,
+        name: "imports",
+        sqlite: include_str!("../migrations/sqlite/0006_imports.sql"),
+        postgres: include_str!("../migrations/postgres/0006_imports.sql"),
+    },
+    Migration {
         version: 7,
         name: "automation",
         sqlite: include_str!("../migrations/sqlite/0007_automation.sql"),

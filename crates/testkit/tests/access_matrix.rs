@@ -74,6 +74,17 @@ enum Rule {
     Jobs,
     Notifications,
     ReadNotification,
+    Export(Kind),
+    ExportWorkspace,
+    Imports,
+    CreateImport,
+    Import,
+    Rejects,
+    SuggestMapping,
+    Mappings,
+    Mapping,
+    PutMapping,
+    DeleteMapping,
 }
 
 /// The collections the matrix knows; a new one is not covered until added here.
@@ -107,6 +118,7 @@ const PER_COLLECTION: &[CollectionRoute] = &[
     ("post", "/check-duplicates", Rule::CheckDuplicates),
     ("get", "/duplicates", Rule::Duplicates),
     ("post", "/{id}/merge", Rule::Merge),
+    ("get", "/export", Rule::Export),
 ];
 
 /// Every other operation.
@@ -143,6 +155,16 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("get", "/api/v1/jobs", Rule::Jobs),
     ("get", "/api/v1/notifications", Rule::Notifications),
     ("post", "/api/v1/notifications/{id}/read", Rule::ReadNotification),
+    ("get", "/api/v1/export", Rule::ExportWorkspace),
+    ("get", "/api/v1/imports", Rule::Imports),
+    ("post", "/api/v1/imports", Rule::CreateImport),
+    ("get", "/api/v1/imports/{id}", Rule::Import),
+    ("get", "/api/v1/imports/{id}/rejects", Rule::Rejects),
+    ("post", "/api/v1/imports/suggest-mapping", Rule::SuggestMapping),
+    ("get", "/api/v1/imports/mappings", Rule::Mappings),
+    ("get", "/api/v1/imports/mappings/{name}", Rule::Mapping),
+    ("put", "/api/v1/imports/mappings/{name}", Rule::PutMapping),
+    ("delete", "/api/v1/imports/mappings/{name}", Rule::DeleteMapping),
 ];
 
 fn classify(method: &str, path: &str) -> Option<Rule> {
@@ -990,6 +1012,52 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
         Rule::ReadNotification => {
             let exp = if w == Who::P { DENIED } else { HIDDEN };
             vec![Probe::new(Method::POST, format!("/api/v1/notifications/{}/read", Uuid::now_v7()), exp).body(json!({}))]
+        }
+        Rule::Export(kind) => {
+            let c = COLLECTIONS.iter().find(|(_, k)| *k == kind).map(|(c, _)| *c).expect("collection");
+            vec![Probe::new(Method::GET, format!("/api/v1/{c}/export?format=json"), staff_exp(w, false))]
+        }
+        Rule::ExportWorkspace => vec![Probe::new(Method::GET, "/api/v1/export", admin_exp(w, false))],
+        Rule::Imports => vec![Probe::new(Method::GET, "/api/v1/imports", staff_exp(w, false))],
+        Rule::CreateImport => {
+            let exp = match w {
+                Who::P => DENIED,
+                Who::R => FORBIDDEN,
+                _ => Expect::Allow,
+            };
+            vec![
+                Probe::new(Method::POST, "/api/v1/imports?dry_run=true", exp)
+                    .body(json!({"kind": "people", "format": "json", "content": "[{\"first_name\": \"Matrix\"}]"})),
+            ]
+        }
+        Rule::Import | Rule::Rejects => {
+            let tail = if rule == Rule::Rejects { "/rejects" } else { "" };
+            let exp = if w == Who::P { DENIED } else { HIDDEN };
+            vec![Probe::new(Method::GET, format!("/api/v1/imports/{}{tail}", Uuid::now_v7()), exp)]
+        }
+        Rule::SuggestMapping => vec![
+            Probe::new(Method::POST, "/api/v1/imports/suggest-mapping", staff_exp(w, false))
+                .body(json!({"kind": "people", "headers": ["First Name", "E-mail Address"]})),
+        ],
+        Rule::Mappings => vec![Probe::new(Method::GET, "/api/v1/imports/mappings", staff_exp(w, false))],
+        Rule::Mapping => {
+            let exp = if w == Who::P { DENIED } else { HIDDEN };
+            vec![Probe::new(Method::GET, format!("/api/v1/imports/mappings/none-{n}"), exp)]
+        }
+        Rule::PutMapping => {
+            let exp = match w {
+                Who::P => DENIED,
+                Who::R => FORBIDDEN,
+                _ => Expect::Allow,
+            };
+            vec![
+                Probe::new(Method::PUT, format!("/api/v1/imports/mappings/matrix-{n}"), exp)
+                    .body(json!({"kind": "people", "columns": {"First Name": "first_name"}})),
+            ]
+        }
+        Rule::DeleteMapping => {
+            let exp = if w == Who::P { DENIED } else { Expect::Refuse(&[403, 404]) };
+            vec![Probe::new(Method::DELETE, format!("/api/v1/imports/mappings/none-{n}"), exp)]
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The commands, and what they share: opening the store and choosing the workspace.
 
+pub mod io;
 pub mod serve;
 pub mod users;
 

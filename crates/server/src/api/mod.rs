@@ -3,6 +3,7 @@
 pub mod access;
 pub mod automation;
 pub mod dedupe;
+pub mod io;
 pub mod records;
 pub mod settings;
 
@@ -80,4 +81,5 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/custom-fields/{collection}", get(settings::list_custom_fields).post(settings::create_custom_field))
         .route("/api/v1/custom-fields/{collection}/{key}", axum::routing::delete(settings::delete_custom_field))
+        .merge(io::routes())
 }
