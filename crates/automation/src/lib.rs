@@ -5,6 +5,7 @@
 //! servers) share one queue safely.
 
 pub mod signature;
+pub mod workflows;
 
 use std::time::Duration;
 
@@ -74,7 +75,12 @@ impl Worker {
     pub async fn run_once(&self) -> Result<bool, StoreError> {
         let Some(job) = self.store.claim_job(&self.name, self.lease).await? else { return Ok(false) };
         let outcome = match job.kind.as_str() {
-            "dispatch_event" => self.dispatch_event(&job).await,
+            // Webhook fan-out, then the workflows the change fires (each runs once per change, so a retry repeats none).
+            "dispatch_event" => match self.dispatch_event(&job).await {
+                Ok(()) => self.workflows_for_change(&job).await,
+                failed => failed,
+            },
+            "workflow_scan" => self.workflow_scan(&job).await,
             "webhook_delivery" => self.deliver(&job).await,
             "task_reminder" => self.remind(&job).await,
             other => Err(JobError::Fatal(format!("no handler for jobs of kind '{other}'"))),

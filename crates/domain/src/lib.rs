@@ -14,6 +14,7 @@ pub mod schema;
 pub mod search;
 pub mod validate;
 pub mod value;
+pub mod workflow;
 
 pub use error::{FieldError, ValidationErrors};
 pub use kind::Kind;

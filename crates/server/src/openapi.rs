@@ -326,6 +326,31 @@ pub fn operations() -> Vec<Operation> {
     add("get", "/api/v1/jobs".into(), "Job log".into(), tag, op("Background jobs of the workspace, newest first (admins); filter by status: queued, running, done, dead", tag, vec![], None, ok("Jobs", obj.clone()), &["401", "403"]));
     add("get", "/api/v1/notifications".into(), "My notifications".into(), tag, op("The caller's notifications (reminders, notices), newest first; unread=true for unread only", tag, vec![], None, ok("Notifications", obj.clone()), &["401"]));
     add("post", "/api/v1/notifications/{id}/read".into(), "Mark a notification read".into(), tag, op("Mark a notification read", tag, vec![id_param()], None, ("204".into(), json!({"description": "Read"})), &["401", "404"]));
+    let rule = json!({"type": "object", "properties": {
+        "kind": {"type": "string", "enum": ["person", "deal", "task"]}, "name": {"type": "string", "maxLength": 200},
+        "position": {"type": "integer", "minimum": 0, "maximum": 10000, "description": "Rules of a kind are tried in this order; the first that matches and finds a user wins"},
+        "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}, "description": "Filter pairs as in list queries: [[\"lead_source[in]\", \"web,event\"], [\"custom.region\", \"EU\"]]; none matches every record (a fallback)"},
+        "method": {"type": "string", "enum": ["user", "round_robin", "load"]}, "user_id": {"type": "string", "format": "uuid"}, "team_id": {"type": "string", "format": "uuid"},
+        "active": {"type": "boolean"}}, "required": ["kind", "name", "method"]});
+    add("get", "/api/v1/assignment-rules".into(), "List assignment rules".into(), tag, op("Assignment rules in the order they are tried, per kind (admins); kind= to filter", tag, vec![], None, ok("Rules", obj.clone()), &["401", "403", "422"]));
+    add("post", "/api/v1/assignment-rules".into(), "Create an assignment rule".into(), tag,
+        op("Create a rule giving new people, deals or tasks without an owner to a user, a team in turn (skipping users away), or the team member with the fewest open items", tag, vec![], Some(rule.clone()), ("201".into(), json!({"description": "Created"})), &["400", "401", "403", "422"]));
+    add("get", "/api/v1/assignment-rules/{id}".into(), "Get an assignment rule".into(), tag, op("Get an assignment rule", tag, vec![id_param()], None, ok("The rule", obj.clone()), &["401", "403", "404"]));
+    add("patch", "/api/v1/assignment-rules/{id}".into(), "Change an assignment rule".into(), tag, op("Change an assignment rule (merge patch)", tag, vec![id_param()], Some(rule), ok("The rule", obj.clone()), &["400", "401", "403", "404", "422"]));
+    add("delete", "/api/v1/assignment-rules/{id}".into(), "Remove an assignment rule".into(), tag, op("Remove an assignment rule", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
+    let flow = json!({"type": "object", "properties": {
+        "name": {"type": "string", "maxLength": 200}, "active": {"type": "boolean"},
+        "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity}"},
+        "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}, "description": "Filter pairs the record must meet, as in list queries"},
+        "actions": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "object", "description": "{type: assign (rule_id or user_id)|create_task (title, due_in_days, assignee, priority)|update_field (field, value)|add_tag (tag)|remove_tag (tag)|notify (to: owner, user_id or team_id; title, body)|webhook (url)}; send_email is refused until Rapport sends mail"}}},
+        "required": ["name", "trigger", "actions"]});
+    add("get", "/api/v1/workflows".into(), "List workflows".into(), tag, op("Workflows of the workspace (admins)", tag, vec![], None, ok("Workflows", obj.clone()), &["401", "403"]));
+    add("post", "/api/v1/workflows".into(), "Create a workflow".into(), tag,
+        op("Define a workflow: a trigger, conditions on the record, and actions run by the worker; webhook actions are signed with the returned secret", tag, vec![], Some(flow.clone()), ("201".into(), json!({"description": "Created, with its signing secret"})), &["400", "401", "403", "422"]));
+    add("get", "/api/v1/workflows/{id}".into(), "Get a workflow".into(), tag, op("Get a workflow", tag, vec![id_param()], None, ok("The workflow", obj.clone()), &["401", "403", "404"]));
+    add("patch", "/api/v1/workflows/{id}".into(), "Change a workflow".into(), tag, op("Change a workflow (merge patch; trigger, conditions and actions are replaced whole)", tag, vec![id_param()], Some(flow), ok("The workflow", obj.clone()), &["400", "401", "403", "404", "422"]));
+    add("delete", "/api/v1/workflows/{id}".into(), "Remove a workflow".into(), tag, op("Remove a workflow and its run log", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
+    add("get", "/api/v1/workflows/{id}/runs".into(), "Workflow run log".into(), tag, op("Every run of a workflow, newest first: trigger, record, outcome (ok, skipped, error), error, actions done", tag, vec![id_param()], None, ok("Runs", obj.clone()), &["401", "403", "404", "422"]));
     add(
         "get",
         "/api/v1/search".into(),

@@ -32,7 +32,7 @@ pub(crate) async fn append(
     }
     // Webhooks read the change log: each change of a workspace with subscribers
     // becomes an event job, in this transaction, so a rolled-back write emits nothing.
-    if crate::webhooks::any_active(tx, scope.workspace_id).await? {
+    if crate::webhooks::any_active(tx, scope.workspace_id).await? || crate::workflows::any_active(tx, scope.workspace_id).await? {
         crate::jobs::enqueue_in(tx, scope.workspace_id, "dispatch_event", json!({"change_id": change_id}), at, 10).await?;
     }
     let ins = Query::insert()

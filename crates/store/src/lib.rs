@@ -5,6 +5,7 @@
 //! also appends to the change log.
 
 pub mod access;
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod changes;
@@ -24,6 +25,7 @@ mod sql;
 pub mod timeline;
 mod values;
 pub mod webhooks;
+pub mod workflows;
 pub mod workspaces;
 
 pub use db::{Backend, Db, Options};

@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_automation.sql"),
         postgres: include_str!("../migrations/postgres/0007_automation.sql"),
     },
+    Migration {
+        version: 8,
+        name: "workflows",
+        sqlite: include_str!("../migrations/sqlite/0008_workflows.sql"),
+        postgres: include_str!("../migrations/postgres/0008_workflows.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -381,6 +381,7 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
     let now = now();
     // What a user creates is theirs unless they name another owner.
     let mut input = std::borrow::Cow::Borrowed(input);
+    let assigned_by = crate::assignment::apply_in(tx, scope, kind, &mut input).await?;
     if let Some(user) = scope.user_id
         && matches!(kind, Kind::Organization | Kind::Person | Kind::Deal)
         && !input.contains_key("owner_id")
@@ -410,7 +411,7 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
     }
     let rec = fetch_one(tx, scope, kind, id).await?;
     search::refresh(tx, scope, kind, &rec).await?;
-    changes::append(tx, scope, kind, id, "created", diff(&Record::new(), &rec), now).await?;
+    changes::append(tx, scope, kind, id, "created", crate::assignment::with_rule(diff(&Record::new(), &rec), assigned_by), now).await?;
     Ok(rec)
 }
 

@@ -85,6 +85,21 @@ enum Rule {
     Mapping,
     PutMapping,
     DeleteMapping,
+    Assignments,
+    CreateAssignment,
+    Assignment(Method2),
+    Workflows,
+    CreateWorkflow,
+    Workflow(Method2),
+    WorkflowRuns,
+}
+
+/// The method of an admin-only item route probed on a random id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method2 {
+    Get,
+    Patch,
+    Delete,
 }
 
 /// The collections the matrix knows; a new one is not covered until added here.
@@ -165,7 +180,25 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("get", "/api/v1/imports/mappings/{name}", Rule::Mapping),
     ("put", "/api/v1/imports/mappings/{name}", Rule::PutMapping),
     ("delete", "/api/v1/imports/mappings/{name}", Rule::DeleteMapping),
+    ("get", "/api/v1/assignment-rules", Rule::Assignments),
+    ("post", "/api/v1/assignment-rules", Rule::CreateAssignment),
+    ("get", "/api/v1/assignment-rules/{id}", Rule::Assignment(Method2::Get)),
+    ("patch", "/api/v1/assignment-rules/{id}", Rule::Assignment(Method2::Patch)),
+    ("delete", "/api/v1/assignment-rules/{id}", Rule::Assignment(Method2::Delete)),
+    ("get", "/api/v1/workflows", Rule::Workflows),
+    ("post", "/api/v1/workflows", Rule::CreateWorkflow),
+    ("get", "/api/v1/workflows/{id}", Rule::Workflow(Method2::Get)),
+    ("patch", "/api/v1/workflows/{id}", Rule::Workflow(Method2::Patch)),
+    ("delete", "/api/v1/workflows/{id}", Rule::Workflow(Method2::Delete)),
+    ("get", "/api/v1/workflows/{id}/runs", Rule::WorkflowRuns),
 ];
+
+fn m_of(rule: Rule) -> Method2 {
+    match rule {
+        Rule::Assignment(m) | Rule::Workflow(m) => m,
+        _ => Method2::Get,
+    }
+}
 
 fn classify(method: &str, path: &str) -> Option<Rule> {
     if let Some((_, _, rule)) = ROUTES.iter().find(|(m, p, _)| *m == method && *p == path) {
@@ -1054,6 +1087,34 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
                 Probe::new(Method::PUT, format!("/api/v1/imports/mappings/matrix-{n}"), exp)
                     .body(json!({"kind": "people", "columns": {"First Name": "first_name"}})),
             ]
+        }
+        Rule::Assignments => vec![Probe::new(Method::GET, "/api/v1/assignment-rules", admin_exp(w, false))],
+        Rule::Workflows => vec![Probe::new(Method::GET, "/api/v1/workflows", admin_exp(w, false))],
+        Rule::CreateAssignment => vec![
+            Probe::new(Method::POST, "/api/v1/assignment-rules", admin_exp(w, false))
+                .body(json!({"kind": "task", "name": format!("Matrix rule {n}"), "method": "user", "user_id": actor.id, "active": false})),
+        ],
+        Rule::CreateWorkflow => vec![
+            Probe::new(Method::POST, "/api/v1/workflows", admin_exp(w, false)).body(json!({
+                "name": format!("Matrix flow {n}"), "active": false,
+                "trigger": {"type": "record_created", "kind": "person"},
+                "actions": [{"type": "add_tag", "tag": "matrix"}],
+            })),
+        ],
+        Rule::Assignment(_) | Rule::Workflow(_) | Rule::WorkflowRuns => {
+            // Random ids: past authorization an admin meets a 404.
+            let base = if matches!(rule, Rule::Assignment(_)) { "/api/v1/assignment-rules" } else { "/api/v1/workflows" };
+            let exp = match admin_exp(w, true) {
+                Expect::Allow => HIDDEN,
+                other => other,
+            };
+            let path = format!("{base}/{}", Uuid::now_v7());
+            match m_of(rule) {
+                Method2::Get if rule == Rule::WorkflowRuns => vec![Probe::new(Method::GET, format!("{path}/runs"), exp)],
+                Method2::Get => vec![Probe::new(Method::GET, path, exp)],
+                Method2::Patch => vec![Probe::new(Method::PATCH, path, exp).body(json!({"active": false}))],
+                Method2::Delete => vec![Probe::new(Method::DELETE, path, exp)],
+            }
         }
         Rule::DeleteMapping => {
             let exp = if w == Who::P { DENIED } else { Expect::Refuse(&[403, 404]) };

@@ -6,6 +6,7 @@ pub mod dedupe;
 pub mod io;
 pub mod records;
 pub mod settings;
+pub mod workflows;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -63,6 +64,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/webhooks/{id}/deliveries", get(automation::deliveries))
         .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", post(automation::redeliver))
         .route("/api/v1/jobs", get(automation::jobs))
+        .route("/api/v1/assignment-rules", get(workflows::list_rules).post(workflows::create_rule))
+        .route(
+            "/api/v1/assignment-rules/{id}",
+            get(workflows::get_rule).patch(workflows::patch_rule).delete(workflows::delete_rule),
+        )
+        .route("/api/v1/workflows", get(workflows::list_workflows).post(workflows::create_workflow))
+        .route(
+            "/api/v1/workflows/{id}",
+            get(workflows::get_workflow).patch(workflows::patch_workflow).delete(workflows::delete_workflow),
+        )
+        .route("/api/v1/workflows/{id}/runs", get(workflows::runs))
         .route("/api/v1/notifications", get(automation::notifications))
         .route("/api/v1/notifications/{id}/read", post(automation::read_notification))
         .route("/api/v1/search", get(records::search))

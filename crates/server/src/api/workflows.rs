@@ -1,0 +1,98 @@
+//! Assignment rules and workflows (admins), and each workflow's run log.
+
+use axum::Json as JsonResponse;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rapport_domain::{Kind, ValidationErrors};
+use serde_json::json;
+
+use super::records::{Params, parse_id};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::body::JsonBody;
+use crate::problem::{ApiResult, Problem};
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+pub async fn list_rules(State(state): State<AppState>, auth: Auth, Query(params): Params) -> ApiResult<Response> {
+    let kind = match param(&params, "kind") {
+        None => None,
+        Some(k) => Some(
+            Kind::parse(k)
+                .filter(|k| rapport_domain::workflow::ASSIGNABLE.contains(k))
+                .ok_or_else(|| Problem::invalid(ValidationErrors::single("kind", "invalid", "expected person, deal or task")))?,
+        ),
+    };
+    Ok(JsonResponse(json!({"items": state.store.assignment_rules(&auth.0, kind).await?})).into_response())
+}
+
+pub async fn create_rule(State(state): State<AppState>, auth: Auth, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+    let created = state.store.create_assignment_rule(&auth.0, &body).await?;
+    Ok((StatusCode::CREATED, JsonResponse(created)).into_response())
+}
+
+pub async fn get_rule(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.assignment_rule(&auth.0, parse_id(&id)?).await?).into_response())
+}
+
+pub async fn patch_rule(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.update_assignment_rule(&auth.0, parse_id(&id)?, &body).await?).into_response())
+}
+
+pub async fn delete_rule(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    state.store.delete_assignment_rule(&auth.0, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_workflows(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    Ok(JsonResponse(json!({"items": state.store.workflows(&auth.0).await?})).into_response())
+}
+
+pub async fn create_workflow(State(state): State<AppState>, auth: Auth, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+    let created = state.store.create_workflow(&auth.0, &body).await?;
+    Ok((StatusCode::CREATED, JsonResponse(created)).into_response())
+}
+
+pub async fn get_workflow(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.workflow(&auth.0, parse_id(&id)?).await?).into_response())
+}
+
+pub async fn patch_workflow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.update_workflow(&auth.0, parse_id(&id)?, &body).await?).into_response())
+}
+
+pub async fn delete_workflow(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    state.store.delete_workflow(&auth.0, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn runs(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
+    let limit = match param(&params, "limit") {
+        None => 50,
+        Some(l) => l
+            .parse()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| Problem::invalid(ValidationErrors::single("limit", "out_of_range", "an integer from 1 to 500")))?,
+    };
+    let items = state.store.workflow_runs(&auth.0, parse_id(&id)?, limit).await?;
+    Ok(JsonResponse(json!({"items": items})).into_response())
+}

@@ -1,0 +1,298 @@
+//! Assignment rules and workflows, on every backend, with the worker drained in the test.
+
+use rapport_automation::Worker;
+use rapport_testkit::TestApp;
+use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::serde_json::{Value, json};
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_string()
+}
+
+async fn drain(app: &TestApp) {
+    Worker::new(app.store.clone()).drain().await.expect("drain");
+}
+
+async fn user(app: &TestApp, name: &str, away: bool) -> String {
+    let email = format!("{}@example.com", name.to_lowercase());
+    id(&app.create("users", json!({"email": email, "name": name, "role": "member", "away": away})).await)
+}
+
+async fn runs(app: &TestApp, wf: &str) -> Vec<Value> {
+    let a = app.get(&format!("/api/v1/workflows/{wf}/runs")).await;
+    assert_eq!(a.status, StatusCode::OK, "[{}] {}", app.name(), a.body);
+    a.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+async fn tags(app: &TestApp, p: &Value) -> Value {
+    app.get(&format!("/api/v1/people/{}", id(p))).await.body["tags"].clone()
+}
+
+async fn workflow(app: &TestApp, body: Value) -> String {
+    let a = app.post("/api/v1/workflows", body).await;
+    assert_eq!(a.status, StatusCode::CREATED, "[{}] {}", app.name(), a.body);
+    a.id()
+}
+
+#[tokio::test]
+async fn assignment_rules_pick_owners_in_order() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (ann, bob, cleo) = (user(&app, "Ann", false).await, user(&app, "Bob", true).await, user(&app, "Cleo", false).await);
+        let team = id(&app.create("teams", json!({"name": "Sales", "members": [ann, bob, cleo]})).await);
+        let rule = |body: Value| async { app.post("/api/v1/assignment-rules", body).await };
+        let fallback = rule(json!({"kind": "person", "name": "Fallback", "position": 9, "method": "user", "user_id": ann})).await;
+        assert_eq!(fallback.status, StatusCode::CREATED, "[{n}] {}", fallback.body);
+        let rr = rule(json!({"kind": "person", "name": "Web round-robin", "position": 2, "conditions": [["lead_source[in]", "web,referral"]], "method": "round_robin", "team_id": team})).await;
+        assert_eq!(rr.status, StatusCode::CREATED, "[{n}] {}", rr.body);
+        rule(json!({"kind": "person", "name": "Events to Cleo", "position": 1, "conditions": [["lead_source", "event"]], "method": "user", "user_id": cleo})).await;
+        let bad = rule(json!({"kind": "person", "name": "", "conditions": [["nope", "x"]], "method": "round_robin"})).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
+        assert_eq!(bad.error_fields(), vec!["name", "conditions[0]", "team_id"], "[{n}] {}", bad.body);
+        let listed = app.get("/api/v1/assignment-rules?kind=person").await.body["items"].clone();
+        let names: Vec<&str> = listed.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Events to Cleo", "Web round-robin", "Fallback"], "[{n}] ordered by position");
+
+        // Round-robin over Ann and Cleo: Bob is away.
+        let mut owners = vec![];
+        for i in 0..3 {
+            let p = app.create("people", json!({"first_name": format!("Web {i}"), "lead_source": "web"})).await;
+            owners.push(p["owner_id"].as_str().unwrap().to_string());
+        }
+        assert_eq!(owners, [ann.clone(), cleo.clone(), ann.clone()], "[{n}]");
+        // First match wins, then the fallback; an owner given is kept.
+        let ev = app.create("people", json!({"first_name": "Ev", "lead_source": "event"})).await;
+        assert_eq!(ev["owner_id"], json!(cleo), "[{n}]");
+        let other = app.create("people", json!({"first_name": "Oz", "lead_source": "fax"})).await;
+        assert_eq!(other["owner_id"], json!(ann), "[{n}]");
+        let mine = app.create("people", json!({"first_name": "Mo", "lead_source": "web", "owner_id": bob})).await;
+        assert_eq!(mine["owner_id"], json!(bob), "[{n}]");
+
+        // The history names the rule.
+        let h = app.get(&format!("/api/v1/people/{}/history", id(&ev))).await;
+        let created = &h.body["items"][0]["changes"];
+        assert_eq!(created["assigned_by_rule"]["new"], "Events to Cleo", "[{n}] {}", h.body);
+        assert_eq!(created["owner_id"]["new"], json!(cleo), "[{n}]");
+
+        // Load: the member with the fewest open deals.
+        for owner in [&ann, &ann, &cleo] {
+            app.create("deals", json!({"name": "Existing", "owner_id": owner})).await;
+        }
+        let load = rule(json!({"kind": "deal", "name": "Balance", "method": "load", "team_id": team})).await;
+        assert_eq!(load.status, StatusCode::CREATED, "[{n}] {}", load.body);
+        let d1 = app.create("deals", json!({"name": "New 1"})).await;
+        assert_eq!(d1["owner_id"], json!(cleo), "[{n}] Cleo had one open deal, Ann two");
+        let d2 = app.create("deals", json!({"name": "New 2"})).await;
+        assert_eq!(d2["owner_id"], json!(ann), "[{n}] a tie goes to the first");
+
+        // Rules can be changed and removed.
+        let patched = app.patch(&format!("/api/v1/assignment-rules/{}", load.id()), json!({"active": false})).await;
+        assert_eq!(patched.body["active"], false, "[{n}] {}", patched.body);
+        let d3 = app.create("deals", json!({"name": "New 3"})).await;
+        assert_eq!(d3["owner_id"], json!(app.user_id), "[{n}] no active rule: the creator owns it");
+        assert_eq!(app.delete(&format!("/api/v1/assignment-rules/{}", load.id())).await.status, StatusCode::NO_CONTENT, "[{n}]");
+    }
+}
+
+#[tokio::test]
+async fn a_won_deal_gets_an_invoice_task_and_its_owner_a_notice() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let pipelines = app.get("/api/v1/pipelines").await.body;
+        let stages = pipelines["items"][0]["stages"].as_array().cloned().unwrap_or_default();
+        let won = stages.iter().find(|s| s["outcome"] == "won").unwrap_or_else(|| panic!("[{n}] a won stage: {pipelines}"));
+        let wf = workflow(
+            &app,
+            json!({"name": "Invoice won deals", "trigger": {"type": "deal_stage_entered", "stage_id": won["id"]},
+                   "actions": [{"type": "create_task", "title": "Send invoice", "due_in_days": 2},
+                               {"type": "notify", "to": "owner", "title": "Deal won: send the invoice"}]}),
+        )
+        .await;
+        let deal = app.create("deals", json!({"name": "Big one"})).await;
+        drain(&app).await;
+        assert!(runs(&app, &wf).await.is_empty(), "[{n}] not won yet");
+        app.patch(&format!("/api/v1/deals/{}", id(&deal)), json!({"status": "won"})).await;
+        drain(&app).await;
+
+        let tasks = app.list_all("/api/v1/tasks?title=Send%20invoice").await;
+        assert_eq!(tasks.len(), 1, "[{n}] {tasks:?}");
+        assert_eq!(tasks[0]["deals"], json!([deal["id"]]), "[{n}]");
+        assert_eq!(tasks[0]["assignee_user_id"], json!(app.user_id), "[{n}] the deal's owner");
+        let due = chrono::DateTime::parse_from_rfc3339(tasks[0]["due_at"].as_str().unwrap()).unwrap();
+        let days = (due.to_utc() - chrono::Utc::now()).num_hours();
+        assert!((47..=48).contains(&days), "[{n}] due in two days: {due}");
+        let notes = app.get("/api/v1/notifications").await.body;
+        assert!(
+            notes["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["title"] == "Deal won: send the invoice" && x["record_id"] == deal["id"]),
+            "[{n}] {notes}"
+        );
+        let r = runs(&app, &wf).await;
+        assert_eq!(r.len(), 1, "[{n}] {r:?}");
+        assert_eq!(r[0]["outcome"], "ok", "[{n}] {r:?}");
+        assert_eq!(r[0]["actions"].as_array().unwrap().len(), 2, "[{n}]");
+        // The task was written by Rapport, through the record engine: it has a history.
+        let h = app.get(&format!("/api/v1/tasks/{}/history", id(&tasks[0]))).await;
+        assert_eq!(h.body["items"][0]["via"], "system", "[{n}] {}", h.body);
+    }
+}
+
+#[tokio::test]
+async fn a_field_change_adds_a_tag_when_the_conditions_hold() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let wf = workflow(
+            &app,
+            json!({"name": "Tag customers", "trigger": {"type": "field_changed", "kind": "person", "field": "lifecycle_stage", "to": "customer"},
+                   "conditions": [["lead_source", "web"]], "actions": [{"type": "add_tag", "tag": "customer"}]}),
+        )
+        .await;
+        let web = app.create("people", json!({"first_name": "Wes", "lead_source": "web", "tags": ["vip"]})).await;
+        let event = app.create("people", json!({"first_name": "Eve", "lead_source": "event"})).await;
+        let other = app.create("people", json!({"first_name": "Ola", "lead_source": "web"})).await;
+        for p in [&web, &event] {
+            app.patch(&format!("/api/v1/people/{}", id(p)), json!({"lifecycle_stage": "customer"})).await;
+        }
+        app.patch(&format!("/api/v1/people/{}", id(&other)), json!({"lifecycle_stage": "lead"})).await;
+        drain(&app).await;
+
+        assert_eq!(tags(&app, &web).await, json!(["vip", "customer"]), "[{n}]");
+        assert_eq!(tags(&app, &event).await, json!([]), "[{n}] the condition did not hold");
+        let r = runs(&app, &wf).await;
+        let outcome_for = |p: &Value| r.iter().find(|x| x["record_id"] == p["id"]).map(|x| x["outcome"].clone());
+        assert_eq!(outcome_for(&web), Some(json!("ok")), "[{n}] {r:?}");
+        assert_eq!(outcome_for(&event), Some(json!("skipped")), "[{n}] {r:?}");
+        assert_eq!(outcome_for(&other), None, "[{n}] another value: not triggered");
+        assert_eq!(r.len(), 2, "[{n}] the tag written by the workflow triggers nothing more: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_loop_between_two_workflows_is_stopped_and_logged() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let flip = |from: &str, to: &str| {
+            json!({"name": format!("{from} to {to}"), "trigger": {"type": "field_changed", "kind": "person", "field": "lifecycle_stage", "to": from},
+                   "actions": [{"type": "update_field", "field": "lifecycle_stage", "value": to}]})
+        };
+        let a = workflow(&app, flip("lead", "qualified_lead")).await;
+        let b = workflow(&app, flip("qualified_lead", "lead")).await;
+        let p = app.create("people", json!({"first_name": "Loop", "lifecycle_stage": "subscriber"})).await;
+        app.patch(&format!("/api/v1/people/{}", id(&p)), json!({"lifecycle_stage": "lead"})).await;
+        drain(&app).await;
+
+        let (ra, rb) = (runs(&app, &a).await, runs(&app, &b).await);
+        let depths = |r: &[Value]| r.iter().map(|x| x["depth"].as_i64().unwrap()).rev().collect::<Vec<_>>();
+        assert_eq!(depths(&ra), [0, 2, 4], "[{n}] {ra:?}");
+        assert_eq!(depths(&rb), [1, 3, 5], "[{n}] {rb:?}");
+        assert!(ra.iter().all(|x| x["outcome"] == "ok"), "[{n}] {ra:?}");
+        assert_eq!(rb[0]["outcome"], "error", "[{n}] {rb:?}");
+        assert!(rb[0]["error"].as_str().unwrap().starts_with("stopped: loop"), "[{n}] {rb:?}");
+        let jobs = app.get("/api/v1/jobs?status=queued").await.body;
+        assert!(
+            jobs["items"].as_array().unwrap().iter().all(|j| j["kind"] != "dispatch_event"),
+            "[{n}] nothing left running: {jobs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_overdue_task_fires_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let stamp =
+            |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let late = app.create("tasks", json!({"title": "Late", "due_at": stamp(-1), "assignee_user_id": app.user_id})).await;
+        app.create("tasks", json!({"title": "Tomorrow", "due_at": stamp(24), "assignee_user_id": app.user_id})).await;
+        app.create(
+            "tasks",
+            json!({"title": "Done late", "due_at": stamp(-2), "status": "done", "assignee_user_id": app.user_id}),
+        )
+        .await;
+        let wf = workflow(
+            &app,
+            json!({"name": "Chase overdue tasks", "trigger": {"type": "task_overdue"}, "actions": [{"type": "notify", "to": "owner", "title": "Overdue"}]}),
+        )
+        .await;
+        drain(&app).await;
+        let overdue = |notes: Value| {
+            notes["items"].as_array().unwrap().iter().filter(|x| x["title"] == "Overdue").cloned().collect::<Vec<_>>()
+        };
+        let notes = overdue(app.get("/api/v1/notifications").await.body);
+        assert_eq!(notes.len(), 1, "[{n}] {notes:?}");
+        assert_eq!(notes[0]["record_id"], late["id"], "[{n}]");
+        // The scan queued its successor, and only one.
+        let queued = app.get("/api/v1/jobs?status=queued").await.body;
+        let scans = queued["items"].as_array().unwrap().iter().filter(|j| j["kind"] == "workflow_scan").count();
+        assert_eq!(scans, 1, "[{n}] {queued}");
+
+        // A second scan now: the same occurrence does not fire again.
+        app.store.enqueue(app.scope.workspace_id, "workflow_scan", json!({}), chrono::Utc::now(), 3).await.unwrap();
+        drain(&app).await;
+        assert_eq!(overdue(app.get("/api/v1/notifications").await.body).len(), 1, "[{n}]");
+        let r = runs(&app, &wf).await;
+        assert_eq!(r.len(), 1, "[{n}] {r:?}");
+        assert_eq!((r[0]["trigger"].as_str(), r[0]["outcome"].as_str()), (Some("task_overdue"), Some("ok")), "[{n}]");
+    }
+}
+
+#[tokio::test]
+async fn definitions_are_checked_and_email_is_refused() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let a = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Welcome", "trigger": {"type": "record_created", "kind": "person"},
+                       "actions": [{"type": "send_email", "template": "welcome"}]}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", a.body);
+        assert_eq!(a.header("content-type"), Some("application/problem+json"), "[{n}]");
+        assert_eq!(a.error_fields(), vec!["actions[0].type"], "[{n}] {}", a.body);
+        assert!(a.body["errors"][0]["message"].as_str().unwrap().contains("not available"), "[{n}] {}", a.body);
+
+        let a = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "", "trigger": {"type": "deal_stage_entered", "stage_id": uuid::Uuid::now_v7()},
+                       "conditions": [["amount_minor[gte]", "lots"]],
+                       "actions": [{"type": "webhook", "url": "ftp://x"}, {"type": "update_field", "field": "nope"}], "colour": "red"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", a.body);
+        assert_eq!(
+            a.error_fields(),
+            vec!["colour", "name", "actions[0].url", "actions[1].field", "conditions[0]"],
+            "[{n}] {}",
+            a.body
+        );
+
+        // References are checked once the shape is right.
+        let a = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Won", "trigger": {"type": "deal_stage_entered", "stage_id": uuid::Uuid::now_v7()},
+                       "actions": [{"type": "notify", "user_id": uuid::Uuid::now_v7(), "title": "Won"}]}),
+            )
+            .await;
+        assert_eq!(a.error_fields(), vec!["trigger.stage_id", "actions[0].user_id"], "[{n}] {}", a.body);
+
+        // A valid one can be read, changed, listed and removed.
+        let wf = workflow(&app, json!({"name": "Ping", "trigger": {"type": "record_created", "kind": "organization"}, "actions": [{"type": "add_tag", "tag": "new"}]})).await;
+        let p = app
+            .patch(
+                &format!("/api/v1/workflows/{wf}"),
+                json!({"active": false, "actions": [{"type": "remove_tag", "tag": "new"}]}),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "[{n}] {}", p.body);
+        assert_eq!(p.body["actions"], json!([{"type": "remove_tag", "tag": "new"}]), "[{n}]");
+        assert_eq!(app.get("/api/v1/workflows").await.body["items"].as_array().unwrap().len(), 1, "[{n}]");
+        assert_eq!(app.delete(&format!("/api/v1/workflows/{wf}")).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(app.get(&format!("/api/v1/workflows/{wf}")).await.status, StatusCode::NOT_FOUND, "[{n}]");
+    }
+}
