@@ -173,7 +173,18 @@ impl Worker {
             Err(e) => (None, None, Some(e.to_string())),
         };
         self.store
-            .record_delivery(job.workspace_id, sub.id, &event_id, &event_type, &job.payload["payload"], job.attempts, status, text.as_deref(), error.as_deref(), ms)
+            .record_delivery(
+                job.workspace_id,
+                sub.id,
+                &event_id,
+                &event_type,
+                &job.payload["payload"],
+                job.attempts,
+                status,
+                text.as_deref(),
+                error.as_deref(),
+                ms,
+            )
             .await?;
         match status {
             Some(s) if (200..300).contains(&s) => Ok(()),
@@ -191,7 +202,9 @@ impl Worker {
             other => other?,
         };
         // Moved or done since the reminder was set: this one is stale.
-        if task.get("remind_at") != Some(&job.payload["remind_at"]) || matches!(task["status"].as_str(), Some("done" | "cancelled")) {
+        if task.get("remind_at") != Some(&job.payload["remind_at"])
+            || matches!(task["status"].as_str(), Some("done" | "cancelled"))
+        {
             return Ok(());
         }
         let mut users: Vec<Uuid> = Vec::new();
@@ -199,7 +212,14 @@ impl Worker {
             users.push(u);
         } else if let Some(team) = task["assignee_team_id"].as_str().and_then(|s| Uuid::parse_str(s).ok()) {
             let team = self.store.get(&scope, Kind::Team, team).await?;
-            users.extend(team["members"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).filter_map(|s| Uuid::parse_str(s).ok()));
+            users.extend(
+                team["members"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .filter_map(|s| Uuid::parse_str(s).ok()),
+            );
         } else if let Some(u) = task["created_by"].as_str().and_then(|s| Uuid::parse_str(s).ok()) {
             users.push(u);
         }
@@ -213,5 +233,8 @@ impl Worker {
 }
 
 fn uuid_field(payload: &Json, name: &str) -> Result<Uuid, JobError> {
-    payload[name].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| JobError::Fatal(format!("the job has no valid {name}")))
+    payload[name]
+        .as_str()
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| JobError::Fatal(format!("the job has no valid {name}")))
 }

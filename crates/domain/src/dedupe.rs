@@ -106,7 +106,9 @@ mod tests {
 
     #[test]
     fn people() {
-        let a = rec(json!({"name": "Ada Lovelace", "emails": [{"address": "ada@x.org"}], "phones": [{"e164": "+33612345678"}], "organizations": [{"id": "o1"}]}));
+        let a = rec(
+            json!({"name": "Ada Lovelace", "emails": [{"address": "ada@x.org"}], "phones": [{"e164": "+33612345678"}], "organizations": [{"id": "o1"}]}),
+        );
         let b = rec(json!({"name": "Ada Lovelace", "emails": [{"address": "ADA@x.org"}]}));
         assert_eq!(likeness(Kind::Person, &a, &b).unwrap().score, 1.0);
         let c = rec(json!({"name": "Ada Lovlace", "organizations": [{"id": "o1"}]}));

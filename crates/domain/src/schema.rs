@@ -130,7 +130,11 @@ static ORGANIZATION: &[Field] = &[
     w("phones", FieldType::Phones, "Phone numbers."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the relationship."),
     w("tags", TAGS, "Free tags."),
-    w("external_id", FieldType::Text { max: 200 }, "Id in the system the record came from; a second import with it updates instead of duplicating."),
+    w(
+        "external_id",
+        FieldType::Text { max: 200 },
+        "Id in the system the record came from; a second import with it updates instead of duplicating.",
+    ),
 ];
 
 static PERSON: &[Field] = &[
@@ -153,7 +157,11 @@ static PERSON: &[Field] = &[
     w("tags", TAGS, "Free tags."),
     w("address", FieldType::Address, "Postal address."),
     w("birthday", FieldType::Date, "Date of birth."),
-    w("external_id", FieldType::Text { max: 200 }, "Id in the system the record came from; a second import with it updates instead of duplicating."),
+    w(
+        "external_id",
+        FieldType::Text { max: 200 },
+        "Id in the system the record came from; a second import with it updates instead of duplicating.",
+    ),
 ];
 
 static DEAL: &[Field] = &[
@@ -187,7 +195,11 @@ static DEAL: &[Field] = &[
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the deal."),
     w("next_step", FieldType::Text { max: 500 }, "The next thing to do to move the deal on."),
     w("tags", TAGS, "Free tags."),
-    w("external_id", FieldType::Text { max: 200 }, "Id in the system the record came from; a second import with it updates instead of duplicating."),
+    w(
+        "external_id",
+        FieldType::Text { max: 200 },
+        "Id in the system the record came from; a second import with it updates instead of duplicating.",
+    ),
 ];
 
 static ACTIVITY: &[Field] = &[
@@ -201,7 +213,11 @@ static ACTIVITY: &[Field] = &[
     w("people", FieldType::Links { target: Kind::Person, role: false }, "People it concerns."),
     w("organizations", FieldType::Links { target: Kind::Organization, role: false }, "Organizations it concerns."),
     w("deals", FieldType::Links { target: Kind::Deal, role: false }, "Deals it concerns."),
-    w("external_id", FieldType::Text { max: 200 }, "Id in the system the record came from; a second import with it updates instead of duplicating."),
+    w(
+        "external_id",
+        FieldType::Text { max: 200 },
+        "Id in the system the record came from; a second import with it updates instead of duplicating.",
+    ),
 ];
 
 static TASK: &[Field] = &[

@@ -271,14 +271,54 @@ pub fn operations() -> Vec<Operation> {
         }
         if rapport_store::dedupe::KINDS.contains(&kind) {
             let k = kind.as_str();
-            add("post", format!("/api/v1/{c}/check-duplicates"), format!("Likely duplicates of a {k} before saving"), title,
-                op(&format!("Likely duplicates of a {k}, saved or not: same email, same phone, similar name at the same organization"), title, vec![], Some(write.clone()), ok("Candidates with score and reasons", json!({"type": "object"})), &["400", "401", "403", "422"]));
-            add("get", format!("/api/v1/{c}/duplicates"), format!("Scan {c} for duplicates"), title,
-                op(&format!("Clusters of likely duplicate {c} with scores and reasons"), title, vec![], None, ok("Clusters", json!({"type": "object"})), &["401", "403"]));
-            add("post", format!("{item}/merge"), format!("Merge {c} into this one"), title,
-                op(&format!("Merge other {c} into this one: every activity, task, deal, link and history row moves here; list fields are united; `choose` picks whose value wins per field; merged ids redirect here"), title, vec![id_param()],
-                   Some(json!({"type": "object", "properties": {"merge_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}, "choose": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}, "required": ["merge_ids"]})),
-                   ok("The survivor", read.clone()), &["400", "401", "403", "404", "409", "422"]));
+            add(
+                "post",
+                format!("/api/v1/{c}/check-duplicates"),
+                format!("Likely duplicates of a {k} before saving"),
+                title,
+                op(
+                    &format!(
+                        "Likely duplicates of a {k}, saved or not: same email, same phone, similar name at the same organization"
+                    ),
+                    title,
+                    vec![],
+                    Some(write.clone()),
+                    ok("Candidates with score and reasons", json!({"type": "object"})),
+                    &["400", "401", "403", "422"],
+                ),
+            );
+            add(
+                "get",
+                format!("/api/v1/{c}/duplicates"),
+                format!("Scan {c} for duplicates"),
+                title,
+                op(
+                    &format!("Clusters of likely duplicate {c} with scores and reasons"),
+                    title,
+                    vec![],
+                    None,
+                    ok("Clusters", json!({"type": "object"})),
+                    &["401", "403"],
+                ),
+            );
+            add(
+                "post",
+                format!("{item}/merge"),
+                format!("Merge {c} into this one"),
+                title,
+                op(
+                    &format!(
+                        "Merge other {c} into this one: every activity, task, deal, link and history row moves here; list fields are united; `choose` picks whose value wins per field; merged ids redirect here"
+                    ),
+                    title,
+                    vec![id_param()],
+                    Some(
+                        json!({"type": "object", "properties": {"merge_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}, "choose": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}}}, "required": ["merge_ids"]}),
+                    ),
+                    ok("The survivor", read.clone()),
+                    &["400", "401", "403", "404", "409", "422"],
+                ),
+            );
         }
         if kind.has_timeline() {
             add(
@@ -314,43 +354,287 @@ pub fn operations() -> Vec<Operation> {
     let obj = json!({"type": "object"});
     let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
     let tag = "Automation";
-    add("get", "/api/v1/webhooks".into(), "List webhook subscriptions".into(), tag, op("Webhook subscriptions (admins)", tag, vec![], None, ok("Subscriptions", obj.clone()), &["401", "403"]));
-    add("post", "/api/v1/webhooks".into(), "Subscribe a URL to events".into(), tag,
-        op("Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day", tag, vec![], Some(hook.clone()), ("201".into(), json!({"description": "Created, with its signing secret"})), &["400", "401", "403", "422"]));
-    add("get", "/api/v1/webhooks/{id}".into(), "Get a webhook subscription".into(), tag, op("Get a webhook subscription", tag, vec![id_param()], None, ok("The subscription", obj.clone()), &["401", "403", "404"]));
-    add("patch", "/api/v1/webhooks/{id}".into(), "Change a webhook subscription".into(), tag, op("Change a subscription's URL, events, description or active flag", tag, vec![id_param()], Some(hook), ok("The subscription", obj.clone()), &["400", "401", "403", "404", "422"]));
-    add("delete", "/api/v1/webhooks/{id}".into(), "Remove a webhook subscription".into(), tag, op("Remove a webhook subscription", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
-    add("get", "/api/v1/webhooks/{id}/deliveries".into(), "Delivery log".into(), tag, op("Every delivery attempt of a subscription, newest first", tag, vec![id_param()], None, ok("Deliveries", obj.clone()), &["401", "403", "404"]));
-    add("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver".into(), "Send an event again".into(), tag,
-        op("Queue a logged event for delivery again", tag, vec![id_param(), json!({"name": "delivery_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}})], None, ("202".into(), json!({"description": "Queued"})), &["401", "403", "404"]));
-    add("get", "/api/v1/jobs".into(), "Job log".into(), tag, op("Background jobs of the workspace, newest first (admins); filter by status: queued, running, done, dead", tag, vec![], None, ok("Jobs", obj.clone()), &["401", "403"]));
-    add("get", "/api/v1/notifications".into(), "My notifications".into(), tag, op("The caller's notifications (reminders, notices), newest first; unread=true for unread only", tag, vec![], None, ok("Notifications", obj.clone()), &["401"]));
-    add("post", "/api/v1/notifications/{id}/read".into(), "Mark a notification read".into(), tag, op("Mark a notification read", tag, vec![id_param()], None, ("204".into(), json!({"description": "Read"})), &["401", "404"]));
+    add(
+        "get",
+        "/api/v1/webhooks".into(),
+        "List webhook subscriptions".into(),
+        tag,
+        op("Webhook subscriptions (admins)", tag, vec![], None, ok("Subscriptions", obj.clone()), &["401", "403"]),
+    );
+    add(
+        "post",
+        "/api/v1/webhooks".into(),
+        "Subscribe a URL to events".into(),
+        tag,
+        op(
+            "Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day",
+            tag,
+            vec![],
+            Some(hook.clone()),
+            ("201".into(), json!({"description": "Created, with its signing secret"})),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/webhooks/{id}".into(),
+        "Get a webhook subscription".into(),
+        tag,
+        op(
+            "Get a webhook subscription",
+            tag,
+            vec![id_param()],
+            None,
+            ok("The subscription", obj.clone()),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "patch",
+        "/api/v1/webhooks/{id}".into(),
+        "Change a webhook subscription".into(),
+        tag,
+        op(
+            "Change a subscription's URL, events, description or active flag",
+            tag,
+            vec![id_param()],
+            Some(hook),
+            ok("The subscription", obj.clone()),
+            &["400", "401", "403", "404", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/webhooks/{id}".into(),
+        "Remove a webhook subscription".into(),
+        tag,
+        op(
+            "Remove a webhook subscription",
+            tag,
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/webhooks/{id}/deliveries".into(),
+        "Delivery log".into(),
+        tag,
+        op(
+            "Every delivery attempt of a subscription, newest first",
+            tag,
+            vec![id_param()],
+            None,
+            ok("Deliveries", obj.clone()),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver".into(),
+        "Send an event again".into(),
+        tag,
+        op(
+            "Queue a logged event for delivery again",
+            tag,
+            vec![
+                id_param(),
+                json!({"name": "delivery_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}),
+            ],
+            None,
+            ("202".into(), json!({"description": "Queued"})),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/jobs".into(),
+        "Job log".into(),
+        tag,
+        op(
+            "Background jobs of the workspace, newest first (admins); filter by status: queued, running, done, dead",
+            tag,
+            vec![],
+            None,
+            ok("Jobs", obj.clone()),
+            &["401", "403"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/notifications".into(),
+        "My notifications".into(),
+        tag,
+        op(
+            "The caller's notifications (reminders, notices), newest first; unread=true for unread only",
+            tag,
+            vec![],
+            None,
+            ok("Notifications", obj.clone()),
+            &["401"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/notifications/{id}/read".into(),
+        "Mark a notification read".into(),
+        tag,
+        op(
+            "Mark a notification read",
+            tag,
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Read"})),
+            &["401", "404"],
+        ),
+    );
     let rule = json!({"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["person", "deal", "task"]}, "name": {"type": "string", "maxLength": 200},
         "position": {"type": "integer", "minimum": 0, "maximum": 10000, "description": "Rules of a kind are tried in this order; the first that matches and finds a user wins"},
         "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}, "description": "Filter pairs as in list queries: [[\"lead_source[in]\", \"web,event\"], [\"custom.region\", \"EU\"]]; none matches every record (a fallback)"},
         "method": {"type": "string", "enum": ["user", "round_robin", "load"]}, "user_id": {"type": "string", "format": "uuid"}, "team_id": {"type": "string", "format": "uuid"},
         "active": {"type": "boolean"}}, "required": ["kind", "name", "method"]});
-    add("get", "/api/v1/assignment-rules".into(), "List assignment rules".into(), tag, op("Assignment rules in the order they are tried, per kind (admins); kind= to filter", tag, vec![], None, ok("Rules", obj.clone()), &["401", "403", "422"]));
-    add("post", "/api/v1/assignment-rules".into(), "Create an assignment rule".into(), tag,
-        op("Create a rule giving new people, deals or tasks without an owner to a user, a team in turn (skipping users away), or the team member with the fewest open items", tag, vec![], Some(rule.clone()), ("201".into(), json!({"description": "Created"})), &["400", "401", "403", "422"]));
-    add("get", "/api/v1/assignment-rules/{id}".into(), "Get an assignment rule".into(), tag, op("Get an assignment rule", tag, vec![id_param()], None, ok("The rule", obj.clone()), &["401", "403", "404"]));
-    add("patch", "/api/v1/assignment-rules/{id}".into(), "Change an assignment rule".into(), tag, op("Change an assignment rule (merge patch)", tag, vec![id_param()], Some(rule), ok("The rule", obj.clone()), &["400", "401", "403", "404", "422"]));
-    add("delete", "/api/v1/assignment-rules/{id}".into(), "Remove an assignment rule".into(), tag, op("Remove an assignment rule", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
+    add(
+        "get",
+        "/api/v1/assignment-rules".into(),
+        "List assignment rules".into(),
+        tag,
+        op(
+            "Assignment rules in the order they are tried, per kind (admins); kind= to filter",
+            tag,
+            vec![],
+            None,
+            ok("Rules", obj.clone()),
+            &["401", "403", "422"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/assignment-rules".into(),
+        "Create an assignment rule".into(),
+        tag,
+        op(
+            "Create a rule giving new people, deals or tasks without an owner to a user, a team in turn (skipping users away), or the team member with the fewest open items",
+            tag,
+            vec![],
+            Some(rule.clone()),
+            ("201".into(), json!({"description": "Created"})),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/assignment-rules/{id}".into(),
+        "Get an assignment rule".into(),
+        tag,
+        op("Get an assignment rule", tag, vec![id_param()], None, ok("The rule", obj.clone()), &["401", "403", "404"]),
+    );
+    add(
+        "patch",
+        "/api/v1/assignment-rules/{id}".into(),
+        "Change an assignment rule".into(),
+        tag,
+        op(
+            "Change an assignment rule (merge patch)",
+            tag,
+            vec![id_param()],
+            Some(rule),
+            ok("The rule", obj.clone()),
+            &["400", "401", "403", "404", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/assignment-rules/{id}".into(),
+        "Remove an assignment rule".into(),
+        tag,
+        op(
+            "Remove an assignment rule",
+            tag,
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "403", "404"],
+        ),
+    );
     let flow = json!({"type": "object", "properties": {
         "name": {"type": "string", "maxLength": 200}, "active": {"type": "boolean"},
         "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity}"},
         "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}, "description": "Filter pairs the record must meet, as in list queries"},
         "actions": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "object", "description": "{type: assign (rule_id or user_id)|create_task (title, due_in_days, assignee, priority)|update_field (field, value)|add_tag (tag)|remove_tag (tag)|notify (to: owner, user_id or team_id; title, body)|webhook (url)}; send_email is refused until Rapport sends mail"}}},
         "required": ["name", "trigger", "actions"]});
-    add("get", "/api/v1/workflows".into(), "List workflows".into(), tag, op("Workflows of the workspace (admins)", tag, vec![], None, ok("Workflows", obj.clone()), &["401", "403"]));
-    add("post", "/api/v1/workflows".into(), "Create a workflow".into(), tag,
-        op("Define a workflow: a trigger, conditions on the record, and actions run by the worker; webhook actions are signed with the returned secret", tag, vec![], Some(flow.clone()), ("201".into(), json!({"description": "Created, with its signing secret"})), &["400", "401", "403", "422"]));
-    add("get", "/api/v1/workflows/{id}".into(), "Get a workflow".into(), tag, op("Get a workflow", tag, vec![id_param()], None, ok("The workflow", obj.clone()), &["401", "403", "404"]));
-    add("patch", "/api/v1/workflows/{id}".into(), "Change a workflow".into(), tag, op("Change a workflow (merge patch; trigger, conditions and actions are replaced whole)", tag, vec![id_param()], Some(flow), ok("The workflow", obj.clone()), &["400", "401", "403", "404", "422"]));
-    add("delete", "/api/v1/workflows/{id}".into(), "Remove a workflow".into(), tag, op("Remove a workflow and its run log", tag, vec![id_param()], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]));
-    add("get", "/api/v1/workflows/{id}/runs".into(), "Workflow run log".into(), tag, op("Every run of a workflow, newest first: trigger, record, outcome (ok, skipped, error), error, actions done", tag, vec![id_param()], None, ok("Runs", obj.clone()), &["401", "403", "404", "422"]));
+    add(
+        "get",
+        "/api/v1/workflows".into(),
+        "List workflows".into(),
+        tag,
+        op("Workflows of the workspace (admins)", tag, vec![], None, ok("Workflows", obj.clone()), &["401", "403"]),
+    );
+    add(
+        "post",
+        "/api/v1/workflows".into(),
+        "Create a workflow".into(),
+        tag,
+        op(
+            "Define a workflow: a trigger, conditions on the record, and actions run by the worker; webhook actions are signed with the returned secret",
+            tag,
+            vec![],
+            Some(flow.clone()),
+            ("201".into(), json!({"description": "Created, with its signing secret"})),
+            &["400", "401", "403", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/workflows/{id}".into(),
+        "Get a workflow".into(),
+        tag,
+        op("Get a workflow", tag, vec![id_param()], None, ok("The workflow", obj.clone()), &["401", "403", "404"]),
+    );
+    add(
+        "patch",
+        "/api/v1/workflows/{id}".into(),
+        "Change a workflow".into(),
+        tag,
+        op(
+            "Change a workflow (merge patch; trigger, conditions and actions are replaced whole)",
+            tag,
+            vec![id_param()],
+            Some(flow),
+            ok("The workflow", obj.clone()),
+            &["400", "401", "403", "404", "422"],
+        ),
+    );
+    add(
+        "delete",
+        "/api/v1/workflows/{id}".into(),
+        "Remove a workflow".into(),
+        tag,
+        op(
+            "Remove a workflow and its run log",
+            tag,
+            vec![id_param()],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "403", "404"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/workflows/{id}/runs".into(),
+        "Workflow run log".into(),
+        tag,
+        op(
+            "Every run of a workflow, newest first: trigger, record, outcome (ok, skipped, error), error, actions done",
+            tag,
+            vec![id_param()],
+            None,
+            ok("Runs", obj.clone()),
+            &["401", "403", "404", "422"],
+        ),
+    );
     add(
         "get",
         "/api/v1/search".into(),

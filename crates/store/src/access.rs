@@ -172,7 +172,8 @@ pub(crate) async fn condition(tx: &mut Tx, scope: &Scope, kind: Kind, write: boo
     } else {
         Cond::all().add(tc(table, owner).is_null())
     };
-    let mut c = Cond::any().add(unowned).add(tc(table, owner).is_in(owners.into_iter().map(uuid))).add(Expr::exists(shares.to_owned()));
+    let mut c =
+        Cond::any().add(unowned).add(tc(table, owner).is_in(owners.into_iter().map(uuid))).add(Expr::exists(shares.to_owned()));
     if kind == Kind::Task && !actor.teams.is_empty() {
         c = c.add(tc(table, "assignee_team_id").is_in(actor.teams.iter().map(|u| uuid(*u))));
     }

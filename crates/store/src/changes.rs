@@ -26,9 +26,18 @@ pub(crate) async fn append(
     let change_id = new_id();
     // Task reminders: a job at the reminder time, checked again when it runs.
     if kind == Kind::Task
-        && let Some(remind) = diff.get("remind_at").and_then(|d| d["new"].as_str()).and_then(rapport_domain::validate::parse_datetime)
+        && let Some(remind) =
+            diff.get("remind_at").and_then(|d| d["new"].as_str()).and_then(rapport_domain::validate::parse_datetime)
     {
-        crate::jobs::enqueue_in(tx, scope.workspace_id, "task_reminder", json!({"task_id": id, "remind_at": diff["remind_at"]["new"]}), remind, 5).await?;
+        crate::jobs::enqueue_in(
+            tx,
+            scope.workspace_id,
+            "task_reminder",
+            json!({"task_id": id, "remind_at": diff["remind_at"]["new"]}),
+            remind,
+            5,
+        )
+        .await?;
     }
     // Webhooks read the change log: each change of a workspace with subscribers
     // becomes an event job, in this transaction, so a rolled-back write emits nothing.

@@ -35,8 +35,11 @@ fn normalized(kind: Kind, input: &Record, region: phonenumber::country::Id) -> R
             .filter_map(|x| x.as_str().or_else(|| x.get(key).and_then(Json::as_str)).map(str::to_string))
             .collect()
     };
-    let emails: Vec<Json> =
-        list(input.get("emails"), "address").iter().filter_map(|e| contact::normalize_email(e)).map(|a| json!({"address": a})).collect();
+    let emails: Vec<Json> = list(input.get("emails"), "address")
+        .iter()
+        .filter_map(|e| contact::normalize_email(e))
+        .map(|a| json!({"address": a}))
+        .collect();
     let phones: Vec<Json> = list(input.get("phones"), "number")
         .iter()
         .chain(list(input.get("phones"), "e164").iter())
@@ -63,7 +66,12 @@ impl Store {
     /// The record an incoming one already is: same external id, else same
     /// email, else same phone (organizations: external id, domain, then name).
     /// Returns its id and what matched.
-    pub async fn find_existing(&self, scope: &Scope, kind: Kind, input: &Record) -> Result<Option<(Uuid, &'static str)>, StoreError> {
+    pub async fn find_existing(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        input: &Record,
+    ) -> Result<Option<(Uuid, &'static str)>, StoreError> {
         crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let region = self.region(scope).await?;
@@ -75,7 +83,13 @@ impl Store {
             keys.push(("external_id", Cond::all().add(tc(table, "external_id").eq(x))));
         }
         let firsts = |field: &str, key: &str| -> Vec<String> {
-            r.get(field).and_then(Json::as_array).into_iter().flatten().filter_map(|v| v.get(key).and_then(Json::as_str)).map(str::to_string).collect()
+            r.get(field)
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.get(key).and_then(Json::as_str))
+                .map(str::to_string)
+                .collect()
         };
         match kind {
             Kind::Person => {
@@ -97,11 +111,19 @@ impl Store {
         }
         let mut tx = self.db.read().await?;
         for (what, cond) in keys {
-            let found = fetch(&mut tx, scope, kind, cond, |q| {
-                q.order_by((t(table), t("id")), Order::Asc);
-            }, Some(1))
+            let found = fetch(
+                &mut tx,
+                scope,
+                kind,
+                cond,
+                |q| {
+                    q.order_by((t(table), t("id")), Order::Asc);
+                },
+                Some(1),
+            )
             .await?;
-            if let Some(id) = found.first().and_then(|r| r.get("id")).and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
+            if let Some(id) = found.first().and_then(|r| r.get("id")).and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok())
+            {
                 tx.commit().await?;
                 return Ok(Some((id, what)));
             }
@@ -111,7 +133,13 @@ impl Store {
     }
 
     /// Likely duplicates of a record, saved or not, best first, each with a score and the reasons.
-    pub async fn duplicates_of(&self, scope: &Scope, kind: Kind, input: &Record, exclude: Option<Uuid>) -> Result<Vec<Json>, StoreError> {
+    pub async fn duplicates_of(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        input: &Record,
+        exclude: Option<Uuid>,
+    ) -> Result<Vec<Json>, StoreError> {
         if !KINDS.contains(&kind) {
             return Err(unsupported(kind));
         }
@@ -120,7 +148,14 @@ impl Store {
         let r = normalized(kind, input, region);
         let mut probes: Vec<String> = Vec::new();
         for (field, key) in [("emails", "address"), ("phones", "e164")] {
-            probes.extend(r.get(field).and_then(Json::as_array).into_iter().flatten().filter_map(|v| v.get(key).and_then(Json::as_str)).map(str::to_string));
+            probes.extend(
+                r.get(field)
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.get(key).and_then(Json::as_str))
+                    .map(str::to_string),
+            );
         }
         for d in r.get("domains").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str) {
             probes.push(d.to_string());
@@ -144,7 +179,8 @@ impl Store {
             .into_iter()
             .filter_map(|c| {
                 let l = likeness(kind, &r, &c)?;
-                (l.score >= 0.6).then(|| (l.score, json!({"id": c["id"], "label": c["name"], "score": l.score, "reasons": l.reasons})))
+                (l.score >= 0.6)
+                    .then(|| (l.score, json!({"id": c["id"], "label": c["name"], "score": l.score, "reasons": l.reasons})))
             })
             .collect();
         out.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -208,7 +244,9 @@ impl Store {
         let mut parent: BTreeMap<Uuid, Uuid> = BTreeMap::new();
         fn root(p: &mut BTreeMap<Uuid, Uuid>, x: Uuid) -> Uuid {
             let up = *p.get(&x).unwrap_or(&x);
-            if up == x { x } else {
+            if up == x {
+                x
+            } else {
                 let r = root(p, up);
                 p.insert(x, r);
                 r
@@ -241,8 +279,12 @@ impl Store {
         let mut out: Vec<(f64, Json)> = clusters
             .into_values()
             .map(|(ids, score, reasons)| {
-                let members: Vec<Json> =
-                    ids.iter().map(|id| json!({"id": id, "label": by_id.get(id).and_then(|r| r.get("name")).cloned().unwrap_or(Json::Null)})).collect();
+                let members: Vec<Json> = ids
+                    .iter()
+                    .map(
+                        |id| json!({"id": id, "label": by_id.get(id).and_then(|r| r.get("name")).cloned().unwrap_or(Json::Null)}),
+                    )
+                    .collect();
                 (score, json!({"score": score, "reasons": reasons, "records": members}))
             })
             .collect();
@@ -278,7 +320,14 @@ impl Store {
     /// survivor; list fields (emails, phones, tags, domains, addresses, links)
     /// are united; for other fields `choose` names whose value wins (the
     /// survivor's by default). The merged ids redirect to the survivor after.
-    pub async fn merge(&self, scope: &Scope, kind: Kind, survivor: Uuid, merged: &[Uuid], choose: &BTreeMap<String, Uuid>) -> Result<Record, StoreError> {
+    pub async fn merge(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        survivor: Uuid,
+        merged: &[Uuid],
+        choose: &BTreeMap<String, Uuid>,
+    ) -> Result<Record, StoreError> {
         if !KINDS.contains(&kind) {
             return Err(unsupported(kind));
         }
@@ -309,7 +358,14 @@ impl Store {
         let mut patch = Map::new();
         let all: Vec<&Record> = std::iter::once(&keep).chain(gone.iter()).collect();
         for f in schema::fields(kind).iter().filter(|f| f.access == schema::Access::Write) {
-            let united = matches!(f.ty, FieldType::Emails | FieldType::Phones | FieldType::Strings { .. } | FieldType::Addresses | FieldType::Links { .. });
+            let united = matches!(
+                f.ty,
+                FieldType::Emails
+                    | FieldType::Phones
+                    | FieldType::Strings { .. }
+                    | FieldType::Addresses
+                    | FieldType::Links { .. }
+            );
             if let Some(from) = choose.get(f.name) {
                 let src = all.iter().find(|r| r.get("id").and_then(Json::as_str) == Some(&from.to_string()));
                 patch.insert(f.name.into(), src.and_then(|r| r.get(f.name)).cloned().unwrap_or(Json::Null));
@@ -326,7 +382,9 @@ impl Store {
                         if !items.iter().any(same) {
                             // Only the survivor's primary stays primary.
                             let mut v = v.clone();
-                            if !std::ptr::eq(*r, &keep) && let Some(o) = v.as_object_mut() {
+                            if !std::ptr::eq(*r, &keep)
+                                && let Some(o) = v.as_object_mut()
+                            {
                                 o.insert("primary".into(), Json::Bool(false));
                             }
                             if let Some(o) = v.as_object_mut() {
@@ -378,7 +436,14 @@ impl Store {
             let ins = Query::insert()
                 .into_table(t("merged_records"))
                 .columns(["workspace_id", "kind", "merged_id", "survivor_id", "merged_at", "merged_by"].map(t))
-                .values_panic([uuid(scope.workspace_id).into(), kind.as_str().into(), uuid(*id).into(), uuid(survivor).into(), time(at).into(), opt_uuid(scope.user_id).into()])
+                .values_panic([
+                    uuid(scope.workspace_id).into(),
+                    kind.as_str().into(),
+                    uuid(*id).into(),
+                    uuid(survivor).into(),
+                    time(at).into(),
+                    opt_uuid(scope.user_id).into(),
+                ])
                 .to_owned();
             tx.exec(&ins).await?;
             // Earlier merges into the merged record now lead to the survivor.
@@ -409,7 +474,14 @@ impl Store {
 
 /// Moves every reference to `from` onto `to`: links pointing at it, reference
 /// columns, shares, consents; each changed record's change is logged.
-async fn repoint(tx: &mut Tx, scope: &Scope, kind: Kind, from: Uuid, to: Uuid, at: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+async fn repoint(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    from: Uuid,
+    to: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
     let ws = uuid(scope.workspace_id);
     // Links to the merged record: drop those the survivor already has, move the rest.
     let existing = Query::select()
@@ -419,8 +491,12 @@ async fn repoint(tx: &mut Tx, scope: &Scope, kind: Kind, from: Uuid, to: Uuid, a
         .and_where(Expr::col(t("to_kind")).eq(kind.as_str()))
         .and_where(Expr::col(t("to_id")).eq(uuid(to)))
         .to_owned();
-    let have: BTreeSet<(String, Uuid)> =
-        tx.rows(&existing, &[Col::Text, Col::Uuid]).await?.iter().filter_map(|r| Some((str_at(r, 0)?.to_string(), uuid_at(r, 1)?))).collect();
+    let have: BTreeSet<(String, Uuid)> = tx
+        .rows(&existing, &[Col::Text, Col::Uuid])
+        .await?
+        .iter()
+        .filter_map(|r| Some((str_at(r, 0)?.to_string(), uuid_at(r, 1)?)))
+        .collect();
     let pointing = Query::select()
         .columns([t("from_kind"), t("from_id")])
         .from(t("record_links"))

@@ -55,12 +55,20 @@ pub(crate) async fn enqueue_in(
     Ok(id)
 }
 
-const JOB_COLS: [&str; 10] = ["id", "kind", "status", "run_at", "attempts", "max_attempts", "last_error", "created_at", "finished_at", "payload"];
+const JOB_COLS: [&str; 10] =
+    ["id", "kind", "status", "run_at", "attempts", "max_attempts", "last_error", "created_at", "finished_at", "payload"];
 const JOB_TYPES: [Col; 10] =
     [Col::Uuid, Col::Text, Col::Text, Col::DateTime, Col::Int, Col::Int, Col::Text, Col::DateTime, Col::DateTime, Col::Json];
 
 impl Store {
-    pub async fn enqueue(&self, workspace_id: Uuid, kind: &str, payload: Json, run_at: DateTime<Utc>, max_attempts: i64) -> Result<Uuid, StoreError> {
+    pub async fn enqueue(
+        &self,
+        workspace_id: Uuid,
+        kind: &str,
+        payload: Json,
+        run_at: DateTime<Utc>,
+        max_attempts: i64,
+    ) -> Result<Uuid, StoreError> {
         let mut tx = self.db.write().await?;
         let id = enqueue_in(&mut tx, workspace_id, kind, payload, run_at, max_attempts).await?;
         tx.commit().await?;

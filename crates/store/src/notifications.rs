@@ -12,7 +12,15 @@ use crate::values::{opt_uuid, time, uuid};
 use crate::{Scope, Store, StoreError};
 
 impl Store {
-    pub async fn notify(&self, workspace_id: Uuid, user_id: Uuid, kind: &str, title: &str, body: Option<&str>, record: Option<(Kind, Uuid)>) -> Result<Uuid, StoreError> {
+    pub async fn notify(
+        &self,
+        workspace_id: Uuid,
+        user_id: Uuid,
+        kind: &str,
+        title: &str,
+        body: Option<&str>,
+        record: Option<(Kind, Uuid)>,
+    ) -> Result<Uuid, StoreError> {
         let id = new_id();
         let ins = Query::insert()
             .into_table(t("notifications"))
@@ -51,7 +59,9 @@ impl Store {
             q.and_where(Expr::col(t("read_at")).is_null());
         }
         let mut tx = self.db.read().await?;
-        let rows = tx.rows(&q, &[Col::Uuid, Col::Text, Col::Text, Col::Text, Col::Text, Col::Uuid, Col::DateTime, Col::DateTime]).await?;
+        let rows = tx
+            .rows(&q, &[Col::Uuid, Col::Text, Col::Text, Col::Text, Col::Text, Col::Uuid, Col::DateTime, Col::DateTime])
+            .await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()

@@ -369,8 +369,12 @@ fn unique_conflict(kind: Kind, e: StoreError) -> StoreError {
         return e;
     }
     match kind {
-        Kind::User => StoreError::Invalid(ValidationErrors::single("email", "taken", "a user with this email exists in the workspace")),
-        _ => StoreError::Invalid(ValidationErrors::single("external_id", "taken", format!("another {kind} has this external id"))),
+        Kind::User => {
+            StoreError::Invalid(ValidationErrors::single("email", "taken", "a user with this email exists in the workspace"))
+        }
+        _ => {
+            StoreError::Invalid(ValidationErrors::single("external_id", "taken", format!("another {kind} has this external id")))
+        }
     }
 }
 
@@ -411,10 +415,10 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
     }
     let rec = fetch_one(tx, scope, kind, id).await?;
     search::refresh(tx, scope, kind, &rec).await?;
-    changes::append(tx, scope, kind, id, "created", crate::assignment::with_rule(diff(&Record::new(), &rec), assigned_by), now).await?;
+    changes::append(tx, scope, kind, id, "created", crate::assignment::with_rule(diff(&Record::new(), &rec), assigned_by), now)
+        .await?;
     Ok(rec)
 }
-
 
 /// What applying a patch did.
 pub(crate) enum Applied {
@@ -422,7 +426,9 @@ pub(crate) enum Applied {
     /// Nothing to change: the record as it is; nothing was written.
     Unchanged(Record),
     /// Another writer changed the record between read and write (PostgreSQL).
-    Raced { version: i64 },
+    Raced {
+        version: i64,
+    },
 }
 
 /// Applies a merge patch inside the caller's transaction.
@@ -520,7 +526,13 @@ impl Store {
                 Some(sq) if search::KINDS.contains(&kind) => {
                     cond = cond.add(tc(table, "id").in_subquery(search::matching_ids(backend, scope.workspace_id, kind, &sq)));
                 }
-                _ => return Err(StoreError::Invalid(ValidationErrors::single("q", "invalid", format!("{kind} records cannot be searched this way")))),
+                _ => {
+                    return Err(StoreError::Invalid(ValidationErrors::single(
+                        "q",
+                        "invalid",
+                        format!("{kind} records cannot be searched this way"),
+                    )));
+                }
             }
         }
         let key = sql::column_expr(backend, table, &sort.column);
@@ -654,7 +666,11 @@ impl Store {
         opts: &WriteOptions,
     ) -> Result<Record, StoreError> {
         if !patch.is_object() {
-            return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object (merge patch)")));
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "",
+                "invalid_type",
+                "expected a JSON object (merge patch)",
+            )));
         }
         for _attempt in 0..5 {
             let mut tx = self.db.write().await?;

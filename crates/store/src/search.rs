@@ -124,7 +124,10 @@ fn similar(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]
         }
         Backend::Postgres => {
             s.and_where(Expr::cust_with_values("\"search_entries\".\"label_folded\" OPERATOR(public.%) $1", [q.folded.clone()]));
-            s.order_by_expr(Expr::cust_with_values("public.similarity(\"search_entries\".\"label_folded\", $1)", [q.folded.clone()]), Order::Desc);
+            s.order_by_expr(
+                Expr::cust_with_values("public.similarity(\"search_entries\".\"label_folded\", $1)", [q.folded.clone()]),
+                Order::Desc,
+            );
         }
     }
     Some(s)
@@ -133,7 +136,9 @@ fn similar(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]
 /// Keeps the candidates the scope may read.
 async fn visible(tx: &mut Tx, scope: &Scope, kind: Kind, ids: Vec<Uuid>) -> Result<BTreeSet<Uuid>, StoreError> {
     let table = kind.table();
-    let mut cond = Cond::all().add(tc(table, "workspace_id").eq(uuid(scope.workspace_id))).add(tc(table, "id").is_in(ids.into_iter().map(uuid)));
+    let mut cond = Cond::all()
+        .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+        .add(tc(table, "id").is_in(ids.into_iter().map(uuid)));
     if let Some(c) = access::condition(tx, scope, kind, false).await? {
         cond = cond.add(c);
     }
@@ -174,9 +179,19 @@ impl Store {
         let to_candidate = |r: &[Json], all_tokens: bool| -> Option<Candidate> {
             let fields = r[3]
                 .as_object()
-                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().split(' ').map(str::to_string).collect())).collect())
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().split(' ').map(str::to_string).collect()))
+                        .collect()
+                })
                 .unwrap_or_default();
-            Some(Candidate { kind: Kind::parse(str_at(r, 0)?)?, id: uuid_at(r, 1)?, label: str_at(r, 2)?.to_string(), fields, all_tokens })
+            Some(Candidate {
+                kind: Kind::parse(str_at(r, 0)?)?,
+                id: uuid_at(r, 1)?,
+                label: str_at(r, 2)?.to_string(),
+                fields,
+                all_tokens,
+            })
         };
         for kind in &kinds {
             let ids = matching_ids(backend, scope.workspace_id, *kind, &query);
@@ -195,7 +210,11 @@ impl Store {
         {
             let seen: BTreeSet<(Kind, Uuid)> = candidates.iter().map(|c| (c.kind, c.id)).collect();
             candidates.extend(
-                tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, false)).filter(|c| !seen.contains(&(c.kind, c.id))),
+                tx.rows(&q, &cols)
+                    .await?
+                    .iter()
+                    .filter_map(|r| to_candidate(r, false))
+                    .filter(|c| !seen.contains(&(c.kind, c.id))),
             );
         }
         let mut by_kind: HashMap<Kind, Vec<Uuid>> = HashMap::new();

@@ -118,7 +118,12 @@ async fn changes_about(
     };
     // Only the deals the scope may read.
     let deals = related.map(|r| {
-        Query::select().column((t("deals"), t("id"))).from(t("deals")).and_where(tc("deals", "workspace_id").eq(uuid(ws))).and_where(r).to_owned()
+        Query::select()
+            .column((t("deals"), t("id")))
+            .from(t("deals"))
+            .and_where(tc("deals", "workspace_id").eq(uuid(ws)))
+            .and_where(r)
+            .to_owned()
     });
     if let Some(mut deals) = deals {
         if let Some(visible) = crate::access::condition(tx, scope, Kind::Deal, false).await? {

@@ -36,7 +36,8 @@ pub fn subscribed(events: &[String], event: &str) -> bool {
 
 fn check(url: &str, events: &[String]) -> Result<(), ValidationErrors> {
     let mut errs = ValidationErrors::default();
-    let ok_url = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000 && !url.contains(char::is_whitespace);
+    let ok_url =
+        (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000 && !url.contains(char::is_whitespace);
     if !ok_url {
         errs.push("url", "invalid", "expected an http or https URL");
     }
@@ -82,14 +83,22 @@ pub(crate) async fn any_active(tx: &mut Tx, workspace_id: Uuid) -> Result<bool, 
 }
 
 impl Store {
-    pub async fn create_webhook(&self, scope: &Scope, url: &str, events: &[String], description: Option<&str>) -> Result<Json, StoreError> {
+    pub async fn create_webhook(
+        &self,
+        scope: &Scope,
+        url: &str,
+        events: &[String],
+        description: Option<&str>,
+    ) -> Result<Json, StoreError> {
         require_admin(scope)?;
         check(url, events)?;
         let id = new_id();
         let secret = format!("whsec_{}", STANDARD.encode(rand::random::<[u8; 32]>()));
         let ins = Query::insert()
             .into_table(t("webhooks"))
-            .columns(["workspace_id", "id", "url", "description", "events", "secret", "active", "created_at", "created_by"].map(t))
+            .columns(
+                ["workspace_id", "id", "url", "description", "events", "secret", "active", "created_at", "created_by"].map(t),
+            )
             .values_panic([
                 uuid(scope.workspace_id).into(),
                 uuid(id).into(),
@@ -138,7 +147,15 @@ impl Store {
     }
 
     /// Changes a subscription's URL, events, description or active flag.
-    pub async fn update_webhook(&self, scope: &Scope, id: Uuid, url: Option<&str>, events: Option<&[String]>, description: Option<&str>, active: Option<bool>) -> Result<Json, StoreError> {
+    pub async fn update_webhook(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        url: Option<&str>,
+        events: Option<&[String]>,
+        description: Option<&str>,
+        active: Option<bool>,
+    ) -> Result<Json, StoreError> {
         let cur = self.webhook(scope, id).await?;
         let cur_events: Vec<String> = serde_json::from_value(cur["events"].clone()).unwrap_or_default();
         let url = url.unwrap_or(cur["url"].as_str().unwrap_or_default());
@@ -198,7 +215,14 @@ impl Store {
     }
 
     /// Queues the delivery of one event to one subscription.
-    pub async fn queue_delivery(&self, workspace_id: Uuid, webhook_id: Uuid, event_id: &str, event_type: &str, payload: &Json) -> Result<Uuid, StoreError> {
+    pub async fn queue_delivery(
+        &self,
+        workspace_id: Uuid,
+        webhook_id: Uuid,
+        event_id: &str,
+        event_type: &str,
+        payload: &Json,
+    ) -> Result<Uuid, StoreError> {
         let mut tx = self.db.write().await?;
         let job = enqueue_in(
             &mut tx,
@@ -232,8 +256,22 @@ impl Store {
         let ins = Query::insert()
             .into_table(t("webhook_deliveries"))
             .columns(
-                ["workspace_id", "id", "webhook_id", "event_id", "event_type", "payload", "attempt", "status", "response_status", "response_body", "error", "duration_ms", "at"]
-                    .map(t),
+                [
+                    "workspace_id",
+                    "id",
+                    "webhook_id",
+                    "event_id",
+                    "event_type",
+                    "payload",
+                    "attempt",
+                    "status",
+                    "response_status",
+                    "response_body",
+                    "error",
+                    "duration_ms",
+                    "at",
+                ]
+                .map(t),
             )
             .values_panic([
                 uuid(workspace_id).into(),
@@ -260,7 +298,9 @@ impl Store {
     pub async fn deliveries(&self, scope: &Scope, webhook_id: Uuid, limit: u64) -> Result<Vec<Json>, StoreError> {
         self.webhook(scope, webhook_id).await?;
         let q = Query::select()
-            .columns(["id", "event_id", "event_type", "attempt", "status", "response_status", "error", "duration_ms", "at"].map(t))
+            .columns(
+                ["id", "event_id", "event_type", "attempt", "status", "response_status", "error", "duration_ms", "at"].map(t),
+            )
             .from(t("webhook_deliveries"))
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .and_where(Expr::col(t("webhook_id")).eq(uuid(webhook_id)))
@@ -269,7 +309,9 @@ impl Store {
             .limit(limit.clamp(1, 500))
             .to_owned();
         let mut tx = self.db.read().await?;
-        let rows = tx.rows(&q, &[Col::Uuid, Col::Text, Col::Text, Col::Int, Col::Text, Col::Int, Col::Text, Col::Int, Col::DateTime]).await?;
+        let rows = tx
+            .rows(&q, &[Col::Uuid, Col::Text, Col::Text, Col::Int, Col::Text, Col::Int, Col::Text, Col::Int, Col::DateTime])
+            .await?;
         tx.commit().await?;
         Ok(rows
             .into_iter()
@@ -293,6 +335,13 @@ impl Store {
         let mut tx = self.db.read().await?;
         let row = tx.row(&q, &[Col::Text, Col::Text, Col::Json]).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
-        self.queue_delivery(scope.workspace_id, webhook_id, str_at(&row, 0).unwrap_or_default(), str_at(&row, 1).unwrap_or_default(), &row[2]).await
+        self.queue_delivery(
+            scope.workspace_id,
+            webhook_id,
+            str_at(&row, 0).unwrap_or_default(),
+            str_at(&row, 1).unwrap_or_default(),
+            &row[2],
+        )
+        .await
     }
 }

@@ -1030,7 +1030,9 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
             let exp = admin_exp(w, true);
             match rule {
                 Rule::Webhook => vec![Probe::new(Method::GET, path, exp)],
-                Rule::PatchWebhook => vec![Probe::new(Method::PATCH, path.clone(), exp).body(json!({"active": false})).witness(path)],
+                Rule::PatchWebhook => {
+                    vec![Probe::new(Method::PATCH, path.clone(), exp).body(json!({"active": false})).witness(path)]
+                }
                 Rule::DeleteWebhook => vec![Probe::new(Method::DELETE, path.clone(), exp).witness(path)],
                 Rule::Deliveries => vec![Probe::new(Method::GET, format!("{path}/deliveries"), exp)],
                 _ => {
@@ -1090,17 +1092,14 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
         }
         Rule::Assignments => vec![Probe::new(Method::GET, "/api/v1/assignment-rules", admin_exp(w, false))],
         Rule::Workflows => vec![Probe::new(Method::GET, "/api/v1/workflows", admin_exp(w, false))],
-        Rule::CreateAssignment => vec![
-            Probe::new(Method::POST, "/api/v1/assignment-rules", admin_exp(w, false))
-                .body(json!({"kind": "task", "name": format!("Matrix rule {n}"), "method": "user", "user_id": actor.id, "active": false})),
-        ],
-        Rule::CreateWorkflow => vec![
-            Probe::new(Method::POST, "/api/v1/workflows", admin_exp(w, false)).body(json!({
-                "name": format!("Matrix flow {n}"), "active": false,
-                "trigger": {"type": "record_created", "kind": "person"},
-                "actions": [{"type": "add_tag", "tag": "matrix"}],
-            })),
-        ],
+        Rule::CreateAssignment => vec![Probe::new(Method::POST, "/api/v1/assignment-rules", admin_exp(w, false)).body(
+            json!({"kind": "task", "name": format!("Matrix rule {n}"), "method": "user", "user_id": actor.id, "active": false}),
+        )],
+        Rule::CreateWorkflow => vec![Probe::new(Method::POST, "/api/v1/workflows", admin_exp(w, false)).body(json!({
+            "name": format!("Matrix flow {n}"), "active": false,
+            "trigger": {"type": "record_created", "kind": "person"},
+            "actions": [{"type": "add_tag", "tag": "matrix"}],
+        }))],
         Rule::Assignment(_) | Rule::Workflow(_) | Rule::WorkflowRuns => {
             // Random ids: past authorization an admin meets a 404.
             let base = if matches!(rule, Rule::Assignment(_)) { "/api/v1/assignment-rules" } else { "/api/v1/workflows" };

@@ -88,23 +88,23 @@ async fn merge_keeps_everything_and_redirects() {
         let deal = app.get(&format!("/api/v1/deals/{}", id(&deal))).await;
         assert_eq!(deal.body["people"], json!([{"id": k, "role": "champion"}]), "[{n}]");
         let timeline = app.get(&format!("/api/v1/people/{k}/timeline")).await;
-        assert!(timeline.body["items"].as_array().unwrap().iter().any(|i| i["type"] == "activity"), "[{n}] the call is on the survivor's timeline");
+        assert!(
+            timeline.body["items"].as_array().unwrap().iter().any(|i| i["type"] == "activity"),
+            "[{n}] the call is on the survivor's timeline"
+        );
 
         // History of both, plus the merge.
         let history = app.get(&format!("/api/v1/people/{k}/history?limit=100")).await;
         let actions: Vec<&str> = history.body["items"].as_array().unwrap().iter().filter_map(|h| h["action"].as_str()).collect();
         assert!(actions.contains(&"merged"), "[{n}] {actions:?}");
         assert_eq!(actions.iter().filter(|a| **a == "created").count(), 2, "[{n}] both creations kept: {actions:?}");
-        assert!(history.body["items"].as_array().unwrap().iter().any(|h| h["changes"]["lead_source"]["new"] == "referral"), "[{n}]");
+        assert!(
+            history.body["items"].as_array().unwrap().iter().any(|h| h["changes"]["lead_source"]["new"] == "referral"),
+            "[{n}]"
+        );
 
         // The merged-away id redirects.
-        let res = app
-            .client
-            .get(format!("{}/api/v1/people/{o}", app.base))
-            .bearer_auth(&app.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.client.get(format!("{}/api/v1/people/{o}", app.base)).bearer_auth(&app.token).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "[{n}] followed the redirect");
         assert_eq!(res.url().path(), format!("/api/v1/people/{k}"), "[{n}]");
         let search = app.get("/api/v1/search?q=countess%40lovelace.example").await;

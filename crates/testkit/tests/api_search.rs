@@ -20,7 +20,8 @@ fn enc(q: &str) -> String {
 async fn finds_anything_by_what_people_type() {
     for app in TestApp::all().await {
         let n = app.name();
-        let org = app.create("organizations", json!({"name": "Société Générale d'Électricité", "domains": ["sge-energie.fr"]})).await;
+        let org =
+            app.create("organizations", json!({"name": "Société Générale d'Électricité", "domains": ["sge-energie.fr"]})).await;
         let ada = app
             .create(
                 "people",
@@ -28,9 +29,15 @@ async fn finds_anything_by_what_people_type() {
                        "organizations": [{"id": org["id"], "role": "CTO"}]}),
             )
             .await;
-        let eric = app.create("people", json!({"first_name": "Éric", "last_name": "Dupont", "phones": ["+1 415 555 2671"]})).await;
+        let eric =
+            app.create("people", json!({"first_name": "Éric", "last_name": "Dupont", "phones": ["+1 415 555 2671"]})).await;
         let deal = app.create("deals", json!({"name": "Turbine maintenance 2027", "organization_id": org["id"]})).await;
-        let note = app.create("activities", json!({"type": "note", "body": "Customer asked about the blue widget warranty", "people": [ada["id"]]})).await;
+        let note = app
+            .create(
+                "activities",
+                json!({"type": "note", "body": "Customer asked about the blue widget warranty", "people": [ada["id"]]}),
+            )
+            .await;
 
         let search = |q: &str| format!("/api/v1/search?q={}", enc(q));
         let cases: Vec<(&str, &Value, &str)> = vec![
@@ -68,9 +75,15 @@ async fn finds_anything_by_what_people_type() {
         let path = format!("/api/v1/people/{}", eric["id"].as_str().unwrap());
         app.patch(&path, json!({"last_name": "Durand"})).await;
         assert!(ids(&app.get(&search("durand")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] renamed");
-        assert!(!ids(&app.get(&search("dupont")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] old name gone");
+        assert!(
+            !ids(&app.get(&search("dupont")).await.body).contains(&eric["id"].as_str().unwrap().to_string()),
+            "[{n}] old name gone"
+        );
         app.delete(&path).await;
-        assert!(!ids(&app.get(&search("durand")).await.body).contains(&eric["id"].as_str().unwrap().to_string()), "[{n}] deleted");
+        assert!(
+            !ids(&app.get(&search("durand")).await.body).contains(&eric["id"].as_str().unwrap().to_string()),
+            "[{n}] deleted"
+        );
     }
 }
 
@@ -82,7 +95,8 @@ async fn search_composes_with_list_filters() {
             app.create("people", json!({"first_name": first, "last_name": "Curie", "lifecycle_stage": stage})).await;
         }
         let names = |a: &Value| -> Vec<String> {
-            let mut v: Vec<String> = a["items"].as_array().unwrap().iter().map(|p| p["first_name"].as_str().unwrap().to_string()).collect();
+            let mut v: Vec<String> =
+                a["items"].as_array().unwrap().iter().map(|p| p["first_name"].as_str().unwrap().to_string()).collect();
             v.sort();
             v
         };

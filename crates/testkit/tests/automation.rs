@@ -69,7 +69,11 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         assert_eq!(log.body["items"][0]["status"], "failed", "[{n}] {}", log.body);
         assert_eq!(log.body["items"][0]["response_status"], 503, "[{n}]");
         let jobs = app.get("/api/v1/jobs?status=queued").await;
-        assert!(jobs.body["items"].as_array().unwrap().iter().any(|j| j["kind"] == "webhook_delivery" && j["attempts"] == 1), "[{n}] {}", jobs.body);
+        assert!(
+            jobs.body["items"].as_array().unwrap().iter().any(|j| j["kind"] == "webhook_delivery" && j["attempts"] == 1),
+            "[{n}] {}",
+            jobs.body
+        );
         let delivery = log.body["items"][0]["id"].as_str().unwrap().to_string();
         let again = app.post(&format!("/api/v1/webhooks/{hook_id}/deliveries/{delivery}/redeliver"), json!({})).await;
         assert_eq!(again.status, StatusCode::ACCEPTED, "[{n}] {}", again.body);
@@ -93,7 +97,10 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         let deal = app.create("deals", json!({"name": "Deal"})).await;
         app.patch(&format!("/api/v1/deals/{}", deal["id"].as_str().unwrap()), json!({"status": "won"})).await;
         worker.drain().await.unwrap();
-        let types: Vec<String> = received(&rx).iter().map(|(_, b)| rapport_testkit::serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_string()).collect();
+        let types: Vec<String> = received(&rx)
+            .iter()
+            .map(|(_, b)| rapport_testkit::serde_json::from_str::<Value>(b).unwrap()["type"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(types.iter().filter(|t| *t == "deal.stage_changed").count(), 1, "[{n}] {types:?}");
         assert!(!types.contains(&"organization.created".to_string()), "[{n}] only subscribed events: {types:?}");
     }
@@ -105,7 +112,8 @@ async fn reminders_reach_the_assignee_once() {
         let n = app.name();
         let due = chrono::Utc::now() - chrono::Duration::seconds(1);
         let stamp = due.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let task = app.create("tasks", json!({"title": "Call Ada back", "remind_at": stamp, "assignee_user_id": app.user_id})).await;
+        let task =
+            app.create("tasks", json!({"title": "Call Ada back", "remind_at": stamp, "assignee_user_id": app.user_id})).await;
         // A second task whose reminder moved to later: nothing now.
         let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let moved = app.create("tasks", json!({"title": "Moved", "remind_at": stamp, "assignee_user_id": app.user_id})).await;
@@ -131,15 +139,27 @@ async fn a_job_left_by_a_dead_worker_is_run_again() {
     for app in TestApp::all().await {
         let n = app.name();
         let scope = Scope::system(app.scope.workspace_id, Via::System);
-        let person = app.store.create(&scope, Kind::Person, &obj(json!({"first_name": "Lin"})), &Default::default()).await.unwrap().0;
+        let person =
+            app.store.create(&scope, Kind::Person, &obj(json!({"first_name": "Lin"})), &Default::default()).await.unwrap().0;
         let task = app
             .store
-            .create(&scope, Kind::Task, &obj(json!({"title": "Follow up", "assignee_user_id": app.user_id, "people": [person["id"]]})), &Default::default())
+            .create(
+                &scope,
+                Kind::Task,
+                &obj(json!({"title": "Follow up", "assignee_user_id": app.user_id, "people": [person["id"]]})),
+                &Default::default(),
+            )
             .await
             .unwrap()
             .0;
         app.store
-            .enqueue(app.scope.workspace_id, "task_reminder", json!({"task_id": task["id"], "remind_at": null}), chrono::Utc::now(), 3)
+            .enqueue(
+                app.scope.workspace_id,
+                "task_reminder",
+                json!({"task_id": task["id"], "remind_at": null}),
+                chrono::Utc::now(),
+                3,
+            )
             .await
             .unwrap();
         // A worker claims it and dies: its lease runs out at once.

@@ -57,7 +57,12 @@ pub async fn get_webhook(State(state): State<AppState>, auth: Auth, Path(id): Pa
     Ok(JsonResponse(state.store.webhook(&auth.0, parse_id(&id)?).await?).into_response())
 }
 
-pub async fn patch_webhook(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn patch_webhook(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let w = input(body)?;
     let updated = state
         .store
@@ -71,12 +76,21 @@ pub async fn delete_webhook(State(state): State<AppState>, auth: Auth, Path(id):
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn deliveries(State(state): State<AppState>, auth: Auth, Path(id): Path<String>, Query(params): Params) -> ApiResult<Response> {
+pub async fn deliveries(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
     let items = state.store.deliveries(&auth.0, parse_id(&id)?, limit(&params, 50)?).await?;
     Ok(JsonResponse(json!({"items": items})).into_response())
 }
 
-pub async fn redeliver(State(state): State<AppState>, auth: Auth, Path((id, delivery)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn redeliver(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, delivery)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let job = state.store.redeliver(&auth.0, parse_id(&id)?, parse_id(&delivery)?).await?;
     Ok((StatusCode::ACCEPTED, JsonResponse(json!({"job_id": job}))).into_response())
 }

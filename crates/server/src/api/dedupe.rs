@@ -35,7 +35,13 @@ pub struct MergeRequest {
     choose: BTreeMap<String, Uuid>,
 }
 
-pub async fn merge(kind: Kind, State(state): State<AppState>, auth: Auth, Path(id): Path<String>, JsonBody(body, _): JsonBody) -> ApiResult<Response> {
+pub async fn merge(
+    kind: Kind,
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
     let req: MergeRequest = serde_json::from_value(body).map_err(|e| Problem::bad_request("body", e.to_string()))?;
     let survivor = state.store.merge(&auth.0, kind, parse_id(&id)?, &req.merge_ids, &req.choose).await?;
     Ok(with_etag(axum::http::StatusCode::OK, survivor))
