@@ -1,0 +1,220 @@
+//! The HTTP requests of the benchmark, as a client would send them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::generator::{PipelineStages, Sample};
+use crate::mix;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    GetPerson,
+    ListPeople,
+    PersonTimeline,
+    PipelineBoard,
+    Search,
+    CreatePerson,
+    UpdateDealStage,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 7] = [
+        Scenario::GetPerson,
+        Scenario::ListPeople,
+        Scenario::PersonTimeline,
+        Scenario::PipelineBoard,
+        Scenario::Search,
+        Scenario::CreatePerson,
+        Scenario::UpdateDealStage,
+    ];
+
+    /// The name `--only` takes.
+    pub fn key(self) -> &'static str {
+        match self {
+            Scenario::GetPerson => "get_person",
+            Scenario::ListPeople => "list_people",
+            Scenario::PersonTimeline => "person_timeline",
+            Scenario::PipelineBoard => "pipeline_board",
+            Scenario::Search => "search",
+            Scenario::CreatePerson => "create_person",
+            Scenario::UpdateDealStage => "update_deal_stage",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Scenario::GetPerson => "get a person by id",
+            Scenario::ListPeople => "list people (filter + sort)",
+            Scenario::PersonTimeline => "a person's timeline",
+            Scenario::PipelineBoard => "pipeline board column",
+            Scenario::Search => "global search",
+            Scenario::CreatePerson => "create a person",
+            Scenario::UpdateDealStage => "move a deal (PATCH stage_id)",
+        }
+    }
+
+    /// What is sent, for the documentation and the JSON report.
+    pub fn request(self) -> &'static str {
+        match self {
+            Scenario::GetPerson => "GET /api/v1/people/{id}",
+            Scenario::ListPeople => "GET /api/v1/people?lifecycle_stage={stage}&sort=name&limit=50",
+            Scenario::PersonTimeline => "GET /api/v1/people/{id}/timeline",
+            Scenario::PipelineBoard => "GET /api/v1/deals?pipeline_id={p}&stage_id={s}&limit=50 (no board endpoint yet)",
+            Scenario::Search => "GET /api/v1/search?q={a name or a company}",
+            Scenario::CreatePerson => "POST /api/v1/people",
+            Scenario::UpdateDealStage => "PATCH /api/v1/deals/{id} {\"stage_id\": ...}",
+        }
+    }
+
+    pub fn is_read(self) -> bool {
+        !matches!(self, Scenario::CreatePerson | Scenario::UpdateDealStage)
+    }
+}
+
+/// The lifecycle stages the list requests filter on.
+pub const LIST_STAGES: [&str; 5] = ["customer", "lead", "qualified_lead", "opportunity", "subscriber"];
+
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<Vec<u8>>,
+}
+
+/// An open deal a worker moves from stage to stage.
+struct MovingDeal {
+    id: Uuid,
+    stages: Vec<Uuid>,
+    at: usize,
+}
+
+/// What the requests are drawn from. Each worker moves deals of its own, so
+/// that workers do not fight over the same rows, as people in a team would not.
+pub struct Requests {
+    people: Vec<Uuid>,
+    orgs: Vec<Uuid>,
+    board: Vec<(Uuid, Uuid)>,
+    terms: Vec<String>,
+    deals: Vec<Mutex<Vec<MovingDeal>>>,
+    shared_deals: Vec<(Uuid, Vec<Uuid>)>,
+    created: AtomicU64,
+    run: u64,
+}
+
+impl Requests {
+    pub fn new(sample: &Sample, pipelines: &[PipelineStages], workers: usize) -> Arc<Requests> {
+        let mut deals: Vec<Vec<MovingDeal>> = (0..workers).map(|_| Vec::new()).collect();
+        let mut shared_deals = Vec::new();
+        for (i, (id, p, at)) in sample.open_deals.iter().enumerate() {
+            let stages = pipelines[*p].open.clone();
+            if stages.len() < 2 {
+                continue;
+            }
+            shared_deals.push((*id, stages.clone()));
+            deals[i % workers].push(MovingDeal { id: *id, stages, at: *at });
+        }
+        let board = pipelines.iter().flat_map(|p| p.open.iter().map(move |s| (p.id, *s))).collect();
+        Arc::new(Requests {
+            people: sample.people.clone(),
+            orgs: sample.organizations.clone(),
+            board,
+            terms: sample.search_terms.clone(),
+            deals: deals.into_iter().map(Mutex::new).collect(),
+            shared_deals,
+            created: AtomicU64::new(0),
+            run: Uuid::now_v7().as_u128() as u64 & 0xffff_ffff,
+        })
+    }
+
+    pub fn next(&self, s: Scenario, worker: usize, n: u64) -> Request {
+        let h = ((worker as u64) << 40) ^ n ^ (s as u64).wrapping_mul(0x9e37_79b9);
+        let pick = |len: usize| (mix(h) % len.max(1) as u64) as usize;
+        let get = |path: String| Request { method: Method::GET, path, body: None };
+        match s {
+            Scenario::GetPerson => get(format!("/api/v1/people/{}", self.people[pick(self.people.len())])),
+            Scenario::ListPeople => {
+                let stage = LIST_STAGES[pick(LIST_STAGES.len())];
+                get(format!("/api/v1/people?lifecycle_stage={stage}&sort=name&limit=50"))
+            }
+            Scenario::PersonTimeline => get(format!("/api/v1/people/{}/timeline", self.people[pick(self.people.len())])),
+            Scenario::PipelineBoard => {
+                let (p, st) = self.board[pick(self.board.len())];
+                get(format!("/api/v1/deals?pipeline_id={p}&stage_id={st}&limit=50"))
+            }
+            Scenario::Search => get(format!("/api/v1/search?q={}", query_value(&self.terms[pick(self.terms.len())]))),
+            Scenario::CreatePerson => {
+                let k = self.created.fetch_add(1, Ordering::Relaxed);
+                let org = self.orgs[pick(self.orgs.len())];
+                let body = json!({
+                    "first_name": "Dana",
+                    "last_name": format!("Bench {k}"),
+                    "emails": [{"address": format!("dana.bench.{}.{k}@create.example", self.run), "label": "work"}],
+                    "phones": [{"number": format!("01 99 00 {:02} {:02}", k / 100 % 100, k % 100), "label": "work"}],
+                    "title": "Buyer",
+                    "organizations": [{"id": org, "role": "employee"}],
+                    "lifecycle_stage": "lead",
+                    "lead_source": "website",
+                    "tags": ["bench"],
+                });
+                Request { method: Method::POST, path: "/api/v1/people".into(), body: Some(body.to_string().into_bytes()) }
+            }
+            Scenario::UpdateDealStage => {
+                let mine = self.deals.get(worker).and_then(|d| {
+                    let mut d = d.lock().ok()?;
+                    let len = d.len();
+                    if len == 0 {
+                        return None;
+                    }
+                    let deal = &mut d[(n as usize) % len];
+                    let k = deal.stages.len();
+                    deal.at = (deal.at + 1 + pick(k - 1)) % k;
+                    Some((deal.id, deal.stages[deal.at]))
+                });
+                let (id, stage) = mine.unwrap_or_else(|| {
+                    let (id, stages) = &self.shared_deals[pick(self.shared_deals.len())];
+                    (*id, stages[(mix(h ^ 0xabc) % stages.len() as u64) as usize])
+                });
+                let body = json!({ "stage_id": stage }).to_string().into_bytes();
+                Request { method: Method::PATCH, path: format!("/api/v1/deals/{id}"), body: Some(body) }
+            }
+        }
+    }
+
+    pub fn has_deals(&self) -> bool {
+        !self.shared_deals.is_empty()
+    }
+}
+
+/// Percent-encodes a query-string value.
+fn query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Sends one request; the size of the answer's body, or what went wrong.
+pub async fn send(client: &reqwest::Client, base: &str, token: &str, r: Request) -> Result<usize, String> {
+    let mut req = client.request(r.method, format!("{base}{}", r.path)).bearer_auth(token);
+    if let Some(body) = r.body {
+        req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+    }
+    let resp = req.send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        let text = String::from_utf8_lossy(&body[..body.len().min(300)]).to_string();
+        return Err(format!("{status}: {text}"));
+    }
+    Ok(body.len())
+}
