@@ -12,7 +12,8 @@
 //! `changes` rows for organizations, people and deals.
 //!
 //! Everything is drawn from one seeded generator in a fixed order: the same
-//! seed and the same `as_of` time give the same data, byte for byte.
+//! seed and the same `as_of` time give the same data, byte for byte, in a
+//! workspace with the same ids.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;

@@ -120,7 +120,7 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
-pub const NO_UI: &str = "n/a (no pages yet)";
+pub const NO_UI: &str = "n/a (no record pages yet)";
 
 /// The targets, set for 1,000,000 people on 2 cores.
 pub fn targets(http: &[Http], peak_rss: Option<u64>) -> Vec<Target> {
