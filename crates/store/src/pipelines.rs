@@ -504,7 +504,7 @@ impl Store {
     pub async fn stage_history(&self, scope: &Scope, deal: Uuid) -> Result<Vec<Json>, StoreError> {
         crate::access::require_read(scope, rapport_domain::Kind::Deal)?;
         let mut tx = self.db.read().await?;
-        crate::records::fetch_one_pub(&mut tx, scope, rapport_domain::Kind::Deal, deal).await?;
+        crate::records::fetch_one(&mut tx, scope, rapport_domain::Kind::Deal, deal).await?;
         let q = Query::select()
             .columns(["pipeline_id", "stage_id", "entered_at", "left_at", "entered_by"].map(t))
             .from(t("deal_stage_history"))

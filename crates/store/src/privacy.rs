@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::access::require_admin;
-use crate::records::{fetch, fetch_one_pub};
+use crate::records::{fetch, fetch_one};
 use crate::sql::{t, tc};
 use crate::values::{opt_uuid, time, uuid};
 use crate::{Scope, Store, StoreError, audit, changes};
@@ -43,7 +43,7 @@ impl Store {
     pub async fn privacy_export(&self, scope: &Scope, person: Uuid) -> Result<Json, StoreError> {
         require_admin(scope)?;
         let mut tx = self.db.write().await?;
-        let record = fetch_one_pub(&mut tx, scope, Kind::Person, person).await?;
+        let record = fetch_one(&mut tx, scope, Kind::Person, person).await?;
         let consents =
             fetch(&mut tx, scope, Kind::Consent, Cond::all().add(tc("consents", "person_id").eq(uuid(person))), |_| {}, None)
                 .await?;
@@ -72,7 +72,7 @@ impl Store {
     pub async fn privacy_erase(&self, scope: &Scope, person: Uuid) -> Result<crate::Record, StoreError> {
         require_admin(scope)?;
         let mut tx = self.db.write().await?;
-        fetch_one_pub(&mut tx, scope, Kind::Person, person).await?;
+        fetch_one(&mut tx, scope, Kind::Person, person).await?;
         let at = now();
         let empty = || Json::Array(vec![]);
         let upd = Query::update()
@@ -148,7 +148,7 @@ impl Store {
         tx.exec(&wipe).await?;
         changes::append(&mut tx, scope, Kind::Person, person, "erased", Map::new(), at).await?;
         audit::append(&mut tx, scope, "privacy_erase", Some((Kind::Person, person)), json!({})).await?;
-        let rec = fetch_one_pub(&mut tx, scope, Kind::Person, person).await?;
+        let rec = fetch_one(&mut tx, scope, Kind::Person, person).await?;
         crate::search::refresh(&mut tx, scope, Kind::Person, &rec).await?;
         for activity in linked_to(&mut tx, scope, Kind::Activity, person).await? {
             crate::search::refresh(&mut tx, scope, Kind::Activity, &activity).await?;

@@ -186,11 +186,7 @@ async fn attach_links(tx: &mut Tx, scope: &Scope, kind: Kind, records: &mut [Rec
     Ok(())
 }
 
-pub(crate) async fn fetch_one_pub(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
-    fetch_one(tx, scope, kind, id).await
-}
-
-async fn fetch_one(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
+pub(crate) async fn fetch_one(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Record, StoreError> {
     let cond = Cond::all().add(tc(kind.table(), "id").eq(uuid(id)));
     fetch(tx, scope, kind, cond, |_| {}, Some(1)).await?.into_iter().next().ok_or(StoreError::NotFound)
 }

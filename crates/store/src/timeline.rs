@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::changes::{CHANGE_COLS, CHANGE_TYPES, change_json};
 use crate::db::Tx;
-use crate::records::{fetch, fetch_one_pub};
+use crate::records::{fetch, fetch_one};
 use crate::sql::{t, tc};
 use crate::values::{time, uuid};
 use crate::{Scope, Store, StoreError};
@@ -182,7 +182,7 @@ impl Store {
         let limit = limit.clamp(1, 200);
         crate::access::require_read(scope, kind)?;
         let mut tx = self.db.read().await?;
-        fetch_one_pub(&mut tx, scope, kind, id).await?;
+        fetch_one(&mut tx, scope, kind, id).await?;
         let mut items = records_about(&mut tx, scope, Kind::Activity, kind, id, limit + 1, cursor).await?;
         items.extend(records_about(&mut tx, scope, Kind::Task, kind, id, limit + 1, cursor).await?);
         items.extend(changes_about(&mut tx, scope, kind, id, limit + 1, cursor).await?);
