@@ -12,6 +12,11 @@ pub fn exponent(code: &str) -> u32 {
     Currency::from_code(code).and_then(|c| c.exponent()).map(u32::from).unwrap_or(2)
 }
 
+/// The currency's usual sign (`€`, `$`, `£`), or its code when it has none.
+pub fn symbol(code: &str) -> String {
+    Currency::from_code(code).map(|c| c.symbol().symbol).unwrap_or_else(|| code.to_string())
+}
+
 /// Formats minor units as a decimal string in major units: `123450, EUR` is `1234.50`.
 pub fn format_minor(minor: i64, code: &str) -> String {
     let exp = exponent(code);

@@ -58,10 +58,8 @@ pub fn router(store: Store) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(web::routes())
-        .route("/", get(pages::home))
         .route("/api/docs", get(pages::api_docs))
         .route("/api/openapi.json", get(openapi_json))
-        .route("/assets/rapport.css", get(pages::stylesheet))
         .route("/healthz", get(health))
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use rapport_domain::Kind;
 use rapport_domain::schema::{self, FieldType};
@@ -10,7 +9,6 @@ use rapport_domain::schema::{self, FieldType};
 use crate::AppState;
 use crate::openapi::operations;
 use crate::problem::Problem;
-use crate::web::MaybeSignedIn;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -58,17 +56,11 @@ fn render(t: impl Template) -> Response {
     }
 }
 
-pub async fn home(State(state): State<AppState>, MaybeSignedIn(signed): MaybeSignedIn) -> Response {
-    let (workspace, signed_in) = match &signed {
-        Some(s) => match state.store.account(s.session.workspace_id, s.session.user_id).await {
-            Ok(Some(a)) => (a.workspace_name, Some(a.name)),
-            Ok(None) => return Problem::not_found().into_response(),
-            Err(e) => return Problem::from(e).into_response(),
-        },
-        None => match state.store.workspaces().await {
-            Ok(ws) => (ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()), None),
-            Err(e) => return Problem::from(e).into_response(),
-        },
+/// The start page of a Rapport nobody can sign in to yet: how to begin.
+pub async fn start(State(state): State<AppState>) -> Response {
+    let (workspace, signed_in) = match state.store.workspaces().await {
+        Ok(ws) => (ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()), None::<String>),
+        Err(e) => return Problem::from(e).into_response(),
     };
     let schema_version = rapport_store::migrate::current(state.store.db()).await.unwrap_or(0);
     let backend = match state.store.backend() {
@@ -121,12 +113,4 @@ pub async fn api_docs() -> Response {
         }
     }
     render(ApiDocs { groups })
-}
-
-pub async fn stylesheet() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../assets/rapport.css"),
-    )
-        .into_response()
 }

@@ -62,7 +62,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_workflows.sql"),
         postgres: include_str!("../migrations/postgres/0008_workflows.sql"),
     },
+    Migration {
+        version: 9,
+        name: "views",
+        sqlite: include_str!("../migrations/sqlite/0009_views.sql"),
+        postgres: include_str!("../migrations/postgres/0009_views.sql"),
+    },
 ];
+
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {

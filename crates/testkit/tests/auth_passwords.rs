@@ -54,7 +54,7 @@ async fn a_reset_link_works_once_and_ends_old_sessions() {
             )
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "[{name}] {}", done.body);
-        assert_eq!(done.location(), Some("/account"), "[{name}]");
+        assert_eq!(done.location(), Some("/"), "[{name}]");
         assert!(b.cookie("rapport_session").is_some(), "[{name}] signed in with the new password");
         assert!(!session_works(&app, &old_id).await, "[{name}] the sessions from before the reset are over");
 

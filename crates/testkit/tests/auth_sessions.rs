@@ -76,7 +76,7 @@ async fn setup_link_creates_the_first_admin_once() {
         ok.extend(fields);
         let done = b.post_form("/setup", &ok).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "[{name}] {}", done.body);
-        assert_eq!(done.location(), Some("/account"), "[{name}]");
+        assert_eq!(done.location(), Some("/"), "[{name}]");
         assert!(done.set_cookie("rapport_session").is_some(), "[{name}] signed in after setup");
         let account = b.get("/account").await;
         assert_eq!(account.status, StatusCode::OK, "[{name}]");
@@ -139,7 +139,7 @@ async fn login_sets_a_safe_cookie_and_rotates_the_session() {
         b.cookies.insert("rapport_session".into(), "planted-by-someone-else".into());
         let done = b.login("admin@example.com", PASSWORD).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "[{name}] {}", done.body);
-        assert_eq!(done.location(), Some("/account"), "[{name}]");
+        assert_eq!(done.location(), Some("/"), "[{name}]");
         let set = done.set_cookie("rapport_session").expect("a session cookie");
         assert!(set.contains("HttpOnly"), "[{name}] {set}");
         assert!(set.contains("SameSite=Lax"), "[{name}] {set}");
@@ -166,7 +166,7 @@ async fn login_sets_a_safe_cookie_and_rotates_the_session() {
         assert!(session_works(&app, &second).await, "[{name}]");
 
         // Signed in, /login sends to the account page, and / links there.
-        assert_eq!(b.get("/login").await.location(), Some("/account"), "[{name}]");
+        assert_eq!(b.get("/login").await.location(), Some("/"), "[{name}]");
         let home = b.get("/").await;
         assert!(home.body.contains("href=\"/account\""), "[{name}] {}", home.body);
         let home = app.browser().get("/").await;
@@ -363,7 +363,7 @@ async fn one_password_for_several_workspaces_offers_a_choice() {
         let before = b.cookie("rapport_session").unwrap().to_string();
         let csrf = choose.field("csrf").unwrap();
         let switched = b.post_form("/workspaces", &[("csrf", &csrf), ("workspace_id", &target.to_string())]).await;
-        assert_eq!(switched.location(), Some("/account"), "[{name}] {}", switched.body);
+        assert_eq!(switched.location(), Some("/"), "[{name}] {}", switched.body);
         assert_ne!(b.cookie("rapport_session").unwrap(), before, "[{name}] a new session id");
         assert!(!session_works(&app, &before).await, "[{name}]");
         let me = b.api(Method::GET, "/api/v1/me", None, &[]).await;

@@ -17,40 +17,68 @@ struct LoginPage {
     email: String,
     errors: Vec<String>,
     notice: Option<String>,
+    /// Where to go once signed in (a page that asked for sign-in).
+    next: String,
+}
+
+/// A page inside Rapport to return to after sign-in; anything else is ignored,
+/// so a link cannot send someone elsewhere.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    let local = n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']);
+    (local && n.len() < 2000).then(|| n.to_string())
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
 }
 
 /// The same words whether the email is unknown or the password wrong.
 pub const REFUSED: &str = "The email or password is not right.";
 
-fn login_page(client: &Client, status: StatusCode, email: String, errors: Vec<String>, notice: Option<String>) -> Response {
+fn login_page(
+    client: &Client,
+    status: StatusCode,
+    email: String,
+    errors: Vec<String>,
+    notice: Option<String>,
+    next: Option<String>,
+) -> Response {
     let (csrf, set) = client.pre_login_csrf();
-    page(status, &LoginPage { csrf, email, errors, notice }, set.as_slice())
+    page(status, &LoginPage { csrf, email, errors, notice, next: next.unwrap_or_default() }, set.as_slice())
 }
 
-pub async fn form(client: Client, MaybeSignedIn(signed): MaybeSignedIn) -> Response {
+pub async fn form(
+    client: Client,
+    MaybeSignedIn(signed): MaybeSignedIn,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
     if signed.is_some() {
-        return see_other("/account", &[]);
+        return see_other(next.as_deref().unwrap_or("/"), &[]);
     }
-    login_page(&client, StatusCode::OK, String::new(), vec![], None)
+    login_page(&client, StatusCode::OK, String::new(), vec![], None, next)
 }
 
 pub async fn submit(State(state): State<AppState>, client: Client, fields: Fields) -> Response {
     if !client.pre_login_csrf_ok(&fields) {
         return csrf_refused();
     }
+    let next = safe_next(fields.get("next"));
     let email = fields.text("email").trim().to_string();
     let password = fields.text("password");
     if email.is_empty() || password.is_empty() {
         let errors = vec!["Enter your email and your password.".to_string()];
-        return login_page(&client, StatusCode::UNPROCESSABLE_ENTITY, email, errors, None);
+        return login_page(&client, StatusCode::UNPROCESSABLE_ENTITY, email, errors, None, next.clone());
     }
     let outcome = match state.store.attempt_login(&email, &password, client.ip.as_deref()).await {
         Ok(o) => o,
         Err(e) => return store_failure(e),
     };
     match outcome {
-        LoginOutcome::Accepted(accounts) => sign_in(&state, &client, &accounts, "password").await,
-        LoginOutcome::Refused => login_page(&client, StatusCode::UNAUTHORIZED, email, vec![REFUSED.into()], None),
+        LoginOutcome::Accepted(accounts) => sign_in(&state, &client, &accounts, "password", next.as_deref()).await,
+        LoginOutcome::Refused => login_page(&client, StatusCode::UNAUTHORIZED, email, vec![REFUSED.into()], None, next.clone()),
         LoginOutcome::EmailLocked { until } => {
             let text = format!(
                 "Too many failed sign-ins for this email address: it is locked for {} minutes, until {}. \
@@ -58,7 +86,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, fields: Field
                 rapport_store::auth::LOCK_DURATION.num_minutes(),
                 clock(&until)
             );
-            locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None), until)
+            locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None, next.clone()), until)
         }
         LoginOutcome::AddressBlocked { until } => {
             let text = format!(
@@ -66,7 +94,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, fields: Field
                 rapport_store::auth::LOCK_DURATION.num_minutes(),
                 clock(&until)
             );
-            locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None), until)
+            locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None, next.clone()), until)
         }
     }
 }
@@ -81,7 +109,7 @@ fn locked(mut res: Response, until: chrono::DateTime<chrono::Utc>) -> Response {
 
 /// Starts a session for the first account (the others become choices),
 /// discarding any session the browser had: the id changes at every sign-in.
-pub async fn sign_in(state: &AppState, client: &Client, accounts: &[Account], method: &str) -> Response {
+pub async fn sign_in(state: &AppState, client: &Client, accounts: &[Account], method: &str, next: Option<&str>) -> Response {
     let Some(first) = accounts.first() else { return store_failure(rapport_store::StoreError::NotFound) };
     if let Some(old) = &client.session_id
         && let Err(e) = state.store.end_session_quietly(old).await
@@ -100,7 +128,7 @@ pub async fn sign_in(state: &AppState, client: &Client, accounts: &[Account], me
     };
     match state.store.start_session(&new).await {
         Ok(issued) => {
-            let next = if accounts.len() > 1 { "/workspaces" } else { "/account" };
+            let next = if accounts.len() > 1 { "/workspaces" } else { next.unwrap_or("/") };
             see_other(next, &[client.session_cookie(&issued.id)])
         }
         Err(e) => store_failure(e),
@@ -161,7 +189,7 @@ pub async fn choose(State(state): State<AppState>, MaybeSignedIn(signed): MaybeS
         Err(e) => return store_failure(e),
     };
     if accounts.len() < 2 {
-        return see_other("/account", &[]);
+        return see_other("/", &[]);
     }
     let choices = accounts
         .into_iter()
@@ -196,12 +224,12 @@ pub async fn switch(
         );
     };
     if target == signed.session.workspace_id {
-        return see_other("/account", &[]);
+        return see_other("/", &[]);
     }
     let switched =
         state.store.switch_session(&signed.session_id, target, client.ip.as_deref(), client.user_agent.as_deref()).await;
     match switched {
-        Ok(Some(issued)) => see_other("/account", &[client.session_cookie(&issued.id)]),
+        Ok(Some(issued)) => see_other("/", &[client.session_cookie(&issued.id)]),
         Ok(None) => message(
             StatusCode::FORBIDDEN,
             "Sign in again",

@@ -1,5 +1,8 @@
 //! The pages people use in a browser: signing in and out, the first setup,
-//! password resets, and their account (API tokens, password).
+//! password resets and their account, and the application itself (home,
+//! lists, record pages, pipeline board, calendar, search, settings, import).
+//! Each area is a module with its own templates, messages (`locales/`),
+//! styles and script (`assets/`).
 //!
 //! Security by default: sessions live in the database and the cookie holds only
 //! a random id (HttpOnly, SameSite=Lax, Secure over HTTPS); every form that
@@ -7,8 +10,20 @@
 //! and a double-submit cookie before; pages are never cached.
 
 mod account;
+pub mod assets;
+mod board;
+mod calendar;
+pub mod format;
+pub mod frame;
+mod home;
+pub mod i18n;
+mod import;
 mod links;
+mod lists;
 mod login;
+mod records;
+mod search;
+mod settings;
 
 use std::convert::Infallible;
 
@@ -47,6 +62,15 @@ pub fn routes() -> Router<AppState> {
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/password", post(account::change_password))
+        .route("/", get(home::show))
+        .route("/assets/{name}", get(assets::serve))
+        .merge(lists::routes())
+        .merge(records::routes())
+        .merge(board::routes())
+        .merge(calendar::routes())
+        .merge(search::routes())
+        .merge(settings::routes())
+        .merge(import::routes())
 }
 
 /// The value of a cookie the request carries.

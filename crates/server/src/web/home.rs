@@ -1,0 +1,185 @@
+//! The home page: what needs me today (my tasks due and overdue), my open deals
+//! by stage, recent contact on my records, and a few key figures. A new
+//! workspace sees how to start instead: create a contact, import a file, or
+//! load the demo company.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Duration, Utc};
+use rapport_domain::Kind;
+use rapport_domain::filter::{self, Filter, Sort};
+use rapport_store::{ListQuery, Record, Scope, StoreError};
+use serde_json::Value as Json;
+
+use super::frame::{App, Ui};
+use super::{page, store_failure};
+use crate::AppState;
+
+/// A task line: its subject, due time, and whether it is late.
+pub struct TaskLine {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+/// One stage of my open deals.
+pub struct StageLine {
+    pub name: String,
+    pub count: i64,
+    pub amount: String,
+}
+
+pub struct ActivityLine {
+    pub id: String,
+    pub kind: String,
+    pub subject: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/home.html")]
+struct HomePage {
+    ui: Ui,
+    tasks: Vec<TaskLine>,
+    stages: Vec<StageLine>,
+    activities: Vec<ActivityLine>,
+    due_today: i64,
+    open_deals: i64,
+    open_amount: String,
+    overdue: i64,
+    first_run: bool,
+}
+
+/// `field op value` conditions, all of which must hold.
+pub fn all_of(kind: Kind, conds: &[(&str, &str, &str)]) -> Filter {
+    Filter::All(
+        conds
+            .iter()
+            .filter_map(|(f, op, v)| filter::condition(kind, f, op, v, &[]).ok().map(Filter::Cond))
+            .collect(),
+    )
+}
+
+pub fn sort(kind: Kind, spec: &str) -> Option<Sort> {
+    filter::sort(kind, spec, &[]).ok()
+}
+
+pub fn text(r: &Record, field: &str) -> String {
+    match r.get(field) {
+        Some(Json::String(s)) => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+async fn list(state: &AppState, scope: &Scope, kind: Kind, filter: Filter, sort_by: &str, limit: u64) -> Result<Vec<Record>, StoreError> {
+    let q = ListQuery { filter, sort: sort(kind, sort_by), limit, ..ListQuery::default() };
+    Ok(state.store.list(scope, kind, &q).await?.items)
+}
+
+pub async fn show(State(state): State<AppState>, app: Result<App, Response>) -> Response {
+    let mut app = match app {
+        Ok(a) => a,
+        // Before anyone can sign in, the start page says how to begin.
+        Err(_) if needs_setup(&state).await => return crate::pages::start(State(state)).await,
+        Err(redirect) => return redirect,
+    };
+    app.ui.section = "home";
+    match build(&state, app).await {
+        Ok(p) => page(StatusCode::OK, &p, &[]),
+        Err(e) => store_failure(e),
+    }
+}
+
+async fn needs_setup(state: &AppState) -> bool {
+    let Ok(ws) = state.store.workspaces().await else { return false };
+    match ws.first() {
+        None => true,
+        Some(w) => ws.len() == 1 && state.store.needs_setup(w.id).await.unwrap_or(false),
+    }
+}
+
+async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
+    let me = app.user_id().to_string();
+    let scope = &app.scope;
+    let ui = app.ui;
+    let now = Utc::now();
+    // The end of the reader's day, in UTC.
+    let end_of_day = ui
+        .fmt
+        .local_date(&now)
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .and_then(|d| d.and_local_timezone(ui.fmt.tz).earliest())
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(now + Duration::days(1));
+    let end = end_of_day.to_rfc3339();
+    let open = "open,in_progress";
+    let due = all_of(Kind::Task, &[("assignee_user_id", "eq", &me), ("status", "in", open), ("due_at", "lt", &end)]);
+    let task_rows = list(state, scope, Kind::Task, due, "due_at", 20).await?;
+    let tasks: Vec<TaskLine> = task_rows
+        .iter()
+        .map(|t| {
+            let due_at = t.get("due_at").and_then(Json::as_str).and_then(rapport_domain::validate::parse_datetime);
+            TaskLine {
+                id: text(t, "id"),
+                title: text(t, "title"),
+                due: due_at.map(|d| ui.datetime(&d)).unwrap_or_default(),
+                overdue: due_at.is_some_and(|d| d < now),
+            }
+        })
+        .collect();
+    let overdue = tasks.iter().filter(|t| t.overdue).count() as i64;
+
+    // My open deals, grouped by stage in pipeline order.
+    let pipelines = state.store.pipelines(scope).await?;
+    let mine = all_of(Kind::Deal, &[("owner_id", "eq", &me), ("status", "eq", "open")]);
+    let deals = list(state, scope, Kind::Deal, mine, "-updated_at", 500).await?;
+    let mut stages = vec![];
+    let mut total: i64 = 0;
+    for p in &pipelines {
+        for s in &p.stages {
+            let sid = s.id.to_string();
+            let here: Vec<&Record> = deals.iter().filter(|d| text(d, "stage_id") == sid).collect();
+            if here.is_empty() {
+                continue;
+            }
+            let sum: i64 = here.iter().filter_map(|d| d.get("amount_minor").and_then(Json::as_i64)).sum();
+            total += sum;
+            let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
+            stages.push(StageLine { name, count: here.len() as i64, amount: ui.money(&sum, &ui.currency) });
+        }
+    }
+
+    let acts = list(state, scope, Kind::Activity, Filter::All(vec![]), "-occurred_at", 8).await?;
+    let activities = acts
+        .iter()
+        .map(|a| ActivityLine {
+            id: text(a, "id"),
+            kind: ui.value("type", &text(a, "type")),
+            subject: text(a, "subject"),
+            when: a.get("occurred_at").map(|v| ui.when(v)).unwrap_or_default(),
+        })
+        .collect::<Vec<_>>();
+
+    let due_today = tasks.len() as i64 - overdue;
+    let first_run = deals.is_empty()
+        && activities.is_empty()
+        && tasks.is_empty()
+        && list(state, scope, Kind::Person, Filter::All(vec![]), "-created_at", 1).await?.is_empty()
+        && list(state, scope, Kind::Organization, Filter::All(vec![]), "-created_at", 1).await?.is_empty();
+    Ok(HomePage {
+        open_deals: deals.len() as i64,
+        open_amount: ui.money(&total, &ui.currency),
+        ui,
+        tasks,
+        stages,
+        activities,
+        due_today,
+        overdue,
+        first_run,
+    })
+}
