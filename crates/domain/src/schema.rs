@@ -242,8 +242,7 @@ static USER: &[Field] = &[
     w("active", FieldType::Bool, "Inactive users keep their records but cannot sign in."),
     w("time_zone", FieldType::Text { max: 64 }, "IANA time zone, e.g. Europe/Paris."),
     w("locale", FieldType::Text { max: 35 }, "Language and region for dates, numbers and money, e.g. en-GB or de-DE."),
-    w("away"
-, FieldType::Bool, "Away (holiday, leave): skipped by round-robin and load-based assignment."),
+    w("away", FieldType::Bool, "Away (holiday, leave): skipped by round-robin and load-based assignment."),
 ];
 
 static TEAM: &[Field] = &[

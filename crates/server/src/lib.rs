@@ -7,7 +7,7 @@ mod body;
 pub mod openapi;
 mod pages;
 pub mod problem;
-mod web;
+pub mod web;
 
 use std::time::Duration;
 

@@ -70,7 +70,6 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {
     MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)

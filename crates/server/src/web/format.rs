@@ -47,8 +47,7 @@ impl Format {
             .filter(|p| !p.is_empty())
             .collect();
         let exact = wanted.iter().find_map(|w| LOCALES.iter().find(|l| l.0.eq_ignore_ascii_case(w)));
-        let by_lang =
-            || wanted.iter().find_map(|w| LOCALES.iter().find(|l| l.0.split('-').next() == w.split('-').next()));
+        let by_lang = || wanted.iter().find_map(|w| LOCALES.iter().find(|l| l.0.split('-').next() == w.split('-').next()));
         let l = exact.or_else(by_lang).unwrap_or(&LOCALES[0]);
         Format { tag: l.0, time: l.1, digits: l.2, symbol_at: l.3, tz: tz.parse().unwrap_or(Tz::UTC) }
     }

@@ -31,6 +31,12 @@ impl App {
     pub fn user_id(&self) -> Uuid {
         self.session.user_id
     }
+
+    /// Whether a submitted form carries this session's CSRF token; check it
+    /// before any change.
+    pub fn csrf_ok(&self, fields: &super::Fields) -> bool {
+        fields.get(super::CSRF_FIELD).is_some_and(|f| super::same_secret(f, &self.session.csrf))
+    }
 }
 
 /// What templates need to draw the frame and to speak the reader's language.

@@ -55,12 +55,7 @@ struct HomePage {
 
 /// `field op value` conditions, all of which must hold.
 pub fn all_of(kind: Kind, conds: &[(&str, &str, &str)]) -> Filter {
-    Filter::All(
-        conds
-            .iter()
-            .filter_map(|(f, op, v)| filter::condition(kind, f, op, v, &[]).ok().map(Filter::Cond))
-            .collect(),
-    )
+    Filter::All(conds.iter().filter_map(|(f, op, v)| filter::condition(kind, f, op, v, &[]).ok().map(Filter::Cond)).collect())
 }
 
 pub fn sort(kind: Kind, spec: &str) -> Option<Sort> {
@@ -75,7 +70,14 @@ pub fn text(r: &Record, field: &str) -> String {
     }
 }
 
-async fn list(state: &AppState, scope: &Scope, kind: Kind, filter: Filter, sort_by: &str, limit: u64) -> Result<Vec<Record>, StoreError> {
+async fn list(
+    state: &AppState,
+    scope: &Scope,
+    kind: Kind,
+    filter: Filter,
+    sort_by: &str,
+    limit: u64,
+) -> Result<Vec<Record>, StoreError> {
     let q = ListQuery { filter, sort: sort(kind, sort_by), limit, ..ListQuery::default() };
     Ok(state.store.list(scope, kind, &q).await?.items)
 }

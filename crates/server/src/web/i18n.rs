@@ -117,7 +117,6 @@ mod tests {
         for dir in ["templates/web", "src/web"] {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
             for entry in walk(&root).into_iter().filter(|p| !p.ends_with("i18n.rs")) {
-
                 let text = std::fs::read_to_string(&entry).unwrap();
                 for call in re_calls {
                     for (i, _) in text.match_indices(call) {
