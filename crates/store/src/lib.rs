@@ -89,7 +89,13 @@ impl Store {
     pub async fn open(url: &str, opts: &Options) -> Result<Store, StoreError> {
         let db = Db::connect(url, opts).await?;
         migrate::run(&db).await?;
+        db.optimize().await?;
         Ok(Store { db })
+    }
+
+    /// Refreshes the query planner's statistics; worth calling after a large import.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.db.optimize().await
     }
 
     pub fn backend(&self) -> Backend {
