@@ -8,6 +8,7 @@ pub mod access;
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+mod cache;
 pub mod changes;
 pub mod custom_fields;
 pub mod db;

@@ -67,6 +67,14 @@ const SYSTEM: [(&str, Col); 6] = [
     ("version", Col::Int),
 ];
 
+/// Users and teams make up who sees what: a committed change to them makes
+/// the remembered actors stale.
+fn access_changed(kind: Kind) {
+    if matches!(kind, Kind::User | Kind::Team) {
+        crate::cache::invalidate();
+    }
+}
+
 /// Whether a sort column is declared NOT NULL in the schema (both backends).
 fn never_null(kind: Kind, column: &Column) -> bool {
     if column.custom {
@@ -630,6 +638,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        access_changed(kind);
         Ok((rec, false))
     }
 
@@ -670,6 +679,7 @@ impl Store {
             return Err(StoreError::Invalid(errs));
         }
         tx.commit().await?;
+        access_changed(kind);
         Ok(out)
     }
 
@@ -696,6 +706,7 @@ impl Store {
             match update_in(&mut tx, scope, kind, id, patch, opts.if_match).await? {
                 Applied::Changed(new) => {
                     tx.commit().await?;
+                    access_changed(kind);
                     return Ok(new);
                 }
                 Applied::Unchanged(current) => return Ok(current),
@@ -744,7 +755,9 @@ impl Store {
         tx.exec(&del).await?;
         search::remove(&mut tx, scope, kind, id).await?;
         changes::append(&mut tx, scope, kind, id, "deleted", diff(&current, &Record::new()), now).await?;
-        tx.commit().await
+        tx.commit().await?;
+        access_changed(kind);
+        Ok(())
     }
 }
 
