@@ -15,7 +15,7 @@ use crate::web::format::Format;
 pub type Params = Vec<(String, String)>;
 
 /// Parameters that are not filters of the API's language.
-pub const RESERVED: [&str; 9] = ["q", "sort", "cols", "cursor", "view", "limit", "owner", "due", "csrf"];
+pub const RESERVED: [&str; 10] = ["q", "sort", "cols", "cursor", "view", "limit", "owner", "due", "csrf", "format"];
 
 pub const DEFAULT_LIMIT: u64 = 50;
 
