@@ -25,6 +25,7 @@ pub mod search;
 mod sql;
 pub mod timeline;
 mod values;
+pub mod views;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
