@@ -8,6 +8,7 @@ pub mod access;
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+pub mod board;
 mod cache;
 pub mod changes;
 pub mod custom_fields;
