@@ -538,7 +538,7 @@ pub(crate) async fn settle(store: &Store, scope: &Scope, job: ImportJob) -> Resu
             &JobUpdate { status: Some("failed".into()), message: Some(note.into()), ..Default::default() },
         )
         .await?;
-    Ok(store.import_job(scope, job.id).await?)
+    store.import_job(scope, job.id).await
 }
 
 pub async fn get_job(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
