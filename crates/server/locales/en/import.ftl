@@ -121,6 +121,7 @@ import-matched-by = matched by { $key }
 import-more-rows = Only the first rows are shown.
 import-another = Import another file
 
+demo-loaded = The demo company is loaded: a sales team, organizations, people, deals, activities and tasks, all made up. Look around!
 demo-forbidden-title = Not allowed
 demo-forbidden-text = Only an administrator can load the demo company.
 demo-has-people-title = The workspace already has people

@@ -236,10 +236,10 @@ async fn custom_fields(
 }
 
 /// The upload, if this reader made it and may import its kind.
-fn own_upload(state: &AppState, app: &App, id: &str) -> Result<Upload, Response> {
-    let up = upload::find(&app.scope, id).ok_or_else(|| not_found(&app.ui))?;
+fn own_upload(state: &AppState, app: &App, id: &str) -> Result<Upload, Box<Response>> {
+    let up = upload::find(&app.scope, id).ok_or_else(|| Box::new(not_found(&app.ui)))?;
     if state.store.check_import(&app.scope, up.kind).is_err() {
-        return Err(forbidden(&app.ui));
+        return Err(Box::new(forbidden(&app.ui)));
     }
     Ok(up)
 }
@@ -328,7 +328,7 @@ async fn mapping_page(
     app.ui.section = "home";
     let up = match own_upload(&state, &app, &id) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let saved_name = q.iter().find(|(k, _)| k == "saved").map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     let mut input = MappingInput { chosen: None, saved_name: String::new(), save_mapping: String::new(), errors: vec![] };
@@ -415,7 +415,7 @@ async fn preview(State(state): State<AppState>, app: App, Path(id): Path<String>
     }
     let up = match own_upload(&state, &app, &id) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (chosen, m) = match chosen_mapping(&state, &app, &up, &fields).await {
         Ok(c) => c,
@@ -453,7 +453,7 @@ async fn run(State(state): State<AppState>, app: App, Path(id): Path<String>, fi
     }
     let up = match own_upload(&state, &app, &id) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let custom = match custom_fields(&state, &app.scope, up.kind).await {
         Ok(c) => c,
@@ -509,7 +509,7 @@ async fn job_page(
     let active = view.active;
     let mut res = page(StatusCode::OK, &JobPage { ui, job: view, errors: vec![], notice: None }, &[]);
     if active {
-        // Browsers reload the page until the job is over; import.js polls instead when it runs.
+        // Browsers reload the page until the job is over, with or without script.
         res.headers_mut().insert(header::REFRESH, HeaderValue::from_static("2"));
     }
     res

@@ -24,9 +24,26 @@ pub struct Upload {
     pub data: PathBuf,
 }
 
+fn root() -> PathBuf {
+    std::env::temp_dir().join("rapport-web-imports")
+}
+
 fn dir(scope: &Scope) -> PathBuf {
     let user = scope.user_id.unwrap_or(Uuid::nil());
-    std::env::temp_dir().join("rapport-web-imports").join(scope.workspace_id.to_string()).join(user.to_string())
+    root().join(scope.workspace_id.to_string()).join(user.to_string())
+}
+
+/// Makes the user's folder; the root is private to the server's account,
+/// since the files hold people's data.
+fn make_dir(d: &std::path::Path) -> std::io::Result<()> {
+    let r = root();
+    if !r.exists() {
+        let mut b = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.recursive(true).create(&r)?;
+    }
+    std::fs::create_dir_all(d)
 }
 
 /// Only the ids this module makes: no path can be smuggled through one.
@@ -83,7 +100,7 @@ pub async fn receive(
                 return Err(Refused::Csrf);
             }
             let file_name = field.file_name().unwrap_or_default().to_string();
-            std::fs::create_dir_all(&d)?;
+            make_dir(&d)?;
             let id = rapport_store::auth::random_secret();
             let path = d.join(format!("{id}.data"));
             let mut out = std::fs::File::create(&path)?;
