@@ -271,10 +271,11 @@ async fn the_demo_company_fills_an_empty_workspace_for_admins_only() {
         assert_eq!(b.post_form("/demo", &[]).await.status, StatusCode::FORBIDDEN, "[{n}] no token");
         let done = b.post_form("/demo", &[("csrf", &csrf)]).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "[{n}] {}", done.body);
-        assert!(done.location().unwrap().starts_with('/'), "[{n}] home");
+        assert_eq!(done.location(), Some("/?demo=loaded"), "[{n}] home");
         assert_eq!(people(&app).await, 200, "[{n}]");
         assert!(!app.list_all("/api/v1/deals").await.is_empty(), "[{n}] deals too");
-        let home = b.get("/").await;
+        let home = b.get("/?demo=loaded").await;
+        assert!(home.body.contains("id=\"home-notice\""), "[{n}] with a message");
         assert!(!home.body.contains("action=\"/demo\""), "[{n}] no longer a first run");
 
         let again = b.post_form("/demo", &[("csrf", &csrf)]).await;
