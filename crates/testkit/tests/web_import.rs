@@ -195,7 +195,14 @@ async fn a_semicolon_csv_is_mapped_previewed_and_imported() {
         assert!(again.body.contains("data-row=\"4\" data-action=\"skipped\""), "[{n}]");
         let mapping = b.get(&format!("/import/{again_id}/mapping")).await;
         assert!(mapping.body.contains("<option value=\"Spreadsheet people\""), "[{n}] saved mapping offered");
+        let saved = b.get(&format!("/import/{again_id}/mapping?saved=Spreadsheet%20people")).await;
+        assert_eq!(selected(&saved.body, "col-3").as_deref(), Some("emails"), "[{n}] the saved mapping chosen");
+        let job_path = again.body.split("data-import-job=\"").nth(1).map(|r| format!("/import/jobs/{}", &r[..36])).unwrap();
         let done = run(&mut b, &again_id, &again, "partial").await;
+        // Another member sees neither the job nor the upload.
+        let mut member = user(&app, "member@example.com", "member").await;
+        assert_eq!(member.get(&job_path).await.status, StatusCode::NOT_FOUND, "[{n}] someone else's import");
+        assert_eq!(member.get(&format!("/import/{again_id}/mapping")).await.status, StatusCode::NOT_FOUND, "[{n}]");
         assert!(done.body.contains("id=\"import-count-updated\">1<"), "[{n}] {}", done.body);
         assert!(done.body.contains("id=\"import-count-created\">0<"), "[{n}]");
         assert_eq!(people(&app).await, 2, "[{n}] no duplicates");
