@@ -62,7 +62,7 @@ lists-format-csv = CSV
 lists-format-json = JSON
 lists-format-vcard = vCard
 lists-export-failed = The export could not start
-lists-export-format = Choose CSV, JSON or vCard (people only).
+lists-export-format = Choose CSV, JSON, or vCard for people and organizations.
 lists-delete-title = { $count ->
     [one] Delete { $count } record?
    *[other] Delete { $count } records?

@@ -370,7 +370,7 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
     let next_href = next_cursor.map(|c| query::href(collection, &query::set(&canon, "cursor", Some(&c))));
     let first_href = param(&params, "cursor").map(|_| back.clone());
     let mut formats = vec![opt("csv", ui.t("lists-format-csv"), None), opt("json", ui.t("lists-format-json"), None)];
-    if kind == Kind::Person {
+    if matches!(kind, Kind::Person | Kind::Organization) {
         formats.push(opt("vcard", ui.t("lists-format-vcard"), None));
     }
     let exports = formats
