@@ -155,6 +155,15 @@ async fn filters_search_sort_and_columns() {
             assert_eq!(p.status, StatusCode::BAD_REQUEST, "[{name}] {bad}: {}", p.body);
             assert!(p.body.contains("id=\"list-errors\""), "[{name}] {bad} says what is wrong");
         }
+        // Tasks: the overdue ones are marked in words, not only in colour, and have a quick filter.
+        app.create("tasks", json!({"title": "Late call", "due_at": "2020-01-01T10:00:00Z"})).await;
+        app.create("tasks", json!({"title": "Later call", "due_at": "2090-01-01T10:00:00Z"})).await;
+        let late = b.get("/tasks?due=overdue").await;
+        assert_eq!(row_ids(&late).len(), 1, "[{name}] {}", late.body);
+        assert!(late.body.contains("class=\"overdue\"><span class=\"badge\">Overdue</span>"), "[{name}] {}", late.body);
+        assert!(late.body.contains("<option value=\"overdue\" selected>"), "[{name}]");
+        assert_eq!(row_ids(&b.get("/tasks?owner=me").await).len(), 0, "[{name}] nobody is assigned");
+
         let p = b.get("/deals?amount_minor%5Bgte%5D=lots").await;
         assert!(p.body.contains("is not an integer"), "[{name}] {}", p.body);
     }

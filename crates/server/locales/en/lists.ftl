@@ -92,3 +92,4 @@ lists-bulk-unknown = This change does not apply to these records.
 lists-bulk-read-only = Your role lets you read records but not change them.
 lists-back = Back to the list
 lists-back-to-list = Back to the list
+lists-overdue = Overdue
