@@ -259,6 +259,20 @@ async fn saved_views_private_and_shared() {
         let mcsrf = theirs.field("csrf").unwrap();
         let denied = m.post_form(&format!("/views/{view_id}/delete"), &[("csrf", &mcsrf)]).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN, "[{name}] only the owner or an admin deletes a view");
+        let denied = m.post_form(&format!("/views/{view_id}"), &[("csrf", &mcsrf), ("shared", "0")]).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "[{name}] nor changes it");
+
+        // The owner makes the private view shared, and saves another list into it.
+        let private_id = private_href.rsplit('=').next().unwrap();
+        let shared_now = b.post_form(&format!("/views/{private_id}"), &[("csrf", &csrf), ("shared", "1")]).await;
+        assert_eq!(shared_now.status, StatusCode::SEE_OTHER, "[{name}] {}", shared_now.body);
+        assert!(m.get("/deals").await.body.contains("My won deals"), "[{name}] now shared");
+        let updated = b.post_form(&format!("/views/{private_id}"), &[("csrf", &csrf), ("query", "status=open&cursor=x")]).await;
+        assert_eq!(updated.status, StatusCode::SEE_OTHER, "[{name}]");
+        let v = app.store.view(&app.scope, Uuid::parse_str(private_id).unwrap()).await.unwrap();
+        assert_eq!(v.query, "status=open", "[{name}] the query is kept without its cursor");
+        assert!(v.shared, "[{name}]");
+
         let gone = b.post_form(&format!("/views/{view_id}/delete"), &[("csrf", &csrf)]).await;
         assert_eq!(gone.status, StatusCode::SEE_OTHER, "[{name}] {}", gone.body);
         assert!(!b.get("/deals").await.body.contains("Team open deals"), "[{name}] deleted");

@@ -93,3 +93,6 @@ lists-bulk-read-only = Your role lets you read records but not change them.
 lists-back = Back to the list
 lists-back-to-list = Back to the list
 lists-overdue = Overdue
+lists-view-share-now = Share
+lists-view-unshare = Make private
+lists-view-update = Save the current list into it

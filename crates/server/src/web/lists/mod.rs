@@ -1,7 +1,7 @@
 //! Lists of people, organizations, deals, tasks and activities: filters, sort, chosen
 //! columns, saved views (mine and shared), bulk actions, export, keyset paging.
 //! Routes: GET /people, /organizations, /deals, /tasks, /activities; POST /{collection}/bulk;
-//! POST /views, POST /views/{id}/delete; GET /{collection}/export.
+//! POST /views, POST /views/{id} (share, rename, update), POST /views/{id}/delete; GET /{collection}/export.
 //!
 //! Every state of a list is its URL, so that a list works with plain links and
 //! forms, and a saved view is just a query string.
@@ -36,7 +36,10 @@ use crate::AppState;
 pub const KINDS: [Kind; 5] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Task, Kind::Activity];
 
 pub fn routes() -> Router<AppState> {
-    let mut r = Router::new().route("/views", post(saved::create)).route("/views/{id}/delete", post(saved::delete));
+    let mut r = Router::new()
+        .route("/views", post(saved::create))
+        .route("/views/{id}", post(saved::update))
+        .route("/views/{id}/delete", post(saved::delete));
     for kind in KINDS {
         let c = kind.collection();
         r = r
