@@ -88,6 +88,8 @@ pub struct Head {
     pub href: Option<String>,
     /// `ascending`, `descending`, or empty when the list is not sorted by it.
     pub aria_sort: &'static str,
+    /// `num` for figures, aligned like their cells.
+    pub class: &'static str,
 }
 
 pub struct Row {
@@ -326,7 +328,8 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
                 (true, true) => "descending",
                 _ => "",
             };
-            Head { label: c.label.clone(), href, aria_sort }
+            let class = if matches!(c.render, columns::Render::Money | columns::Render::Int) { "num" } else { "" };
+            Head { label: c.label.clone(), href, aria_sort, class }
         })
         .collect();
 
