@@ -166,7 +166,9 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
         let items = if count == 0 {
             vec![]
         } else {
-            let filter = all_of(Kind::Deal, &[("stage_id", "eq", &s.id.to_string())]);
+            // The pipeline too, so the (workspace, pipeline, stage) index serves the query.
+            let (pid, sid) = (pipeline.id.to_string(), s.id.to_string());
+            let filter = all_of(Kind::Deal, &[("pipeline_id", "eq", &pid), ("stage_id", "eq", &sid)]);
             let lq = ListQuery {
                 filter,
                 sort: sort(Kind::Deal, "-stage_entered_at"),
