@@ -137,6 +137,40 @@ async fn columns_show_the_first_cards_and_link_to_the_rest() {
 }
 
 #[tokio::test]
+async fn the_switcher_shows_each_pipeline() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let (default_id, _) = stages(&app).await;
+        let body = json!({"name": "Renewals", "stages": [
+            {"name": "Due", "probability": 50}, {"name": "Renewed", "probability": 100, "outcome": "won"},
+            {"name": "Churned", "probability": 0, "outcome": "lost"}]});
+        let created = app.post("/api/v1/pipelines", body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "[{name}] {}", created.body);
+        let pid = created.body["id"].as_str().unwrap().to_string();
+        let due = created.body["stages"][0]["id"].as_str().unwrap().to_string();
+        app.create("deals", json!({"name": "Renewal deal", "pipeline_id": pid, "stage_id": due, "amount_minor": 1200})).await;
+        let mut b = admin(&app).await;
+
+        let page = b.get("/board").await;
+        assert!(page.body.contains("id=\"board-pipelines\""), "[{name}] a switcher");
+        assert!(
+            page.body.contains(&format!("href=\"/board?pipeline={default_id}\" aria-current=\"page\"")),
+            "[{name}] default first"
+        );
+        assert!(page.body.contains(&format!("href=\"/board?pipeline={pid}\"")), "[{name}]");
+        assert!(!page.body.contains("Renewal deal"), "[{name}] not on the default pipeline");
+
+        let page = b.get(&format!("/board?pipeline={pid}")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{name}]");
+        assert!(page.body.contains(&format!("href=\"/board?pipeline={pid}\" aria-current=\"page\"")), "[{name}]");
+        assert!(column(&page.body, due.parse().unwrap()).contains("Renewal deal"), "[{name}]");
+        assert!(page.body.contains("Churned") && !page.body.contains(">Lead in<"), "[{name}] its own stages");
+        let missing = b.get(&format!("/board?pipeline={}", Uuid::now_v7())).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "[{name}]");
+    }
+}
+
+#[tokio::test]
 async fn the_move_form_changes_the_stage_once() {
     for app in TestApp::all().await {
         let name = app.name();
@@ -190,6 +224,8 @@ async fn the_move_form_changes_the_stage_once() {
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT, "[{name}] {}", stale.body);
         assert!(stale.body.contains("Someone else changed this record"), "[{name}]");
+        assert!(stale.body.contains("id=\"board-error\""), "[{name}] the board again, with the reason");
+        assert!(column(&stale.body, st[1]).contains("Moving deal"), "[{name}] the board as it is now");
         assert_eq!(stage_of(&app, &id).await, s1, "[{name}] unchanged by a stale form");
 
         // Into the won stage: the deal is won.

@@ -66,7 +66,7 @@
         }
         var msg = res.status === 412 ? board.getAttribute("data-msg-stale")
           : res.status === 403 ? board.getAttribute("data-msg-forbidden")
-          : board.getAttribute("data-msg-failed") + ". " + Rapport.problemText(res.body);
+          : board.getAttribute("data-msg-failed") + " " + Rapport.problemText(res.body);
         Rapport.announce(msg, true);
       }, function () {
         card.classList.remove("is-pending");
