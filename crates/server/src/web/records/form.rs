@@ -1,0 +1,639 @@
+//! The fields of the new-record and edit forms, reading what was typed into a
+//! record or a merge patch, and the new-record pages with their duplicate check.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{Duration, NaiveDate, Timelike};
+use rapport_domain::schema::{PRIORITIES, RELATIONSHIPS, TASK_STATUSES, ACTIVITY_TYPES};
+use rapport_domain::{Kind, ValidationErrors, money};
+use rapport_store::{Record, Scope, StoreError, WriteOptions};
+use serde_json::{Value as Json, json};
+
+use super::{Coll, failure, forbidden, label, link_ids, related, text, users};
+use crate::AppState;
+use crate::web::frame::{App, Ui};
+use crate::web::{Fields, csrf_refused, page, see_other};
+
+/// How a form field is drawn.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Widget {
+    Text,
+    Email,
+    Tel,
+    Url,
+    Date,
+    DateTime,
+    Area,
+    Select,
+}
+
+/// One field of a form, ready to draw: label, what it holds, its error.
+pub struct Input {
+    pub name: &'static str,
+    pub label: String,
+    pub widget: Widget,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+    pub error: Option<String>,
+    pub required: bool,
+    pub autocomplete: &'static str,
+    pub hint: Option<String>,
+}
+
+impl Input {
+    pub fn input_type(&self) -> &'static str {
+        match self.widget {
+            Widget::Email => "email",
+            Widget::Tel => "tel",
+            Widget::Url => "url",
+            Widget::Date => "date",
+            Widget::DateTime => "datetime-local",
+            _ => "text",
+        }
+    }
+    pub fn is_select(&self) -> bool {
+        self.widget == Widget::Select
+    }
+    pub fn is_area(&self) -> bool {
+        self.widget == Widget::Area
+    }
+}
+
+/// The form fields of a kind: name, widget, required, autocomplete.
+fn specs(kind: Kind) -> &'static [(&'static str, Widget, bool, &'static str)] {
+    use Widget::*;
+    match kind {
+        Kind::Person => &[
+            ("first_name", Text, false, "given-name"),
+            ("last_name", Text, false, "family-name"),
+            ("email", Email, false, "email"),
+            ("phone", Tel, false, "tel"),
+            ("organization_id", Select, false, "off"),
+            ("title", Text, false, "organization-title"),
+            ("owner_id", Select, false, "off"),
+        ],
+        Kind::Organization => &[
+            ("name", Text, true, "organization"),
+            ("domain", Text, false, "off"),
+            ("website", Url, false, "url"),
+            ("phone", Tel, false, "tel"),
+            ("industry", Text, false, "off"),
+            ("relationship", Select, false, "off"),
+            ("owner_id", Select, false, "off"),
+        ],
+        Kind::Deal => &[
+            ("name", Text, true, "off"),
+            ("organization_id", Select, false, "off"),
+            ("amount", Text, false, "off"),
+            ("currency", Text, false, "off"),
+            ("stage", Select, false, "off"),
+            ("expected_close_date", Date, false, "off"),
+            ("owner_id", Select, false, "off"),
+            ("next_step", Text, false, "off"),
+        ],
+        Kind::Task => &[
+            ("title", Text, true, "off"),
+            ("due_at", DateTime, false, "off"),
+            ("assignee_user_id", Select, false, "off"),
+            ("priority", Select, false, "off"),
+            ("status", Select, false, "off"),
+            ("description", Area, false, "off"),
+        ],
+        Kind::Activity => &[
+            ("type", Select, true, "off"),
+            ("subject", Text, false, "off"),
+            ("occurred_at", DateTime, false, "off"),
+            ("outcome", Text, false, "off"),
+            ("body", Area, false, "off"),
+        ],
+        _ => &[],
+    }
+}
+
+/// Whether a form of this kind has a field of this name.
+pub fn has_field(kind: Kind, name: &str) -> bool {
+    specs(kind).iter().any(|s| s.0 == name)
+}
+
+/// The label of a form field.
+pub fn field_label(ui: &Ui, kind: Kind, name: &str) -> String {
+    match (kind, name) {
+        (_, "email") => ui.t("records-field-email"),
+        (_, "phone") => ui.t("records-field-phone"),
+        (_, "domain") => ui.t("records-field-domain"),
+        (_, "organization_id") => ui.t("records-field-organization"),
+        (_, "stage") => ui.t("records-field-stage"),
+        (Kind::Deal, "amount") => ui.t("records-field-amount"),
+        (Kind::Person, "title") => ui.t("records-field-job-title"),
+        _ => ui.field(kind, name),
+    }
+}
+
+/// What the selects of a kind's form offer.
+#[derive(Default)]
+pub struct Choices {
+    pub users: Vec<(String, String)>,
+    pub organizations: Vec<(String, String)>,
+    /// `pipeline_id:stage_id` and its name.
+    pub stages: Vec<(String, String)>,
+}
+
+impl Choices {
+    pub async fn load(state: &AppState, scope: &Scope, kind: Kind) -> Result<Choices, StoreError> {
+        let mut c = Choices { users: users(state, scope).await, ..Choices::default() };
+        if matches!(kind, Kind::Person | Kind::Deal) {
+            c.organizations = related(state, scope, Kind::Organization, &[], "name", 500)
+                .await?
+                .iter()
+                .map(|o| (text(o, "id"), text(o, "name")))
+                .collect();
+        }
+        if kind == Kind::Deal {
+            let pipelines = state.store.pipelines(scope).await?;
+            for p in &pipelines {
+                for s in &p.stages {
+                    let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
+                    c.stages.push((format!("{}:{}", p.id, s.id), name));
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+pub type Vals = BTreeMap<String, String>;
+pub type Errs = BTreeMap<String, String>;
+
+/// The inputs of a kind's form holding `vals`, with `errs` next to their fields.
+pub fn inputs(ui: &Ui, kind: Kind, vals: &Vals, errs: &Errs, choices: &Choices, editing: bool) -> Vec<Input> {
+    let none = || (String::new(), ui.t("records-choose-none"));
+    specs(kind)
+        .iter()
+        .filter(|(name, ..)| editing || *name != "status")
+        .map(|(name, widget, required, autocomplete)| {
+            let options: Vec<(String, String)> = match *name {
+                "owner_id" | "assignee_user_id" => std::iter::once(none()).chain(choices.users.iter().cloned()).collect(),
+                "organization_id" => std::iter::once(none()).chain(choices.organizations.iter().cloned()).collect(),
+                "stage" => choices.stages.clone(),
+                "relationship" => enum_options(ui, "relationship", RELATIONSHIPS, true),
+                "priority" => enum_options(ui, "priority", PRIORITIES, false),
+                "status" => enum_options(ui, "status", TASK_STATUSES, false),
+                "type" => enum_options(ui, "type", ACTIVITY_TYPES, false),
+                _ => vec![],
+            };
+            let hint = match *name {
+                "amount" => Some(ui.t("records-hint-amount")),
+                "domain" => Some(ui.t("records-hint-domain")),
+                _ => None,
+            };
+            let mut options = options;
+            let value = vals.get(*name).cloned().unwrap_or_default();
+            // A value not offered (a hidden owner, an organization beyond the list) is kept.
+            if *widget == Widget::Select && !value.is_empty() && !options.iter().any(|o| o.0 == value) {
+                options.push((value.clone(), value.clone()));
+            }
+            Input {
+                name,
+                label: field_label(ui, kind, name),
+                widget: *widget,
+                value,
+                options,
+                error: errs.get(*name).cloned(),
+                required: *required,
+                autocomplete,
+                hint,
+            }
+        })
+        .collect()
+}
+
+fn enum_options(ui: &Ui, field: &str, values: &[&str], with_none: bool) -> Vec<(String, String)> {
+    let mut out = vec![];
+    if with_none {
+        out.push((String::new(), ui.t("records-choose-none")));
+    }
+    out.extend(values.iter().map(|v| (v.to_string(), ui.value(field, v))));
+    out
+}
+
+/// The typed values of a form.
+pub fn typed(kind: Kind, fields: &Fields) -> Vals {
+    specs(kind).iter().map(|(n, ..)| (n.to_string(), fields.text(n).trim().to_string())).collect()
+}
+
+/// A stored record as form values.
+pub fn current(ui: &Ui, kind: Kind, r: &Record) -> Vals {
+    let mut v = Vals::new();
+    for (name, widget, ..) in specs(kind) {
+        let s = match (*name, widget) {
+            ("email", _) => text(r, "primary_email"),
+            ("phone", _) => primary_of(r, "phones", "number"),
+            ("domain", _) => r.get("domains").and_then(Json::as_array).and_then(|d| d.first()).and_then(Json::as_str).unwrap_or("").to_string(),
+            ("organization_id", _) if kind == Kind::Person => link_ids(r, "organizations").into_iter().next().unwrap_or_default(),
+            ("stage", _) => format!("{}:{}", text(r, "pipeline_id"), text(r, "stage_id")),
+            ("amount", _) => text(r, "amount"),
+            (n, Widget::DateTime) => r
+                .get(n)
+                .and_then(Json::as_str)
+                .and_then(rapport_domain::validate::parse_datetime)
+                .map(|t| ui.fmt.input_datetime(&t))
+                .unwrap_or_default(),
+            (n, _) => text(r, n),
+        };
+        v.insert(name.to_string(), s);
+    }
+    v
+}
+
+/// The primary entry of an emails or phones list (else the first), by key.
+pub fn primary_of(r: &Record, field: &str, key: &str) -> String {
+    let list = r.get(field).and_then(Json::as_array).cloned().unwrap_or_default();
+    list.iter()
+        .find(|e| e.get("primary").and_then(Json::as_bool).unwrap_or(false))
+        .or(list.first())
+        .and_then(|e| e.get(key))
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Replaces the primary entry of a contact list (or adds one), keeping the others.
+fn with_primary(r: Option<&Record>, field: &str, key: &str, value: &str) -> Json {
+    let mut list = r.and_then(|r| r.get(field)).and_then(Json::as_array).cloned().unwrap_or_default();
+    let at = list.iter().position(|e| e.get("primary").and_then(Json::as_bool).unwrap_or(false)).or(if list.is_empty() {
+        None
+    } else {
+        Some(0)
+    });
+    match (at, value.is_empty()) {
+        (Some(i), true) => {
+            list.remove(i);
+        }
+        (Some(i), false) => list[i] = json!({key: value, "primary": true}),
+        (None, false) => list.push(json!({key: value, "primary": true})),
+        (None, true) => {}
+    }
+    Json::Array(list)
+}
+
+/// Reads typed values into a new record (`current` is None) or a merge patch of
+/// `current`. Mistakes found here (an amount, a date) go to `errs`.
+pub fn to_record(ui: &Ui, kind: Kind, vals: &Vals, current: Option<&Record>, errs: &mut Errs) -> Record {
+    let editing = current.is_some();
+    let mut out = Record::new();
+    let currency = vals.get("currency").filter(|c| !c.is_empty()).cloned().unwrap_or_else(|| {
+        current.map(|r| text(r, "currency")).filter(|c| !c.is_empty()).unwrap_or_else(|| ui.currency.clone())
+    });
+    for (name, widget, ..) in specs(kind) {
+        let Some(v) = vals.get(*name) else { continue };
+        let v = v.trim();
+        if v.is_empty() && !editing {
+            continue;
+        }
+        let null_or = |s: Json| if v.is_empty() { Json::Null } else { s };
+        match (*name, widget) {
+            ("email", _) => {
+                out.insert("emails".into(), with_primary(current, "emails", "address", v));
+            }
+            ("phone", _) => {
+                out.insert("phones".into(), with_primary(current, "phones", "number", v));
+            }
+            ("domain", _) => {
+                let mut list: Vec<Json> =
+                    current.and_then(|r| r.get("domains")).and_then(Json::as_array).cloned().unwrap_or_default();
+                if list.is_empty() {
+                    list.push(json!(v));
+                } else {
+                    list[0] = json!(v);
+                }
+                list.retain(|d| d.as_str().is_some_and(|s| !s.is_empty()));
+                out.insert("domains".into(), Json::Array(list));
+            }
+            ("organization_id", _) if kind == Kind::Person => {
+                let mut ids = current.map(|r| link_ids(r, "organizations")).unwrap_or_default();
+                if ids.is_empty() {
+                    ids.push(v.to_string());
+                } else {
+                    ids[0] = v.to_string();
+                }
+                ids.retain(|i| !i.is_empty());
+                out.insert("organizations".into(), json!(ids));
+            }
+            ("amount", _) => {
+                if v.is_empty() {
+                    out.insert("amount_minor".into(), Json::Null);
+                } else {
+                    match money::parse_major(&v.replace([',', ' ', '\u{a0}'], ""), &currency) {
+                        Ok(m) if m >= 0 => {
+                            out.insert("amount_minor".into(), json!(m));
+                        }
+                        _ => {
+                            errs.insert("amount".into(), ui.t("records-error-amount"));
+                        }
+                    }
+                }
+            }
+            ("currency", _) => {
+                if !v.is_empty() {
+                    out.insert("currency".into(), json!(v.to_uppercase()));
+                }
+            }
+            ("stage", _) => match v.split_once(':') {
+                Some((p, s)) if !p.is_empty() && !s.is_empty() => {
+                    out.insert("pipeline_id".into(), json!(p));
+                    out.insert("stage_id".into(), json!(s));
+                }
+                _ if v.is_empty() => {}
+                _ => {
+                    errs.insert("stage".into(), ui.t("records-error-choose"));
+                }
+            },
+            (n, Widget::DateTime) => {
+                if v.is_empty() {
+                    out.insert(n.into(), Json::Null);
+                } else {
+                    match ui.fmt.parse_input_datetime(v) {
+                        Some(t) => {
+                            out.insert(n.into(), json!(t.to_rfc3339()));
+                        }
+                        None => {
+                            errs.insert(n.into(), ui.t("records-error-datetime"));
+                        }
+                    }
+                }
+            }
+            (n, Widget::Date) => {
+                if v.is_empty() || NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok() {
+                    out.insert(n.into(), null_or(json!(v)));
+                } else {
+                    errs.insert(n.into(), ui.t("records-error-date"));
+                }
+            }
+            (n, _) => {
+                out.insert(n.into(), null_or(json!(v)));
+            }
+        }
+    }
+    if kind == Kind::Person && !editing && ["first_name", "last_name", "email"].iter().all(|f| vals.get(*f).is_none_or(|v| v.trim().is_empty()))
+    {
+        errs.insert("first_name".into(), ui.t("records-error-person-name"));
+    }
+    out
+}
+
+/// The store's validation errors next to the form fields they concern; the
+/// ones no field shows are returned as sentences.
+pub fn place_errors(ui: &Ui, kind: Kind, v: &ValidationErrors, errs: &mut Errs) -> Vec<String> {
+    let mut loose = vec![];
+    for e in &v.0 {
+        let base = e.field.split(['[', '.']).next().unwrap_or("");
+        let name = match (kind, base) {
+            (_, "emails" | "primary_email") => "email",
+            (_, "phones" | "primary_phone") => "phone",
+            (_, "domains") => "domain",
+            (Kind::Person, "organizations") => "organization_id",
+            (Kind::Deal, "amount_minor") => "amount",
+            (Kind::Deal, "pipeline_id" | "stage_id") => "stage",
+            (Kind::Person, "name") => "first_name",
+            (_, b) => b,
+        };
+        let text = error_text(ui, &e.code, &e.message);
+        if has_field(kind, name) {
+            errs.entry(name.to_string()).or_insert(text);
+        } else {
+            loose.push(format!("{}: {text}", field_label(ui, kind, base)));
+        }
+    }
+    loose
+}
+
+/// A validation error in the reader's language; the store's detail when no message fits.
+pub fn error_text(ui: &Ui, code: &str, detail: &str) -> String {
+    match code {
+        "required" => ui.t("records-error-required"),
+        "too_long" => ui.t("records-error-too-long"),
+        _ => ui.t1("records-error-invalid", "detail", detail),
+    }
+}
+
+/// A likely duplicate shown before saving.
+pub struct Duplicate {
+    pub href: String,
+    pub name: String,
+    pub reasons: Vec<String>,
+}
+
+/// A reason the store gives, in the reader's language.
+fn reason(ui: &Ui, r: &str) -> String {
+    const WITH_VALUE: [(&str, &str); 4] = [
+        ("similar name with the same email domain ", "records-dup-same-email-domain"),
+        ("same email ", "records-dup-same-email"),
+        ("same phone ", "records-dup-same-phone"),
+        ("same domain ", "records-dup-same-domain"),
+    ];
+    for (prefix, key) in WITH_VALUE {
+        if let Some(v) = r.strip_prefix(prefix) {
+            return ui.t1(key, "value", v);
+        }
+    }
+    match r {
+        "similar name at the same organization" => ui.t("records-dup-same-organization"),
+        "same name" => ui.t("records-dup-same-name"),
+        "similar name" => ui.t("records-dup-similar-name"),
+        other => other.to_string(),
+    }
+}
+
+pub fn duplicates(ui: &Ui, coll: Coll, found: &[Json]) -> Vec<Duplicate> {
+    found
+        .iter()
+        .map(|d| Duplicate {
+            href: coll.href(d["id"].as_str().unwrap_or_default()),
+            name: d["label"].as_str().unwrap_or_default().to_string(),
+            reasons: d["reasons"].as_array().into_iter().flatten().filter_map(Json::as_str).map(|r| reason(ui, r)).collect(),
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct Prefill {
+    organization_id: Option<String>,
+    person_id: Option<String>,
+    deal_id: Option<String>,
+}
+
+/// A link the new record gets from the page it was opened from.
+pub struct Link {
+    pub field: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/new.html")]
+struct NewPage {
+    ui: Ui,
+    coll: &'static str,
+    kind: String,
+    title: String,
+    inputs: Vec<Input>,
+    links: Vec<Link>,
+    errors: Vec<String>,
+    duplicates: Vec<Duplicate>,
+}
+
+/// Links from the query or the form, to records the reader may see.
+async fn links(state: &AppState, scope: &Scope, kind: Kind, wanted: [(&'static str, Option<String>); 3]) -> Vec<Link> {
+    let mut out = vec![];
+    for (field, id) in wanted {
+        let Some(id) = id.filter(|i| !i.is_empty()) else { continue };
+        let target = match field {
+            "people" => Kind::Person,
+            "organizations" => Kind::Organization,
+            _ => Kind::Deal,
+        };
+        // Only kinds linking this way take it (a person or deal takes its organization as a field).
+        let takes = match kind {
+            Kind::Task | Kind::Activity => true,
+            Kind::Deal => field == "people",
+            _ => false,
+        };
+        let Ok(uid) = uuid::Uuid::parse_str(&id) else { continue };
+        if !takes {
+            continue;
+        }
+        if let Ok(r) = state.store.get(scope, target, uid).await {
+            out.push(Link { field, id, name: label(target, &r) });
+        }
+    }
+    out
+}
+
+fn defaults(ui: &Ui, app_user: &str, kind: Kind) -> Vals {
+    let mut v = Vals::new();
+    match kind {
+        Kind::Person | Kind::Organization | Kind::Deal => {
+            v.insert("owner_id".into(), app_user.into());
+        }
+        Kind::Task => {
+            v.insert("assignee_user_id".into(), app_user.into());
+            v.insert("priority".into(), "normal".into());
+            v.insert("due_at".into(), tomorrow_morning(ui));
+        }
+        Kind::Activity => {
+            v.insert("type".into(), "note".into());
+            v.insert("occurred_at".into(), ui.fmt.input_datetime(&chrono::Utc::now()));
+        }
+        _ => {}
+    }
+    if kind == Kind::Deal {
+        v.insert("currency".into(), ui.currency.clone());
+    }
+    v
+}
+
+/// Tomorrow at nine in the reader's zone, as a `datetime-local` value.
+pub fn tomorrow_morning(ui: &Ui) -> String {
+    let t = ui.fmt.now_local() + Duration::days(1);
+    let nine = t.with_hour(9).and_then(|t| t.with_minute(0)).unwrap_or(t);
+    nine.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+pub async fn new_form(State(state): State<AppState>, coll: Coll, app: App, Query(q): Query<Prefill>) -> Response {
+    let mut app = app;
+    app.ui.section = coll.section();
+    if !app.ui.can_write() {
+        return forbidden(&app.ui);
+    }
+    let mut vals = defaults(&app.ui, &app.user_id().to_string(), coll.kind);
+    if matches!(coll.kind, Kind::Person | Kind::Deal)
+        && let Some(o) = q.organization_id.clone().filter(|o| uuid::Uuid::parse_str(o).is_ok())
+    {
+        vals.insert("organization_id".into(), o);
+    }
+    let wanted = [("people", q.person_id), ("organizations", q.organization_id), ("deals", q.deal_id)];
+    let links = links(&state, &app.scope, coll.kind, wanted).await;
+    render(&state, coll, app, vals, Errs::new(), vec![], links, vec![], StatusCode::OK).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    coll: Coll,
+    app: App,
+    vals: Vals,
+    errs: Errs,
+    errors: Vec<String>,
+    links: Vec<Link>,
+    duplicates: Vec<Duplicate>,
+    status: StatusCode,
+) -> Response {
+    let choices = match Choices::load(state, &app.scope, coll.kind).await {
+        Ok(c) => c,
+        Err(e) => return failure(&app.ui, e),
+    };
+    let ui = app.ui;
+    let p = NewPage {
+        coll: coll.path,
+        kind: coll.kind.as_str().to_string(),
+        title: ui.t(&format!("records-new-{}", coll.kind.as_str())),
+        inputs: inputs(&ui, coll.kind, &vals, &errs, &choices, false),
+        links,
+        errors,
+        duplicates,
+        ui,
+    };
+    page(status, &p, &[])
+}
+
+pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields: Fields) -> Response {
+    let mut app = app;
+    app.ui.section = coll.section();
+    if !app.ui.can_write() {
+        return forbidden(&app.ui);
+    }
+    if !app.csrf_ok(&fields) {
+        return csrf_refused();
+    }
+    let kind = coll.kind;
+    let vals = typed(kind, &fields);
+    let wanted = [
+        ("people", fields.get("link_people").map(str::to_string)),
+        ("organizations", fields.get("link_organizations").map(str::to_string)),
+        ("deals", fields.get("link_deals").map(str::to_string)),
+    ];
+    let links = links(&state, &app.scope, kind, wanted).await;
+    let mut errs = Errs::new();
+    let mut record = to_record(&app.ui, kind, &vals, None, &mut errs);
+    for l in &links {
+        record.insert(l.field.into(), json!([l.id]));
+    }
+    if !errs.is_empty() {
+        let top = vec![app.ui.t("error-form")];
+        return render(&state, coll, app, vals, errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // Likely duplicates are shown before saving, unless the reader chose to create anyway.
+    if rapport_store::dedupe::KINDS.contains(&kind) && fields.get("confirm_duplicates") != Some("1") {
+        match state.store.duplicates_of(&app.scope, kind, &record, None).await {
+            Ok(found) if !found.is_empty() => {
+                let dups = duplicates(&app.ui, coll, &found);
+                return render(&state, coll, app, vals, errs, vec![], links, dups, StatusCode::OK).await;
+            }
+            Ok(_) => {}
+            Err(e) => return failure(&app.ui, e),
+        }
+    }
+    match state.store.create(&app.scope, kind, &record, &WriteOptions::default()).await {
+        Ok((r, _)) => see_other(&format!("{}?done=created", coll.href(&text(&r, "id"))), &[]),
+        Err(StoreError::Invalid(v)) => {
+            let mut top = vec![app.ui.t("error-form")];
+            top.extend(place_errors(&app.ui, kind, &v, &mut errs));
+            render(&state, coll, app, vals, errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => failure(&app.ui, e),
+    }
+}
