@@ -56,12 +56,8 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
         Err(StoreError::Invalid(v)) => {
             let mut errors = vec![app.ui.t("error-form")];
             errors.extend(form::place_errors(&app.ui, kind, &v, &mut errs));
-            let x = Extras {
-                errors,
-                edit: Some((vals, errs)),
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Extras::default()
-            };
+            let x =
+                Extras { errors, edit: Some((vals, errs)), status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Extras::default() };
             render(&state, app, coll, uid, rec, x).await
         }
         Err(e) => failure(&app.ui, e),
@@ -140,7 +136,12 @@ pub async fn log(State(state): State<AppState>, coll: Coll, app: App, Path(id): 
     match state.store.create(&app.scope, Kind::Activity, &a, &WriteOptions::default()).await {
         Ok(_) => see_other(&format!("{}?done=logged#record-timeline", coll.href(&id)), &[]),
         Err(StoreError::Invalid(v)) => {
-            let errs: Vec<String> = v.0.iter().map(|e| format!("{}: {}", app.ui.field(Kind::Activity, &e.field), form::error_text(&app.ui, &e.code, &e.message))).collect();
+            let errs: Vec<String> =
+                v.0.iter()
+                    .map(|e| {
+                        format!("{}: {}", app.ui.field(Kind::Activity, &e.field), form::error_text(&app.ui, &e.code, &e.message))
+                    })
+                    .collect();
             log_failed(&state, app, coll, uid, rec, errs).await
         }
         Err(e) => failure(&app.ui, e),
@@ -184,7 +185,12 @@ pub async fn follow_up(State(state): State<AppState>, coll: Coll, app: App, Path
     if let Err(e) = state.store.create(&app.scope, Kind::Task, &t, &WriteOptions::default()).await {
         return match e {
             StoreError::Invalid(v) => {
-                let errs = v.0.iter().map(|e| format!("{}: {}", app.ui.field(Kind::Task, &e.field), form::error_text(&app.ui, &e.code, &e.message))).collect();
+                let errs =
+                    v.0.iter()
+                        .map(|e| {
+                            format!("{}: {}", app.ui.field(Kind::Task, &e.field), form::error_text(&app.ui, &e.code, &e.message))
+                        })
+                        .collect();
                 log_failed(&state, app, coll, uid, rec, errs).await
             }
             e => failure(&app.ui, e),

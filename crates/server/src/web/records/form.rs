@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, NaiveDate, Timelike};
-use rapport_domain::schema::{PRIORITIES, RELATIONSHIPS, TASK_STATUSES, ACTIVITY_TYPES};
+use rapport_domain::schema::{ACTIVITY_TYPES, PRIORITIES, RELATIONSHIPS, TASK_STATUSES};
 use rapport_domain::{Kind, ValidationErrors, money};
 use rapport_store::{Record, Scope, StoreError, WriteOptions};
 use serde_json::{Value as Json, json};
@@ -232,7 +232,9 @@ pub fn current(ui: &Ui, kind: Kind, r: &Record) -> Vals {
         let s = match (*name, widget) {
             ("email", _) => text(r, "primary_email"),
             ("phone", _) => primary_of(r, "phones", "number"),
-            ("domain", _) => r.get("domains").and_then(Json::as_array).and_then(|d| d.first()).and_then(Json::as_str).unwrap_or("").to_string(),
+            ("domain", _) => {
+                r.get("domains").and_then(Json::as_array).and_then(|d| d.first()).and_then(Json::as_str).unwrap_or("").to_string()
+            }
             ("organization_id", _) if kind == Kind::Person => link_ids(r, "organizations").into_iter().next().unwrap_or_default(),
             ("stage", _) => format!("{}:{}", text(r, "pipeline_id"), text(r, "stage_id")),
             ("amount", _) => text(r, "amount"),
@@ -285,9 +287,10 @@ fn with_primary(r: Option<&Record>, field: &str, key: &str, value: &str) -> Json
 pub fn to_record(ui: &Ui, kind: Kind, vals: &Vals, current: Option<&Record>, errs: &mut Errs) -> Record {
     let editing = current.is_some();
     let mut out = Record::new();
-    let currency = vals.get("currency").filter(|c| !c.is_empty()).cloned().unwrap_or_else(|| {
-        current.map(|r| text(r, "currency")).filter(|c| !c.is_empty()).unwrap_or_else(|| ui.currency.clone())
-    });
+    let currency =
+        vals.get("currency").filter(|c| !c.is_empty()).cloned().unwrap_or_else(|| {
+            current.map(|r| text(r, "currency")).filter(|c| !c.is_empty()).unwrap_or_else(|| ui.currency.clone())
+        });
     for (name, widget, ..) in specs(kind) {
         let Some(v) = vals.get(*name) else { continue };
         let v = v.trim();
@@ -378,7 +381,9 @@ pub fn to_record(ui: &Ui, kind: Kind, vals: &Vals, current: Option<&Record>, err
             }
         }
     }
-    if kind == Kind::Person && !editing && ["first_name", "last_name", "email"].iter().all(|f| vals.get(*f).is_none_or(|v| v.trim().is_empty()))
+    if kind == Kind::Person
+        && !editing
+        && ["first_name", "last_name", "email"].iter().all(|f| vals.get(*f).is_none_or(|v| v.trim().is_empty()))
     {
         errs.insert("first_name".into(), ui.t("records-error-person-name"));
     }

@@ -179,7 +179,8 @@ mod tests {
 
     #[test]
     fn links_are_read_with_or_without_roles() {
-        let r: Record = serde_json::from_value(serde_json::json!({"people": ["a"], "organizations": [{"id": "b", "role": "x"}]})).unwrap();
+        let r: Record =
+            serde_json::from_value(serde_json::json!({"people": ["a"], "organizations": [{"id": "b", "role": "x"}]})).unwrap();
         assert_eq!(link_ids(&r, "people"), vec!["a"]);
         assert_eq!(link_ids(&r, "organizations"), vec!["b"]);
     }

@@ -222,8 +222,14 @@ async fn build(
         }
         Kind::Organization => {
             facts.push(editable("name", f("name"), &rec, "text", text(&rec, "name")));
-            let domains: Vec<String> =
-                rec.get("domains").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect();
+            let domains: Vec<String> = rec
+                .get("domains")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .map(str::to_string)
+                .collect();
             facts.push(fact("domains", f("domains"), domains.join(", ")));
             let site = text(&rec, "website");
             let mut w = editable("website", f("website"), &rec, "text", site.clone());
@@ -235,9 +241,15 @@ async fn build(
             facts.push(p);
             facts.push(editable("industry", f("industry"), &rec, "text", text(&rec, "industry")));
             let rel = text(&rec, "relationship");
-            facts.push(fact("relationship", f("relationship"), if rel.is_empty() { rel.clone() } else { ui.value("relationship", &rel) }));
+            facts.push(fact(
+                "relationship",
+                f("relationship"),
+                if rel.is_empty() { rel.clone() } else { ui.value("relationship", &rel) },
+            ));
             facts.push(owner());
-            subtitle.extend([text(&rec, "industry"), domains.first().cloned().unwrap_or_default()].into_iter().filter(|s| !s.is_empty()));
+            subtitle.extend(
+                [text(&rec, "industry"), domains.first().cloned().unwrap_or_default()].into_iter().filter(|s| !s.is_empty()),
+            );
             let people = tryq!(related(state, &scope, Kind::Person, &[("organizations", "eq", &id)], "name", 50).await);
             groups.push(RelGroup {
                 id: "related-people",
@@ -260,7 +272,12 @@ async fn build(
             facts.push(fact("amount", form::field_label(&ui, kind, "amount"), amount.clone()));
             let pipelines = tryq!(state.store.pipelines(&scope).await);
             let stage_name = |sid: &str| -> String {
-                pipelines.iter().flat_map(|p| p.stages.iter()).find(|s| s.id.to_string() == sid).map(|s| s.name.clone()).unwrap_or_default()
+                pipelines
+                    .iter()
+                    .flat_map(|p| p.stages.iter())
+                    .find(|s| s.id.to_string() == sid)
+                    .map(|s| s.name.clone())
+                    .unwrap_or_default()
             };
             let stage = stage_name(&text(&rec, "stage_id"));
             facts.push(fact("stage", f("stage_id"), stage.clone()));
@@ -405,7 +422,8 @@ fn deal_group(ui: &Ui, deals: &[Record], add: Option<(String, String)>) -> RelGr
         items: deals
             .iter()
             .map(|d| {
-                let amount = d.get("amount_minor").and_then(Json::as_i64).map(|m| ui.money(&m, &text(d, "currency"))).unwrap_or_default();
+                let amount =
+                    d.get("amount_minor").and_then(Json::as_i64).map(|m| ui.money(&m, &text(d, "currency"))).unwrap_or_default();
                 let status = ui.value("status", &text(d, "status"));
                 link(Kind::Deal, d, [amount, status].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · "))
             })
@@ -425,7 +443,8 @@ fn task_group(ui: &Ui, tasks: &[Record], add: Option<(String, String)>) -> RelGr
                 let status = text(t, "status");
                 let open = matches!(status.as_str(), "open" | "in_progress");
                 let due = t.get("due_at").map(|v| ui.when(v)).unwrap_or_default();
-                let note = [due, ui.value("status", &status)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+                let note =
+                    [due, ui.value("status", &status)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
                 let mut l = link(Kind::Task, t, note);
                 l.done_id = open.then(|| text(t, "id"));
                 l
@@ -441,11 +460,18 @@ async fn open_tasks(state: &AppState, scope: &rapport_store::Scope, field: &str,
 }
 
 /// The records a task or an activity is linked to.
-async fn linked_groups(state: &AppState, scope: &rapport_store::Scope, ui: &Ui, rec: &Record) -> Result<Vec<RelGroup>, StoreError> {
+async fn linked_groups(
+    state: &AppState,
+    scope: &rapport_store::Scope,
+    ui: &Ui,
+    rec: &Record,
+) -> Result<Vec<RelGroup>, StoreError> {
     let mut out = vec![];
-    for (field, kind, id) in
-        [("people", Kind::Person, "related-people"), ("organizations", Kind::Organization, "related-organizations"), ("deals", Kind::Deal, "related-deals")]
-    {
+    for (field, kind, id) in [
+        ("people", Kind::Person, "related-people"),
+        ("organizations", Kind::Organization, "related-organizations"),
+        ("deals", Kind::Deal, "related-deals"),
+    ] {
         let found = state.store.get_many(scope, kind, &ids(&link_ids(rec, field))).await?;
         out.push(RelGroup {
             id,
@@ -498,7 +524,12 @@ fn entry(ui: &Ui, names: &HashMap<String, String>, kind: Kind, id: &str, item: &
             let key = if ui.catalog.has(&key) { key } else { "records-tl-changed".to_string() };
             let fields: Vec<String> = item["changes"]
                 .as_object()
-                .map(|m| m.keys().filter(|k| !matches!(k.as_str(), "version" | "updated_at" | "updated_by")).map(|k| ui.field(rk, k)).collect())
+                .map(|m| {
+                    m.keys()
+                        .filter(|k| !matches!(k.as_str(), "version" | "updated_at" | "updated_by"))
+                        .map(|k| ui.field(rk, k))
+                        .collect()
+                })
                 .unwrap_or_default();
             let own = rk == kind && rid == id;
             let actor = s(&item["actor_id"]);
