@@ -136,12 +136,11 @@ pub async fn log(State(state): State<AppState>, coll: Coll, app: App, Path(id): 
     match state.store.create(&app.scope, Kind::Activity, &a, &WriteOptions::default()).await {
         Ok(_) => see_other(&format!("{}?done=logged#record-timeline", coll.href(&id)), &[]),
         Err(StoreError::Invalid(v)) => {
-            let errs: Vec<String> =
-                v.0.iter()
-                    .map(|e| {
-                        format!("{}: {}", app.ui.field(Kind::Activity, &e.field), form::error_text(&app.ui, &e.code, &e.message))
-                    })
-                    .collect();
+            let errs: Vec<String> = v
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", app.ui.field(Kind::Activity, &e.field), form::error_text(&app.ui, e.code, &e.message)))
+                .collect();
             log_failed(&state, app, coll, uid, rec, errs).await
         }
         Err(e) => failure(&app.ui, e),
@@ -185,12 +184,11 @@ pub async fn follow_up(State(state): State<AppState>, coll: Coll, app: App, Path
     if let Err(e) = state.store.create(&app.scope, Kind::Task, &t, &WriteOptions::default()).await {
         return match e {
             StoreError::Invalid(v) => {
-                let errs =
-                    v.0.iter()
-                        .map(|e| {
-                            format!("{}: {}", app.ui.field(Kind::Task, &e.field), form::error_text(&app.ui, &e.code, &e.message))
-                        })
-                        .collect();
+                let errs = v
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", app.ui.field(Kind::Task, &e.field), form::error_text(&app.ui, e.code, &e.message)))
+                    .collect();
                 log_failed(&state, app, coll, uid, rec, errs).await
             }
             e => failure(&app.ui, e),

@@ -406,7 +406,7 @@ pub fn place_errors(ui: &Ui, kind: Kind, v: &ValidationErrors, errs: &mut Errs) 
             (Kind::Person, "name") => "first_name",
             (_, b) => b,
         };
-        let text = error_text(ui, &e.code, &e.message);
+        let text = error_text(ui, e.code, &e.message);
         if has_field(kind, name) {
             errs.entry(name.to_string()).or_insert(text);
         } else {
