@@ -473,3 +473,43 @@ async fn names_are_escaped_and_forms_need_their_csrf_token() {
         );
     }
 }
+
+#[tokio::test]
+async fn times_are_typed_in_the_readers_zone_and_the_timeline_pages() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let system = Scope::system(app.scope.workspace_id, Via::Cli);
+        let zone = json!({"time_zone": "America/New_York"});
+        app.store.update(&system, Kind::User, app.user_id, &zone, &Default::default()).await.unwrap();
+        let (mut b, csrf) = admin(&app).await;
+        let t = b.post_form("/tasks/new", &[("csrf", &csrf), ("title", "Morning call"), ("due_at", "2026-12-01T09:30")]).await;
+        assert_eq!(t.status, StatusCode::SEE_OTHER, "[{name}] {}", t.body);
+        let tid = id_of(t.location(), "tasks");
+        let task = get(&app, Kind::Task, &tid).await;
+        assert!(task["due_at"].as_str().unwrap().starts_with("2026-12-01T14:30:00"), "[{name}] 9:30 in New York: {task:?}");
+        let page = b.get(&format!("/tasks/{tid}?edit=1")).await;
+        assert_eq!(page.field("due_at").as_deref(), Some("2026-12-01T09:30"), "[{name}] shown back in the reader's zone");
+        assert!(page.body.contains("9:30 AM"), "[{name}]");
+
+        // Thirty calls: the newest first, the rest behind "Older".
+        let p = app.create("people", json!({"first_name": "Busy", "last_name": "Caller"})).await;
+        let pid = p["id"].as_str().unwrap();
+        for i in 0..30 {
+            let at = format!("2026-10-{:02}T12:00:00Z", i + 1);
+            app.create(
+                "activities",
+                json!({"type": "call", "subject": format!("Call number {i:02}"), "occurred_at": at, "people": [pid]}),
+            )
+            .await;
+        }
+        let first = b.get(&format!("/people/{pid}")).await;
+        assert!(first.body.contains("Call number 29") && !first.body.contains("Call number 00"), "[{name}]");
+        let at = first.body.find("id=\"timeline-older\"").expect("an Older link");
+        let href = &first.body[first.body[..at].rfind("href=\"").unwrap() + 6..];
+        let href = href[..href.find('"').unwrap()].replace("&#x2f;", "/").replace("&amp;", "&").replace("&#61;", "=");
+        let older = b.get(&href).await;
+        assert_eq!(older.status, StatusCode::OK, "[{name}] {href}");
+        assert!(older.body.contains("Call number 00") && !older.body.contains("Call number 29"), "[{name}] {href}");
+        assert!(older.body.contains("id=\"timeline-newest\""), "[{name}]");
+    }
+}

@@ -377,6 +377,8 @@ async fn build(
         .map(|o| (o.to_string(), ui.t(&format!("records-outcome-{o}"))))
         .collect();
     let status = x.status.unwrap_or(StatusCode::OK);
+    // A deal in its "Won" stage is also won: say it once.
+    subtitle.dedup();
     let p = RecordPage {
         coll: coll.path,
         kind: kind.as_str(),
@@ -546,9 +548,9 @@ fn entry(ui: &Ui, names: &HashMap<String, String>, kind: Kind, id: &str, item: &
     }
 }
 
-/// The first lines of a long text.
+/// The first words of a long text, on one line.
 fn excerpt(s: &str) -> String {
-    let s = s.trim();
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     match s.char_indices().nth(160) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
