@@ -312,7 +312,7 @@ async fn a_call_and_a_follow_up_are_logged_on_the_record() {
         let acts = all(&app, Kind::Activity).await;
         assert_eq!(acts.len(), 1, "[{name}]");
         assert_eq!(acts[0]["type"], "call", "[{name}]");
-        assert_eq!(acts[0]["outcome"], "Connected", "[{name}]");
+        assert_eq!(acts[0]["outcome"], "connected", "[{name}]");
         assert_eq!(acts[0]["people"], json!([pid]), "[{name}] linked to the person");
 
         let scheduled = b

@@ -117,9 +117,10 @@ pub async fn log(State(state): State<AppState>, coll: Coll, app: App, Path(id): 
             a.insert(f.into(), json!(v));
         }
     }
+    // Outcomes are stored in the words the API documents; pages translate them.
     let outcome = fields.text("outcome");
-    if ty == "call" && !outcome.is_empty() {
-        a.insert("outcome".into(), json!(app.ui.t(&format!("records-outcome-{outcome}"))));
+    if ty == "call" && super::show::OUTCOMES.contains(&outcome.as_str()) {
+        a.insert("outcome".into(), json!(outcome.replace('_', " ")));
     }
     let when = fields.text("occurred_at");
     if !when.trim().is_empty() {

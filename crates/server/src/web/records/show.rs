@@ -341,7 +341,7 @@ async fn build(
                 facts.push(fact("direction", f("direction"), ui.value("direction", &dir)));
             }
             facts.push(editable("subject", f("subject"), &rec, "text", text(&rec, "subject")));
-            facts.push(editable("outcome", f("outcome"), &rec, "text", text(&rec, "outcome")));
+            facts.push(editable("outcome", f("outcome"), &rec, "text", outcome(&ui, &text(&rec, "outcome"))));
             facts.push(editable("body", f("body"), &rec, "textarea", text(&rec, "body")));
             facts.push(fact("created_by", f("created_by"), user_name(&names, &text(&rec, "created_by"))));
             subtitle.extend([ty, when].into_iter().filter(|s| !s.is_empty()));
@@ -372,10 +372,7 @@ async fn build(
     };
     let title = label(kind, &rec);
     let title = if title.is_empty() { ui.t("records-untitled") } else { title };
-    let outcomes = ["connected", "left_voicemail", "no_answer", "busy"]
-        .iter()
-        .map(|o| (o.to_string(), ui.t(&format!("records-outcome-{o}"))))
-        .collect();
+    let outcomes = OUTCOMES.iter().map(|o| (o.to_string(), ui.t(&format!("records-outcome-{o}")))).collect();
     let status = x.status.unwrap_or(StatusCode::OK);
     // A deal in its "Won" stage is also won: say it once.
     subtitle.dedup();
@@ -494,7 +491,10 @@ fn entry(ui: &Ui, names: &HashMap<String, String>, kind: Kind, id: &str, item: &
             let a = &item["activity"];
             let badge = ui.value("type", &s(&a["type"]));
             let subject = s(&a["subject"]);
-            let detail = [s(&a["outcome"]), excerpt(&s(&a["body"]))].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>();
+            let detail = [outcome(ui, &s(&a["outcome"])), excerpt(&s(&a["body"]))]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>();
             Entry {
                 kind: "activity",
                 title: if subject.is_empty() { badge.clone() } else { subject },
@@ -546,6 +546,15 @@ fn entry(ui: &Ui, names: &HashMap<String, String>, kind: Kind, id: &str, item: &
             }
         }
     }
+}
+
+/// The outcomes of a call the log form offers.
+pub const OUTCOMES: [&str; 4] = ["connected", "left_voicemail", "no_answer", "busy"];
+
+/// A call's outcome in the reader's language when it is one of ours.
+fn outcome(ui: &Ui, o: &str) -> String {
+    let key = format!("records-outcome-{}", o.trim().replace(' ', "_"));
+    if ui.catalog.has(&key) { ui.t(&key) } else { o.to_string() }
 }
 
 /// The first words of a long text, on one line.
