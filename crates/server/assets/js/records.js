@@ -89,7 +89,9 @@
             var now = rec[field] === null || rec[field] === undefined ? "" : String(rec[field]);
             dd.setAttribute("data-value", now);
             value.textContent = now === "" ? msg("none") : now;
-            if (field === titleField && now !== "") document.getElementById("record-title").textContent = now;
+            // The record's name may follow from the field (a person's from first and last name).
+            var named = rec[titleField] || (field === titleField ? now : "");
+            if (named) document.getElementById("record-title").textContent = named;
             close();
             Rapport.announce(msg("saved"));
           } else if (res.status === 412 || res.status === 409) {

@@ -140,6 +140,8 @@ pub struct Choices {
     pub organizations: Vec<(String, String)>,
     /// `pipeline_id:stage_id` and its name.
     pub stages: Vec<(String, String)>,
+    /// The first stage of the default pipeline, where new deals start.
+    pub first_stage: String,
 }
 
 impl Choices {
@@ -155,6 +157,11 @@ impl Choices {
         if kind == Kind::Deal {
             let pipelines = state.store.pipelines(scope).await?;
             for p in &pipelines {
+                if (p.is_default || c.first_stage.is_empty())
+                    && let Some(s) = p.stages.first()
+                {
+                    c.first_stage = format!("{}:{}", p.id, s.id);
+                }
                 for s in &p.stages {
                     let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
                     c.stages.push((format!("{}:{}", p.id, s.id), name));
@@ -570,7 +577,7 @@ async fn render(
     state: &AppState,
     coll: Coll,
     app: App,
-    vals: Vals,
+    mut vals: Vals,
     errs: Errs,
     errors: Vec<String>,
     links: Vec<Link>,
@@ -581,6 +588,9 @@ async fn render(
         Ok(c) => c,
         Err(e) => return failure(&app.ui, e),
     };
+    if coll.kind == Kind::Deal && vals.get("stage").is_none_or(|s| s.is_empty()) {
+        vals.insert("stage".into(), choices.first_stage.clone());
+    }
     let ui = app.ui;
     let p = NewPage {
         coll: coll.path,
