@@ -11,6 +11,49 @@
     return b;
   }
 
+  // A select of organizations holds only the first ones by name: a search box
+  // above it finds any other through the search API and offers the matches.
+  function searchable(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.id = select.id + "-search";
+    box.autocomplete = "off";
+    box.className = "select-search";
+    box.setAttribute("aria-label", select.getAttribute("data-search-label") || "");
+    box.placeholder = select.getAttribute("data-search-label") || "";
+    box.setAttribute("aria-controls", select.id);
+    select.parentNode.insertBefore(box, select);
+    var timer = null;
+    // Enter picks the match; it does not send the form.
+    box.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });
+    box.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = box.value.trim();
+      if (q.length < 2) return;
+      timer = setTimeout(function () {
+        var url = "/api/v1/search?kinds=" + select.getAttribute("data-search") + "&limit=20&q=" + encodeURIComponent(q);
+        Rapport.api("GET", url).then(function (res) {
+          if (res.status !== 200 || !res.body || box.value.trim() !== q) return;
+          var items = res.body.items || [];
+          items.slice().reverse().forEach(function (it) {
+            var existing = select.querySelector('option[value="' + it.id + '"]');
+            if (existing) existing.parentNode.removeChild(existing);
+            var o = document.createElement("option");
+            o.value = it.id;
+            o.textContent = it.label;
+            // Matches come right after the empty choice.
+            select.insertBefore(o, select.options[1] || null);
+          });
+          if (items.length) select.value = items[0].id;
+        });
+      }, 250);
+    });
+  }
+
+  Rapport.onReady(function () {
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-search]"), searchable);
+  });
+
   Rapport.onReady(function () {
     var root = document.getElementById("record");
     if (!root) return;

@@ -24,6 +24,7 @@ records-field-organization = Organization
 records-field-stage = Pipeline stage
 records-field-amount = Amount
 records-field-job-title = Job title
+records-search-organizations = Find an organization by name
 records-hint-amount = In the currency's main unit, e.g. 1250.50.
 records-hint-domain = The web or email domain, e.g. example.com.
 
