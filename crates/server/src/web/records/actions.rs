@@ -119,7 +119,7 @@ pub async fn log(State(state): State<AppState>, coll: Coll, app: App, Path(id): 
     }
     // Outcomes are stored in the words the API documents; pages translate them.
     let outcome = fields.text("outcome");
-    if ty == "call" && super::show::OUTCOMES.contains(&outcome.as_str()) {
+    if ty == "call" && super::timeline::OUTCOMES.contains(&outcome.as_str()) {
         a.insert("outcome".into(), json!(outcome.replace('_', " ")));
     }
     let when = fields.text("occurred_at");

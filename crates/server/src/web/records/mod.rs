@@ -6,6 +6,7 @@
 mod actions;
 mod form;
 mod show;
+mod timeline;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
