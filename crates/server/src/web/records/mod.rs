@@ -5,6 +5,7 @@
 
 mod actions;
 mod form;
+mod new;
 mod show;
 mod timeline;
 
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
     let mut r = Router::new();
     for c in COLLECTIONS {
         r = r
-            .route(&format!("/{c}/new"), get(form::new_form).post(form::create))
+            .route(&format!("/{c}/new"), get(new::new_form).post(new::create))
             .route(&format!("/{c}/{{id}}"), get(show::show).post(actions::edit))
             .route(&format!("/{c}/{{id}}/delete"), get(actions::confirm_delete).post(actions::delete))
             .route(&format!("/{c}/{{id}}/log"), post(actions::log))
