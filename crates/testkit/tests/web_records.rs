@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rapport_domain::Kind;
 use rapport_store::{ListQuery, Scope, Via};
 use rapport_testkit::browser::Browser;
-use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::reqwest::{Method, StatusCode};
 use rapport_testkit::serde_json::{Value, json};
 use rapport_testkit::{TestApp, obj};
 use uuid::Uuid;
@@ -263,6 +263,13 @@ async fn an_edit_from_a_stale_version_is_refused() {
         let now = get(&app, Kind::Person, &id).await;
         assert_eq!(now["first_name"], "Alan", "[{name}] nothing overwritten");
         assert_eq!(now["title"], "Mathematician", "[{name}]");
+
+        // The script's in-place edit is held to the same rule through the API.
+        let patch = json!({"first_name": "Scripted"});
+        let headers = [("x-csrf-token", csrf.as_str()), ("if-match", "\"1\""), ("content-type", "application/merge-patch+json")];
+        let refused = b.api(Method::PATCH, &format!("/api/v1/people/{id}"), Some(&patch), &headers).await;
+        assert_eq!(refused.status, StatusCode::PRECONDITION_FAILED, "[{name}] {}", refused.body);
+        assert_eq!(get(&app, Kind::Person, &id).await["first_name"], "Alan", "[{name}] nothing overwritten");
 
         // From the version shown now, the edit goes through.
         let version = stale.field("version").unwrap();

@@ -434,3 +434,81 @@ pub fn tomorrow_morning(ui: &Ui) -> String {
     let nine = t.with_hour(9).and_then(|t| t.with_minute(0)).unwrap_or(t);
     nine.format("%Y-%m-%dT%H:%M").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use rapport_domain::access::Role;
+    use serde_json::json;
+
+    use super::*;
+    use crate::web::format::Format;
+    use crate::web::i18n;
+
+    fn ui(tz: &str) -> Ui {
+        Ui {
+            catalog: i18n::catalog("en"),
+            fmt: Format::new("en-US", tz),
+            csrf: String::new(),
+            user_name: String::new(),
+            workspace: String::new(),
+            currency: "EUR".into(),
+            role: Role::Member,
+            section: "",
+        }
+    }
+
+    fn vals(pairs: &[(&str, &str)]) -> Vals {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn amounts_are_read_in_major_units() {
+        let mut errs = Errs::new();
+        let r = to_record(
+            &ui("UTC"),
+            Kind::Deal,
+            &vals(&[("name", "A"), ("amount", "1,250.5"), ("currency", "eur")]),
+            None,
+            &mut errs,
+        );
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(r["amount_minor"], json!(125050));
+        assert_eq!(r["currency"], json!("EUR"));
+        let _ = to_record(&ui("UTC"), Kind::Deal, &vals(&[("amount", "12.345")]), None, &mut errs);
+        assert!(errs.contains_key("amount"));
+    }
+
+    #[test]
+    fn editing_the_email_keeps_the_others() {
+        let current: Record = serde_json::from_value(json!({
+            "emails": [{"address": "old@example.com", "primary": true}, {"address": "home@example.com", "primary": false}]
+        }))
+        .unwrap();
+        let mut errs = Errs::new();
+        let patch = to_record(&ui("UTC"), Kind::Person, &vals(&[("email", "new@example.com")]), Some(&current), &mut errs);
+        assert_eq!(
+            patch["emails"],
+            json!([{"address": "new@example.com", "primary": true}, {"address": "home@example.com", "primary": false}])
+        );
+        // Emptied on an edit: the field is cleared, not left alone.
+        let patch = to_record(&ui("UTC"), Kind::Person, &vals(&[("title", "")]), Some(&current), &mut errs);
+        assert_eq!(patch["title"], Json::Null);
+    }
+
+    #[test]
+    fn times_are_typed_in_the_readers_zone() {
+        let mut errs = Errs::new();
+        let r =
+            to_record(&ui("Europe/Paris"), Kind::Task, &vals(&[("title", "T"), ("due_at", "2026-07-01T09:00")]), None, &mut errs);
+        assert_eq!(r["due_at"], json!("2026-07-01T07:00:00+00:00"));
+        let _ = to_record(&ui("UTC"), Kind::Task, &vals(&[("due_at", "tomorrow")]), None, &mut errs);
+        assert!(errs.contains_key("due_at"));
+    }
+
+    #[test]
+    fn a_person_needs_a_name_or_an_email() {
+        let mut errs = Errs::new();
+        let _ = to_record(&ui("UTC"), Kind::Person, &vals(&[("title", "CEO")]), None, &mut errs);
+        assert!(errs.contains_key("first_name"));
+    }
+}
