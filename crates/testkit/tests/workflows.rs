@@ -296,3 +296,120 @@ async fn definitions_are_checked_and_email_is_refused() {
         assert_eq!(app.get(&format!("/api/v1/workflows/{wf}")).await.status, StatusCode::NOT_FOUND, "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn round_robin_stays_fair_over_a_thousand_assignments() {
+    use futures::StreamExt;
+    for app in TestApp::all().await {
+        let n = app.name();
+        let users = [user(&app, "Rae", false).await, user(&app, "Sam", false).await, user(&app, "Tia", false).await];
+        let team = id(&app.create("teams", json!({"name": "Inbound", "members": users})).await);
+        let rule = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "person", "name": "Inbound turn", "method": "round_robin", "team_id": team}),
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::CREATED, "[{n}] {}", rule.body);
+        // Eight clients at once, as a busy web form would: the turn must not be taken twice.
+        let create_many = |from: usize, to: usize| {
+            let app = &app;
+            futures::stream::iter(from..to)
+                .map(move |i| async move { app.create("people", json!({"first_name": format!("Lead {i}")})).await })
+                .buffer_unordered(8)
+                .collect::<Vec<Value>>()
+        };
+        let count = |people: &[Value], u: &str| people.iter().filter(|p| p["owner_id"] == json!(u)).count();
+        let first = create_many(0, 500).await;
+        let c1: Vec<usize> = users.iter().map(|u| count(&first, u)).collect();
+        assert_eq!(c1.iter().sum::<usize>(), 500, "[{n}] every lead got an owner: {c1:?}");
+        assert!(c1.iter().max().unwrap() - c1.iter().min().unwrap() <= 1, "[{n}] {c1:?}");
+
+        // Tia goes away midway: the others share what follows, and she gets nothing more.
+        let away = app.patch(&format!("/api/v1/users/{}", users[2]), json!({"away": true})).await;
+        assert_eq!(away.status, StatusCode::OK, "[{n}] {}", away.body);
+        let second = create_many(500, 1000).await;
+        let c2: Vec<usize> = users.iter().map(|u| count(&second, u)).collect();
+        assert_eq!(c2[2], 0, "[{n}] nothing for the user away: {c2:?}");
+        assert!(c2[0].abs_diff(c2[1]) <= 1 && c2[0] + c2[1] == 500, "[{n}] {c2:?}");
+        let total: Vec<usize> = (0..3).map(|i| c1[i] + c2[i]).collect();
+        assert!(total[0].abs_diff(total[1]) <= 1, "[{n}] the users not away stay within one: {total:?}");
+
+        // Every assignment is in the history, with the rule that made it.
+        let all: Vec<Value> = first.into_iter().chain(second).collect();
+        let app = &app;
+        let missing: Vec<String> = futures::stream::iter(all.iter())
+            .map(|p| async move {
+                let h = app.get(&format!("/api/v1/people/{}/history", id(p))).await.body;
+                let created = &h["items"][0]["changes"];
+                let ok = created["assigned_by_rule"]["new"] == "Inbound turn" && created["owner_id"]["new"] == p["owner_id"];
+                (!ok).then(|| format!("{}: {h}", id(p)))
+            })
+            .buffer_unordered(8)
+            .filter_map(|x| async { x })
+            .collect()
+            .await;
+        assert!(missing.is_empty(), "[{n}] {} without the rule in their history, e.g. {:?}", missing.len(), missing.first());
+    }
+}
+
+#[tokio::test]
+async fn criteria_rules_route_by_territory_and_source_first_match_wins() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (ann, bob, cleo) = (user(&app, "Ann", false).await, user(&app, "Bob", false).await, user(&app, "Cleo", false).await);
+        let team = id(&app.create("teams", json!({"name": "Key accounts", "members": [bob, cleo]})).await);
+        let rule = |body: Value| async {
+            let a = app.post("/api/v1/assignment-rules", body).await;
+            assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        };
+        rule(json!({"kind": "person", "name": "France", "position": 1, "conditions": [["address.country", "FR"]], "method": "user", "user_id": ann})).await;
+        rule(json!({"kind": "person", "name": "Events", "position": 2, "conditions": [["lead_source", "event"]], "method": "user", "user_id": bob})).await;
+        rule(json!({"kind": "person", "name": "Bavaria", "position": 3, "conditions": [["address.region", "Bavaria"]], "method": "user", "user_id": cleo})).await;
+        rule(json!({"kind": "person", "name": "Everyone else", "position": 9, "method": "user", "user_id": ann})).await;
+        let bad = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "person", "name": "Mars", "conditions": [["address.planet", "Mars"]], "method": "user", "user_id": ann}),
+            )
+            .await;
+        assert_eq!(bad.error_fields(), vec!["conditions[0]"], "[{n}] {}", bad.body);
+
+        let owner = |body: Value| async { app.create("people", body).await["owner_id"].clone() };
+        let fr_event =
+            owner(json!({"first_name": "Fé", "lead_source": "event", "address": {"city": "Lyon", "country": "FR"}})).await;
+        assert_eq!(fr_event, json!(ann), "[{n}] France comes first");
+        let de_event =
+            owner(json!({"first_name": "Dag", "lead_source": "event", "address": {"region": "Bavaria", "country": "DE"}})).await;
+        assert_eq!(de_event, json!(bob), "[{n}] then the source");
+        let de =
+            owner(json!({"first_name": "Udo", "lead_source": "web", "address": {"region": "Bavaria", "country": "DE"}})).await;
+        assert_eq!(de, json!(cleo), "[{n}] then the region");
+        assert_eq!(owner(json!({"first_name": "Nobody"})).await, json!(ann), "[{n}] the fallback owner");
+
+        // Organizations: industry and size, then any address's country, then the least loaded of the team.
+        rule(json!({"kind": "organization", "name": "Small retail", "position": 1,
+                    "conditions": [["industry", "Retail"], ["size[in]", "1-10,11-50"]], "method": "user", "user_id": ann}))
+        .await;
+        rule(json!({"kind": "organization", "name": "Germany", "position": 2, "conditions": [["addresses.country", "DE"]], "method": "user", "user_id": bob})).await;
+        rule(json!({"kind": "organization", "name": "Balance", "position": 3, "method": "load", "team_id": team})).await;
+        let org = |body: Value| async { app.create("organizations", body).await["owner_id"].clone() };
+        assert_eq!(org(json!({"name": "Corner shop", "industry": "Retail", "size": "1-10"})).await, json!(ann), "[{n}]");
+        let big_retail = json!({"name": "Hypermarket", "industry": "Retail", "size": "5001+",
+                                "addresses": [{"city": "Paris", "country": "FR"}, {"city": "Köln", "country": "DE"}]});
+        assert_eq!(org(big_retail).await, json!(bob), "[{n}] too big for the first rule; one address in Germany");
+        // Bob owns one organization, Cleo none: the load rule gives the next to Cleo, then to Bob on a tie.
+        assert_eq!(org(json!({"name": "Elsewhere 1"})).await, json!(cleo), "[{n}]");
+        assert_eq!(org(json!({"name": "Elsewhere 2"})).await, json!(bob), "[{n}] a tie goes to the first");
+
+        // Tasks by load: only open work counts.
+        for (owner, status) in [(&bob, "open"), (&bob, "done"), (&bob, "done"), (&cleo, "open"), (&cleo, "in_progress")] {
+            app.create("tasks", json!({"title": "Existing", "assignee_user_id": owner, "status": status})).await;
+        }
+        rule(json!({"kind": "task", "name": "Least busy", "method": "load", "team_id": team})).await;
+        let t = app.create("tasks", json!({"title": "New"})).await;
+        assert_eq!(t["assignee_user_id"], json!(bob), "[{n}] Bob has one open task, Cleo two");
+        let h = app.get(&format!("/api/v1/tasks/{}/history", id(&t))).await.body;
+        assert_eq!(h["items"][0]["changes"]["assigned_by_rule"]["new"], "Least busy", "[{n}] {h}");
+    }
+}
