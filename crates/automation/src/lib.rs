@@ -91,7 +91,9 @@ impl Worker {
             Err(e) => {
                 let wait = RETRY_SCHEDULE.get((job.attempts - 1).max(0) as usize).copied().unwrap_or(36_000);
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
-                self.store.fail_job(&job, &e.to_string(), Some(Utc::now() + chrono::Duration::seconds(wait))).await?;
+                self.store
+                    .fail_job(&job, &e.to_string(), Some(self.store.clock().now() + chrono::Duration::seconds(wait)))
+                    .await?;
             }
         }
         Ok(true)
@@ -150,6 +152,7 @@ impl Worker {
         let event_id = job.payload["event_id"].as_str().unwrap_or_default().to_string();
         let event_type = job.payload["event_type"].as_str().unwrap_or_default().to_string();
         let body = serde_json::to_string(&job.payload["payload"]).map_err(|e| JobError::Fatal(e.to_string()))?;
+        // Real time, not the store's clock: receivers check it against their own.
         let timestamp = Utc::now().timestamp();
         let sig = signature::sign(&sub.secret, &event_id, timestamp, &body).map_err(JobError::Fatal)?;
         let started = std::time::Instant::now();

@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod changes;
+pub mod clock;
 pub mod custom_fields;
 pub mod db;
 pub mod dedupe;
@@ -28,6 +29,7 @@ pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
 
+pub use clock::Clock;
 pub use db::{Backend, Db, Options};
 pub use error::StoreError;
 pub use records::{ListPage, ListQuery, Record, WriteOptions};
@@ -82,6 +84,7 @@ impl Scope {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    pub(crate) clock: Clock,
 }
 
 impl Store {
@@ -89,7 +92,18 @@ impl Store {
     pub async fn open(url: &str, opts: &Options) -> Result<Store, StoreError> {
         let db = Db::connect(url, opts).await?;
         migrate::run(&db).await?;
-        Ok(Store { db })
+        Ok(Store { db, clock: Clock::real() })
+    }
+
+    /// The same store going by another clock (tests move an adjustable one forward).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the due jobs and time triggers go by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn backend(&self) -> Backend {

@@ -273,7 +273,7 @@ impl Store {
             .to_owned();
         tx.exec(&ins).await?;
         if active && def.trigger.is_timed() {
-            schedule_scan_in(&mut tx, scope.workspace_id, at).await?;
+            schedule_scan_in(&mut tx, scope.workspace_id, self.clock.now()).await?;
         }
         audit::append(&mut tx, scope, "workflow_created", None, json!({"workflow_id": id, "name": name})).await?;
         tx.commit().await?;
@@ -315,7 +315,7 @@ impl Store {
             .to_owned();
         tx.exec(&upd).await?;
         if active && def.trigger.is_timed() {
-            schedule_scan_in(&mut tx, scope.workspace_id, now()).await?;
+            schedule_scan_in(&mut tx, scope.workspace_id, self.clock.now()).await?;
         }
         audit::append(&mut tx, scope, "workflow_changed", None, json!({"workflow_id": id, "name": name})).await?;
         tx.commit().await?;
@@ -645,7 +645,7 @@ impl Store {
     pub async fn due_for(&self, workspace_id: Uuid, wf: &Workflow) -> Result<Vec<Due>, StoreError> {
         let kind = wf.definition.kind;
         let table = kind.table();
-        let at = now();
+        let at = self.clock.now();
         let base = |cols: &[&str]| {
             Query::select()
                 .columns(cols.iter().map(|c| t(c)))

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rapport_store::{Backend, Options, Scope, Store, Via};
+use rapport_store::{Backend, Clock, Options, Scope, Store, Via};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -25,6 +25,8 @@ pub struct TestApp {
     pub scope: Scope,
     pub user_id: Uuid,
     pub backend: Backend,
+    /// The clock the store goes by for due jobs and time triggers: tests move it forward.
+    pub clock: Clock,
     _dir: Option<tempfile::TempDir>,
     /// The PostgreSQL schema to drop when the app is dropped.
     pg_schema: Option<(String, String)>,
@@ -109,6 +111,8 @@ impl TestApp {
     }
 
     async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
+        let clock = Clock::adjustable();
+        let store = store.with_clock(clock.clone());
         let ws = store.create_workspace("Test company", "EUR", "FR").await.expect("workspace");
         let system = Scope::system(ws.id, Via::System);
         let user = obj(json!({"email": "admin@example.com", "name": "Ada Admin", "role": "admin"}));
@@ -128,7 +132,7 @@ impl TestApp {
             let _ = rapport_server::serve(served, listener).await;
         });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp { base, client, token, store, scope, user_id, backend, _dir: dir, pg_schema: None }
+        TestApp { base, client, token, store, scope, user_id, backend, clock, _dir: dir, pg_schema: None }
     }
 
     pub fn name(&self) -> &'static str {

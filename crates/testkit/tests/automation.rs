@@ -171,3 +171,25 @@ async fn a_job_left_by_a_dead_worker_is_run_again() {
         assert_eq!(done.body["items"][0]["attempts"], 2, "[{n}] {}", done.body);
     }
 }
+
+#[tokio::test]
+async fn a_reminder_fires_when_the_clock_reaches_it_and_only_then() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let at = (app.clock.now() + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        app.create("tasks", json!({"title": "Renew the lease", "remind_at": at, "assignee_user_id": app.user_id})).await;
+        let worker = Worker::new(app.store.clone());
+        let reminders = || async { app.get("/api/v1/notifications").await.body["items"].as_array().unwrap().len() };
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 0, "[{n}] not yet");
+        app.clock.advance(chrono::Duration::hours(23));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 0, "[{n}] an hour early");
+        app.clock.advance(chrono::Duration::hours(2));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 1, "[{n}] due");
+        app.clock.advance(chrono::Duration::days(30));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 1, "[{n}] once only");
+    }
+}

@@ -413,3 +413,96 @@ async fn criteria_rules_route_by_territory_and_source_first_match_wins() {
         assert_eq!(h["items"][0]["changes"]["assigned_by_rule"]["new"], "Least busy", "[{n}] {h}");
     }
 }
+
+// ---- time triggers, with the test clock ---------------------------------------
+
+/// Moves the app's clock forward, then runs what fell due (the periodic scan among it).
+async fn later(app: &TestApp, by: chrono::Duration) {
+    app.clock.advance(by);
+    drain(app).await;
+}
+
+/// Runs one more scan at the current time, as a second worker or a restart would.
+async fn scan_again(app: &TestApp) {
+    app.store.enqueue(app.scope.workspace_id, "workflow_scan", json!({}), app.clock.now(), 3).await.unwrap();
+    drain(app).await;
+}
+
+/// The notifications titled `title`: what a workflow's `notify` left.
+async fn notices(app: &TestApp, title: &str) -> Vec<Value> {
+    let all = app.get("/api/v1/notifications").await.body;
+    all["items"].as_array().unwrap().iter().filter(|x| x["title"] == title).cloned().collect()
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[tokio::test]
+async fn a_task_becoming_overdue_as_time_passes_fires_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let due = app.create("tasks", json!({"title": "Quote", "due_at": stamp(app.clock.now() + chrono::Duration::days(1)), "assignee_user_id": app.user_id})).await;
+        workflow(&app, json!({"name": "Overdue", "trigger": {"type": "task_overdue"}, "actions": [{"type": "notify", "to": "owner", "title": "Overdue"}]})).await;
+        drain(&app).await;
+        assert!(notices(&app, "Overdue").await.is_empty(), "[{n}] not due yet");
+        later(&app, chrono::Duration::hours(25)).await;
+        let got = notices(&app, "Overdue").await;
+        assert_eq!(got.len(), 1, "[{n}] {got:?}");
+        assert_eq!(got[0]["record_id"], due["id"], "[{n}]");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(10)).await;
+        assert_eq!(notices(&app, "Overdue").await.len(), 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn a_date_reached_days_before_fires_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let close = (app.clock.now() + chrono::Duration::days(5)).date_naive();
+        let deal = app.create("deals", json!({"name": "Renewal", "expected_close_date": close.to_string()})).await;
+        app.create("deals", json!({"name": "Later", "expected_close_date": (close + chrono::Duration::days(30)).to_string()}))
+            .await;
+        workflow(&app, json!({"name": "Closing soon", "trigger": {"type": "date_reached", "kind": "deal", "field": "expected_close_date", "offset_days": -2},
+                               "actions": [{"type": "notify", "to": "owner", "title": "Closing soon"}]})).await;
+        later(&app, chrono::Duration::days(2)).await;
+        assert!(notices(&app, "Closing soon").await.is_empty(), "[{n}] three days before: not yet");
+        later(&app, chrono::Duration::days(1)).await;
+        let got = notices(&app, "Closing soon").await;
+        assert_eq!(got.len(), 1, "[{n}] two days before: {got:?}");
+        assert_eq!(got[0]["record_id"], deal["id"], "[{n}]");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(1)).await;
+        later(&app, chrono::Duration::days(3)).await;
+        assert_eq!(notices(&app, "Closing soon").await.len(), 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn no_activity_for_n_days_fires_once_per_quiet_spell() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let quiet = app.create("people", json!({"first_name": "Quiet"})).await;
+        let busy = app.create("people", json!({"first_name": "Busy"})).await;
+        workflow(
+            &app,
+            json!({"name": "Check in", "trigger": {"type": "no_activity", "kind": "person", "days": 3},
+                               "actions": [{"type": "notify", "to": "owner", "title": "Check in"}]}),
+        )
+        .await;
+        later(&app, chrono::Duration::days(2)).await;
+        // A call with Busy two days in: quiet for three days from then on.
+        app.create("activities", json!({"type": "call", "occurred_at": stamp(app.clock.now()), "people": [busy["id"]]})).await;
+        later(&app, chrono::Duration::hours(25)).await;
+        let got = notices(&app, "Check in").await;
+        assert_eq!(got.iter().map(|x| x["record_id"].clone()).collect::<Vec<_>>(), [quiet["id"].clone()], "[{n}] {got:?}");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(2)).await;
+        let got = notices(&app, "Check in").await;
+        assert_eq!(got.len(), 2, "[{n}] Busy's turn came, Quiet's did not come again: {got:?}");
+        later(&app, chrono::Duration::days(20)).await;
+        scan_again(&app).await;
+        assert_eq!(notices(&app, "Check in").await.len(), 2, "[{n}] once per quiet spell");
+    }
+}
