@@ -51,6 +51,14 @@ impl Worker {
         Worker { store, name, http, lease: chrono::Duration::minutes(5) }
     }
 
+    /// How long a claimed job stays this worker's: past it, another worker
+    /// takes the job over (the worker is taken for dead). Keep it above the
+    /// longest a job runs, a webhook delivery's 15 s timeout included.
+    pub fn with_lease(mut self, lease: chrono::Duration) -> Worker {
+        self.lease = lease;
+        self
+    }
+
     /// Runs until `stop` resolves: claims and runs due jobs, and sleeps a little when there are none.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
