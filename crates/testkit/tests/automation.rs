@@ -85,6 +85,13 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         let id = headers["webhook-id"].to_str().unwrap();
         let ts: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
         assert_eq!(headers["webhook-signature"].to_str().unwrap(), sign(&secret, id, ts, body).unwrap(), "[{n}] signed");
+        // The specification's own library accepts the delivery as it came, and refuses it altered.
+        let verifier = standardwebhooks::Webhook::new(&secret).unwrap();
+        for (h, b) in &got {
+            verifier.verify(b.as_bytes(), h).unwrap_or_else(|e| panic!("[{n}] refused by the reference verifier: {e:?}"));
+        }
+        let tampered = body.replace("Ada", "Eve");
+        assert!(verifier.verify(tampered.as_bytes(), headers).is_err(), "[{n}] a changed body must fail");
         assert_eq!(got[0].0["webhook-id"], got[1].0["webhook-id"], "[{n}] the same event id on every try");
         let event: Value = rapport_testkit::serde_json::from_str(body).unwrap();
         assert_eq!(event["type"], "person.created", "[{n}]");
