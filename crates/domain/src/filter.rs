@@ -95,7 +95,9 @@ impl Column {
                     FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage => ColType::Uuid,
                     FieldType::Strings { .. } => ColType::StringList,
                     FieldType::Links { target, .. } => ColType::Link(target),
-                    FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses => return None,
+                    FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses | FieldType::Recurrence => {
+                        return None;
+                    }
                 }
             }
         };

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod pipelines;
 pub mod privacy;
 pub mod records;
+mod recurring;
 pub mod search;
 mod sql;
 pub mod timeline;

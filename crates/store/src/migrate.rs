@@ -68,6 +68,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_views.sql"),
         postgres: include_str!("../migrations/postgres/0009_views.sql"),
     },
+    Migration {
+        version: 10,
+        name: "followups",
+        sqlite: include_str!("../migrations/sqlite/0010_followups.sql"),
+        postgres: include_str!("../migrations/postgres/0010_followups.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

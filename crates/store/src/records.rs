@@ -451,6 +451,9 @@ pub(crate) async fn update_in(
     let now = now();
     let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
     check_refs(tx, scope, kind, Some(id), &c).await?;
+    if kind == Kind::Task {
+        crate::recurring::on_update(tx, scope, &current, &merged, &mut c).await?;
+    }
     let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, Some(&current), &mut c, now).await? } else { None };
     let mut sets = column_values(kind, &c);
     if sets.is_empty() && c.links.is_empty() {

@@ -200,3 +200,81 @@ async fn a_reminder_fires_when_the_clock_reaches_it_and_only_then() {
         assert_eq!(reminders().await, 1, "[{n}] once only");
     }
 }
+
+#[tokio::test]
+async fn a_recurring_task_done_makes_the_next_one_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let due = chrono::DateTime::parse_from_rfc3339("2030-01-31T09:00:00Z").unwrap().to_utc();
+
+        // Each fault named precisely.
+        let bad = app.post("/api/v1/tasks", json!({"title": "X", "recurrence": {"frequency": "hourly", "interval": 0}})).await;
+        assert_eq!(bad.error_fields(), vec!["recurrence.frequency", "recurrence.interval"], "[{n}] {}", bad.body);
+        let bad = app.post("/api/v1/tasks", json!({"title": "X", "recurrence": {"frequency": "weekly"}})).await;
+        assert_eq!(bad.error_fields(), vec!["due_at"], "[{n}] {}", bad.body);
+        let bad = app
+            .post(
+                "/api/v1/tasks",
+                json!({"title": "X", "due_at": stamp(due), "recurrence": {"frequency": "weekly", "until": "2030-01-01"}}),
+            )
+            .await;
+        assert_eq!(bad.error_fields(), vec!["recurrence.until"], "[{n}] {}", bad.body);
+
+        let person = app.create("people", json!({"first_name": "Pat"})).await;
+        let task = app
+            .create(
+                "tasks",
+                json!({"title": "Weekly check-in", "due_at": stamp(due), "remind_at": stamp(due - chrono::Duration::hours(1)),
+                       "assignee_user_id": app.user_id, "people": [person["id"]], "recurrence": {"frequency": "weekly", "interval": 2}}),
+            )
+            .await;
+        assert_eq!(task["recurrence"], json!({"frequency": "weekly", "interval": 2, "until": null}), "[{n}]");
+        let path = format!("/api/v1/tasks/{}", task["id"].as_str().unwrap());
+        let done = app.patch(&path, json!({"status": "done"})).await;
+        assert_eq!(done.status, StatusCode::OK, "[{n}] {}", done.body);
+        let next_id = done.body["next_task_id"].as_str().unwrap_or_else(|| panic!("[{n}] {}", done.body)).to_string();
+        let next = app.get(&format!("/api/v1/tasks/{next_id}")).await.body;
+        assert_eq!(next["due_at"], stamp(due + chrono::Duration::weeks(2)), "[{n}] {next}");
+        assert_eq!(next["remind_at"], stamp(due + chrono::Duration::weeks(2) - chrono::Duration::hours(1)), "[{n}]");
+        assert_eq!(
+            (&next["status"], &next["people"], &next["assignee_user_id"]),
+            (&json!("open"), &json!([person["id"]]), &json!(app.user_id)),
+            "[{n}] {next}"
+        );
+        assert_eq!(next["recurrence"], task["recurrence"], "[{n}]");
+        // Both ends are in the history.
+        let h = app.get(&format!("{path}/history")).await.body;
+        assert_eq!(h["items"][0]["changes"]["next_task_id"]["new"], json!(next_id), "[{n}] {h}");
+        let h = app.get(&format!("/api/v1/tasks/{next_id}/history")).await.body;
+        assert_eq!(h["items"][0]["action"], "created", "[{n}] {h}");
+
+        // Done again, reopened and done again: still one next occurrence.
+        app.patch(&path, json!({"status": "done"})).await;
+        app.patch(&path, json!({"status": "open"})).await;
+        app.patch(&path, json!({"status": "done"})).await;
+        let series = app.list_all("/api/v1/tasks?title=Weekly%20check-in").await;
+        assert_eq!(series.len(), 2, "[{n}] {series:?}");
+
+        // Marked done by several people at once: one next occurrence.
+        let daily = app
+            .create("tasks", json!({"title": "Daily stand-up", "due_at": stamp(due), "recurrence": {"frequency": "daily"}}))
+            .await;
+        let path = format!("/api/v1/tasks/{}", daily["id"].as_str().unwrap());
+        let all = futures::future::join_all((0..6).map(|_| app.patch(&path, json!({"status": "done"})))).await;
+        assert!(all.iter().all(|a| a.status == StatusCode::OK), "[{n}] {:?}", all.iter().map(|a| a.status).collect::<Vec<_>>());
+        let series = app.list_all("/api/v1/tasks?title=Daily%20stand-up").await;
+        assert_eq!(series.len(), 2, "[{n}] {series:?}");
+
+        // The last one of a series makes none.
+        let last = app
+            .create(
+                "tasks",
+                json!({"title": "Monthly report", "due_at": stamp(due), "recurrence": {"frequency": "monthly", "until": "2030-02-27"}}),
+            )
+            .await;
+        let done = app.patch(&format!("/api/v1/tasks/{}", last["id"].as_str().unwrap()), json!({"status": "done"})).await;
+        assert_eq!(done.body["next_task_id"], Value::Null, "[{n}] February 28th is past the end: {}", done.body);
+        assert_eq!(app.list_all("/api/v1/tasks?title=Monthly%20report").await.len(), 1, "[{n}]");
+    }
+}
