@@ -140,6 +140,7 @@ static ORGANIZATION: &[Field] = &[
     w("addresses", FieldType::Addresses, "Postal addresses."),
     w("phones", FieldType::Phones, "Phone numbers."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the relationship."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w(
         "external_id",
@@ -165,6 +166,7 @@ static PERSON: &[Field] = &[
     w("do_not_call", FieldType::Bool, "Never call."),
     w("do_not_text", FieldType::Bool, "Never send SMS or chat messages."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the relationship."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w("address", FieldType::Address, "Postal address."),
     w("birthday", FieldType::Date, "Date of birth."),
@@ -205,6 +207,7 @@ static DEAL: &[Field] = &[
     ro("stage_entered_at", FieldType::DateTime, "When the deal entered its current stage."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the deal."),
     w("next_step", FieldType::Text { max: 500 }, "The next thing to do to move the deal on."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w(
         "external_id",

@@ -16,6 +16,7 @@ pub mod dedupe;
 mod error;
 pub mod imports;
 pub mod jobs;
+mod last_activity;
 pub mod migrate;
 pub mod notifications;
 pub mod pipelines;

@@ -723,13 +723,13 @@ impl Store {
             }
             Trigger::NoActivity { days } => {
                 let cutoff = at - Duration::days(*days);
-                let last = format!(
-                    "(SELECT MAX(a.occurred_at) FROM record_links rl JOIN activities a ON a.workspace_id = rl.workspace_id AND a.id = rl.from_id \
-                     WHERE rl.workspace_id = \"{table}\".workspace_id AND rl.from_kind = 'activity' AND rl.to_kind = '{}' AND rl.to_id = \"{table}\".id)",
-                    kind.as_str()
+                // Kept by every write of an activity (`last_activity.rs`).
+                let mut q = base(&["id", "created_at", "last_activity_at"]);
+                q.and_where(Expr::col(t("created_at")).lte(time(cutoff))).cond_where(
+                    sea_query::Cond::any()
+                        .add(Expr::col(t("last_activity_at")).is_null())
+                        .add(Expr::col(t("last_activity_at")).lte(time(cutoff))),
                 );
-                let mut q = base(&["id", "created_at"]);
-                q.expr(Expr::cust(last)).and_where(Expr::col(t("created_at")).lte(time(cutoff)));
                 q.limit(100_000);
                 tx.rows(&q, &[Col::Uuid, Col::DateTime, Col::DateTime])
                     .await?

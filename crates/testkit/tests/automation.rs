@@ -278,3 +278,65 @@ async fn a_recurring_task_done_makes_the_next_one_once() {
         assert_eq!(app.list_all("/api/v1/tasks?title=Monthly%20report").await.len(), 1, "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn last_activity_follows_activities_and_lists_find_the_quiet_ones() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let stamp =
+            |days: i64| (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let org = app.create("organizations", json!({"name": "Quietly Ltd"})).await;
+        let (ann, bob) =
+            (app.create("people", json!({"first_name": "Ann"})).await, app.create("people", json!({"first_name": "Bob"})).await);
+        let silent = app.create("people", json!({"first_name": "Sid"})).await;
+        let deal = app.create("deals", json!({"name": "Stalled", "organization_id": org["id"]})).await;
+        let planned = app.create("deals", json!({"name": "Planned", "next_step": "Send the quote"})).await;
+        assert_eq!(ann["last_activity_at"], Value::Null, "[{n}] {ann}");
+        let app = &app;
+        let get = |p: &str, v: &Value| {
+            let path = format!("/api/v1/{p}/{}", v["id"].as_str().unwrap());
+            async move { app.get(&path).await.body["last_activity_at"].clone() }
+        };
+
+        // A call with Ann about the deal, then an older note on Ann and the organization.
+        let call = app
+            .create("activities", json!({"type": "call", "occurred_at": stamp(10), "people": [ann["id"]], "deals": [deal["id"]]}))
+            .await;
+        let note = app
+            .create(
+                "activities",
+                json!({"type": "note", "occurred_at": stamp(40), "people": [ann["id"]], "organizations": [org["id"]]}),
+            )
+            .await;
+        assert_eq!(get("people", &ann).await, call["occurred_at"], "[{n}] the latest of the two");
+        assert_eq!(get("deals", &deal).await, call["occurred_at"], "[{n}]");
+        assert_eq!(get("organizations", &org).await, note["occurred_at"], "[{n}]");
+        // Moved to Bob and a day earlier: both people follow.
+        let path = format!("/api/v1/activities/{}", call["id"].as_str().unwrap());
+        let moved = app.patch(&path, json!({"people": [bob["id"]], "occurred_at": stamp(11)})).await;
+        assert_eq!(moved.status, StatusCode::OK, "[{n}] {}", moved.body);
+        assert_eq!(get("people", &ann).await, note["occurred_at"], "[{n}] back to the note");
+        assert_eq!(get("people", &bob).await, moved.body["occurred_at"], "[{n}]");
+        // Not a change of the person: no new version, no history row.
+        let h = app.get(&format!("/api/v1/people/{}/history", bob["id"].as_str().unwrap())).await.body;
+        assert_eq!(h["items"].as_array().unwrap().len(), 1, "[{n}] {h}");
+        // Deleted: gone from the deal.
+        assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(get("deals", &deal).await, Value::Null, "[{n}]");
+        assert_eq!(get("people", &bob).await, Value::Null, "[{n}]");
+
+        // The lists: open deals without a next step; people not contacted for 30 days (or never), oldest first.
+        let ids = |items: Vec<Value>| items.iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+        let stalled = app.list_all("/api/v1/deals?status=open&next_step[is_null]=true").await;
+        assert_eq!(ids(stalled), [deal["id"].clone()], "[{n}] {planned}");
+        let cutoff = stamp(30);
+        let quiet = app
+            .list_all(&format!("/api/v1/people?last_activity_at[lt]={}&sort=last_activity_at", cutoff.replace('+', "%2B")))
+            .await;
+        assert_eq!(ids(quiet), [ann["id"].clone()], "[{n}] Ann's last contact is 40 days old");
+        let never = app.list_all("/api/v1/people?last_activity_at[is_null]=true&sort=-created_at").await;
+        assert_eq!(ids(never), [silent["id"].clone(), bob["id"].clone()], "[{n}]");
+        let sorted = app.get("/api/v1/people?sort=-last_activity_at&limit=1").await;
+        assert_eq!(sorted.status, StatusCode::OK, "[{n}] {}", sorted.body);
+    }
+}
