@@ -105,7 +105,10 @@ fn render_of(kind: Kind, name: &str, ty: FieldType) -> Option<Render> {
         FieldType::Phones => Render::Phones,
         FieldType::Address | FieldType::Addresses => Render::Address,
         FieldType::Links { target, .. } => Render::Links(target),
+        // A rule, not a value to read in a column.
+        FieldType::Recurrence => return None,
     })
+
 }
 
 /// Every column a kind's list may show, in the order of its fields.
