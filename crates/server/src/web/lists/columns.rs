@@ -108,7 +108,6 @@ fn render_of(kind: Kind, name: &str, ty: FieldType) -> Option<Render> {
         // A rule, not a value to read in a column.
         FieldType::Recurrence => return None,
     })
-
 }
 
 /// Every column a kind's list may show, in the order of its fields.
