@@ -217,6 +217,21 @@ impl Store {
         Ok(actor.map(|a| Scope { workspace_id, user_id: Some(user_id), via, actor: Some(a), token_scopes: None, ip: None }))
     }
 
+    /// One's own preferences: users are the administrators' to change, but
+    /// every signed-in user may set the language/region format and the time
+    /// zone of their own record (`None` clears one). Logged as theirs.
+    pub async fn set_own_preferences(
+        &self,
+        scope: &Scope,
+        locale: Option<&str>,
+        time_zone: Option<&str>,
+    ) -> Result<crate::Record, StoreError> {
+        let user = scope.user_id.ok_or_else(|| forbidden("only a signed-in user has preferences"))?;
+        let own = Scope { actor: None, token_scopes: None, ..scope.clone() };
+        let patch = json!({"locale": locale, "time_zone": time_zone});
+        self.update(&own, Kind::User, user, &patch, &crate::WriteOptions::default()).await
+    }
+
     /// Visibility of each owned kind (unset kinds are visible to the whole workspace).
     pub async fn visibility(&self, scope: &Scope) -> Result<BTreeMap<Kind, Visibility>, StoreError> {
         require_staff(scope)?;

@@ -9,9 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::{Kind, ValidationErrors};
+use rapport_store::StoreError;
 use rapport_store::auth::NewSession;
-use rapport_store::{Scope, StoreError, WriteOptions};
-use serde_json::{Value as Json, json};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::format::locale_tags;
@@ -299,13 +299,9 @@ pub async fn save_preferences(State(state): State<AppState>, app: Result<App, Re
         problems.add("time_zone", app.ui.t("settings-error-time-zone-invalid"));
     }
     if problems.is_empty() {
-        let value = |s: &str| if s.is_empty() { Json::Null } else { json!(s) };
-        // Users are the admins' to change; one's own preferences are one's own,
-        // so this one patch, to these two fields of one's own record, acts with
-        // full rights (still logged as the user's, through the web).
-        let own = Scope { actor: None, token_scopes: None, ..app.scope.clone() };
-        let patch = json!({"locale": value(&locale), "time_zone": value(&tz)});
-        match state.store.update(&own, Kind::User, app.session.user_id, &patch, &WriteOptions::default()).await {
+        let value = |s: &str| if s.is_empty() { None } else { Some(s.to_string()) };
+        let (l, z) = (value(&locale), value(&tz));
+        match state.store.set_own_preferences(&app.scope, l.as_deref(), z.as_deref()).await {
             Ok(_) => return see_other("/account?done=preferences", &[]),
             Err(e) => match Problems::from_store(&app.ui, e) {
                 Ok(p) => problems = p,
