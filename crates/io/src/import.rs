@@ -778,6 +778,10 @@ pub async fn run(
     if let Some(rj) = rejects {
         rj.finish()?;
     }
+    if keep {
+        // Many new rows change the planner's picture of the tables.
+        store.optimize().await?;
+    }
     Ok(Summary { started, counts, dry_run: opts.dry_run, mode: opts.mode, committed: keep })
 }
 

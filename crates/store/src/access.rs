@@ -15,10 +15,21 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::sql::{t, tc};
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, Via, audit, changes};
+use crate::{Scope, Store, StoreError, Via, audit, cache, changes};
 
 /// Loads the actor: `None` when the user is unknown or inactive.
+/// The actor a user is, remembered for a moment (see `cache`).
 pub(crate) async fn load_actor(tx: &mut Tx, workspace_id: Uuid, user_id: Uuid) -> Result<Option<Actor>, StoreError> {
+    if let Some(a) = cache::ACTORS.get(&(workspace_id, user_id)) {
+        return Ok(a);
+    }
+    let read_at = cache::epoch();
+    let actor = read_actor(tx, workspace_id, user_id).await?;
+    cache::ACTORS.put((workspace_id, user_id), actor.clone(), read_at);
+    Ok(actor)
+}
+
+async fn read_actor(tx: &mut Tx, workspace_id: Uuid, user_id: Uuid) -> Result<Option<Actor>, StoreError> {
     let q = Query::select()
         .columns([t("role"), t("active")])
         .from(t("users"))
@@ -79,7 +90,18 @@ pub(crate) async fn load_actor(tx: &mut Tx, workspace_id: Uuid, user_id: Uuid) -
     Ok(Some(Actor { user_id, role, teams, teammates, managed }))
 }
 
+/// A workspace's visibility settings, remembered for a moment (see `cache`).
 pub(crate) async fn load_visibility(tx: &mut Tx, workspace_id: Uuid) -> Result<BTreeMap<Kind, Visibility>, StoreError> {
+    if let Some(v) = cache::VISIBILITY.get(&workspace_id) {
+        return Ok(v);
+    }
+    let read_at = cache::epoch();
+    let v = read_visibility(tx, workspace_id).await?;
+    cache::VISIBILITY.put(workspace_id, v.clone(), read_at);
+    Ok(v)
+}
+
+async fn read_visibility(tx: &mut Tx, workspace_id: Uuid) -> Result<BTreeMap<Kind, Visibility>, StoreError> {
     let q = Query::select()
         .column(t("visibility"))
         .from(t("workspaces"))
@@ -230,7 +252,7 @@ impl Store {
         }
         errs.into_result()?;
         let mut tx = self.db.write().await?;
-        let mut current: Map<String, Json> = load_visibility(&mut tx, scope.workspace_id)
+        let mut current: Map<String, Json> = read_visibility(&mut tx, scope.workspace_id)
             .await?
             .into_iter()
             .map(|(k, v)| (k.collection().to_string(), json!(v)))
@@ -244,6 +266,7 @@ impl Store {
         tx.exec(&upd).await?;
         audit::append(&mut tx, scope, "visibility_changed", None, json!(current)).await?;
         tx.commit().await?;
+        cache::invalidate();
         self.visibility(scope).await
     }
 

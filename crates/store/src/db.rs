@@ -93,6 +93,16 @@ impl Db {
         Ok(Db::Sqlite { write, read })
     }
 
+    /// Refreshes the SQLite query planner's statistics (cheaply: a bounded
+    /// sample per index). Without them SQLite may pick a poor index for
+    /// lists and timelines on large tables. PostgreSQL's autovacuum does this itself.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        if let Db::Sqlite { write, .. } = self {
+            sqlx::raw_sql("PRAGMA analysis_limit=400; PRAGMA optimize=0x10002;").execute(write).await?;
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite { .. } => Backend::Sqlite,

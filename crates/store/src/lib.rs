@@ -8,6 +8,8 @@ pub mod access;
 pub mod assignment;
 pub mod audit;
 pub mod auth;
+pub mod board;
+mod cache;
 pub mod changes;
 pub mod custom_fields;
 pub mod db;
@@ -24,6 +26,7 @@ pub mod search;
 mod sql;
 pub mod timeline;
 mod values;
+pub mod views;
 pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
@@ -89,7 +92,13 @@ impl Store {
     pub async fn open(url: &str, opts: &Options) -> Result<Store, StoreError> {
         let db = Db::connect(url, opts).await?;
         migrate::run(&db).await?;
+        db.optimize().await?;
         Ok(Store { db })
+    }
+
+    /// Refreshes the query planner's statistics; worth calling after a large import.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.db.optimize().await
     }
 
     pub fn backend(&self) -> Backend {

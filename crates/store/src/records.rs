@@ -67,6 +67,30 @@ const SYSTEM: [(&str, Col); 6] = [
     ("version", Col::Int),
 ];
 
+/// Users and teams make up who sees what: a committed change to them makes
+/// the remembered actors stale.
+fn access_changed(kind: Kind) {
+    if matches!(kind, Kind::User | Kind::Team) {
+        crate::cache::invalidate();
+    }
+}
+
+/// Whether a sort column is declared NOT NULL in the schema (both backends).
+fn never_null(kind: Kind, column: &Column) -> bool {
+    if column.custom {
+        return false;
+    }
+    let per_kind: &[&str] = match kind {
+        Kind::Organization | Kind::Person | Kind::Team => &["name"],
+        Kind::Deal => &["name", "pipeline_id", "stage_id", "currency", "status", "stage_entered_at"],
+        Kind::Activity => &["type", "occurred_at"],
+        Kind::Task => &["title", "priority", "status"],
+        Kind::User => &["email", "name", "role", "active"],
+        Kind::Consent => &[],
+    };
+    ["id", "created_at", "updated_at", "version"].contains(&column.name.as_str()) || per_kind.contains(&column.name.as_str())
+}
+
 /// The columns selected for a kind, in order.
 fn shape(kind: Kind) -> Vec<(&'static str, Col)> {
     let mut cols: Vec<(&'static str, Col)> = SYSTEM.to_vec();
@@ -533,6 +557,9 @@ impl Store {
         }
         let key = sql::column_expr(backend, table, &sort.column);
         let by_id = sort.column.name == "id" && !sort.column.custom;
+        // A column that is never NULL needs no NULLs-last term, which would
+        // keep the database from walking the sort index.
+        let nullable = !never_null(kind, &sort.column);
         if let Some(cursor) = &q.cursor {
             let (v, id) = decode_cursor(&sort, cursor)?;
             let id_e = tc(table, "id");
@@ -543,7 +570,9 @@ impl Store {
                 (false, Some(v)) => {
                     let v = sql::bind(backend, &sort.column, &v);
                     let beyond = if sort.desc { key.clone().lt(v.clone()) } else { key.clone().gt(v.clone()) };
-                    Cond::any().add(beyond).add(Cond::all().add(key.clone().eq(v)).add(after_id)).add(key.clone().is_null())
+                    let ties = Cond::all().add(key.clone().eq(v)).add(after_id);
+                    let any = Cond::any().add(beyond).add(ties);
+                    if nullable { any.add(key.clone().is_null()) } else { any }
                 }
             };
             cond = cond.add(keyset);
@@ -559,7 +588,9 @@ impl Store {
             |s| {
                 if !by_id {
                     // NULLs last on both databases, whichever the direction.
-                    s.order_by_expr(key.clone().is_null(), Order::Asc);
+                    if nullable {
+                        s.order_by_expr(key.clone().is_null(), Order::Asc);
+                    }
                     s.order_by_expr(key, dir.clone());
                 }
                 s.order_by((t(table), t("id")), dir);
@@ -607,6 +638,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        access_changed(kind);
         Ok((rec, false))
     }
 
@@ -647,6 +679,7 @@ impl Store {
             return Err(StoreError::Invalid(errs));
         }
         tx.commit().await?;
+        access_changed(kind);
         Ok(out)
     }
 
@@ -673,6 +706,7 @@ impl Store {
             match update_in(&mut tx, scope, kind, id, patch, opts.if_match).await? {
                 Applied::Changed(new) => {
                     tx.commit().await?;
+                    access_changed(kind);
                     return Ok(new);
                 }
                 Applied::Unchanged(current) => return Ok(current),
@@ -721,7 +755,9 @@ impl Store {
         tx.exec(&del).await?;
         search::remove(&mut tx, scope, kind, id).await?;
         changes::append(&mut tx, scope, kind, id, "deleted", diff(&current, &Record::new()), now).await?;
-        tx.commit().await
+        tx.commit().await?;
+        access_changed(kind);
+        Ok(())
     }
 }
 
@@ -778,4 +814,34 @@ async fn detach_references(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    /// `never_null` must say only what the schema enforces, or a sort on a
+    /// column holding NULLs would skip those rows.
+    #[tokio::test]
+    async fn never_null_matches_the_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("n.db").display()), &Default::default()).await.unwrap();
+        crate::migrate::run(&db).await.unwrap();
+        let mut tx = db.read().await.unwrap();
+        for kind in Kind::ALL {
+            for field in
+                ["id", "created_at", "updated_at", "version"].into_iter().chain(schema::fields(kind).iter().map(|f| f.name))
+            {
+                let column = Column { name: field.into(), ty: ColType::Text, custom: false };
+                if !never_null(kind, &column) {
+                    continue;
+                }
+                let sql = format!("(SELECT \"notnull\" FROM pragma_table_info('{}') WHERE name = '{field}')", kind.table());
+                let q = Query::select().expr(Expr::cust(sql)).to_owned();
+                let row = tx.row(&q, &[Col::Int]).await.unwrap().unwrap();
+                assert_eq!(row[0].as_i64(), Some(1), "{kind}.{field} is said never NULL but the schema allows NULL");
+            }
+        }
+    }
 }

@@ -110,49 +110,50 @@ async fn changes_about(
 ) -> Result<Vec<(String, String, Json)>, StoreError> {
     let ws = scope.workspace_id;
     let own = Cond::all().add(Expr::col(t("record_kind")).eq(target.as_str())).add(Expr::col(t("record_id")).eq(uuid(id)));
-    let mut about = Cond::any().add(own);
     let related = match target {
         Kind::Person => Some(tc("deals", "id").in_subquery(linked(Kind::Deal, Kind::Person, id, ws))),
         Kind::Organization => Some(tc("deals", "organization_id").eq(uuid(id))),
         _ => None,
     };
-    // Only the deals the scope may read.
-    let deals = related.map(|r| {
-        Query::select()
+    // The record's own changes and its deals' changes are read apart and
+    // merged here: one query with an OR between them keeps PostgreSQL from
+    // using the (record_kind, record_id, at) index and scans the whole log.
+    let mut parts = vec![own];
+    if let Some(r) = related {
+        // Only the deals the scope may read.
+        let mut deals = Query::select()
             .column((t("deals"), t("id")))
             .from(t("deals"))
             .and_where(tc("deals", "workspace_id").eq(uuid(ws)))
             .and_where(r)
-            .to_owned()
-    });
-    if let Some(mut deals) = deals {
+            .to_owned();
         if let Some(visible) = crate::access::condition(tx, scope, Kind::Deal, false).await? {
             deals.cond_where(visible);
         }
-        about =
-            about.add(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
+        parts.push(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
     }
-    let q = Query::select()
-        .columns(CHANGE_COLS.map(t))
-        .from(t("changes"))
-        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
-        .cond_where(about)
-        .cond_where(before(Expr::col(t("at")), Expr::col(t("id")), cursor))
-        .order_by(t("at"), Order::Desc)
-        .order_by(t("id"), Order::Desc)
-        .limit(limit)
-        .to_owned();
-    let rows = tx.rows(&q, &CHANGE_TYPES).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
+    let mut items = Vec::new();
+    for about in parts {
+        let q = Query::select()
+            .columns(CHANGE_COLS.map(t))
+            .from(t("changes"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+            .cond_where(about)
+            .cond_where(before(Expr::col(t("at")), Expr::col(t("id")), cursor))
+            .order_by(t("at"), Order::Desc)
+            .order_by(t("id"), Order::Desc)
+            .limit(limit)
+            .to_owned();
+        let rows = tx.rows(&q, &CHANGE_TYPES).await?;
+        items.extend(rows.into_iter().map(|r| {
             let mut item = change_json(r);
             let at = item["at"].as_str().unwrap_or_default().to_string();
             let id = item["id"].as_str().unwrap_or_default().to_string();
             item["type"] = json!("change");
             (at, id, item)
-        })
-        .collect())
+        }));
+    }
+    Ok(items)
 }
 
 fn bad_cursor() -> StoreError {

@@ -165,12 +165,13 @@ async fn login_sets_a_safe_cookie_and_rotates_the_session() {
         assert!(!session_works(&app, &first).await, "[{name}] the old id is discarded");
         assert!(session_works(&app, &second).await, "[{name}]");
 
-        // Signed in, /login sends to the account page, and / links there.
+        // Signed in, /login sends home, and home links to the account page;
+        // signed out, home sends to sign in.
         assert_eq!(b.get("/login").await.location(), Some("/"), "[{name}]");
         let home = b.get("/").await;
         assert!(home.body.contains("href=\"/account\""), "[{name}] {}", home.body);
         let home = app.browser().get("/").await;
-        assert!(home.body.contains("href=\"/login\""), "[{name}] {}", home.body);
+        assert_eq!(home.location(), Some("/login"), "[{name}] {}", home.body);
 
         // Over HTTPS (a proxy says so) the cookie is Secure.
         let mut s = app.browser();

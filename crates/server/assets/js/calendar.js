@@ -1,1 +1,3 @@
-// Enhancements of the calendar pages.
+// Enhancements of the calendar pages: none needed; links and the date form
+// do everything. (A date picker that submits itself would fire while a year
+// is still being typed.)

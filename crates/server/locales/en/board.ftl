@@ -1,1 +1,25 @@
 # Messages of the board pages.
+board-title = Pipeline
+board-new-deal = New deal
+board-list-view = List view
+board-pipelines = Pipelines
+board-empty-title = No pipeline yet
+board-empty-text = An administrator creates pipelines and their stages in the settings; deals then appear here by stage.
+board-hint = Drag a deal to another column, or use “Move to” on its card.
+board-hint-read-only = You may look at the pipeline but not move deals.
+board-count = Deals
+board-total = Total amount
+board-no-deals = No deals in this stage.
+board-closes = Closes { $date }
+board-move-to = Move to
+board-move-label = Stage for { $name }
+board-move = Move
+board-moved = Deal moved to { $stage }.
+board-moved-to = Deal moved to
+board-move-failed = The deal was not moved
+board-move-invalid = Choose a deal and a stage of a pipeline.
+board-back = Back to the pipeline
+board-show-all = { $count ->
+    [one] Show the deal in the list
+   *[other] Show all { $count } deals
+}

@@ -1,1 +1,21 @@
 # Messages of the calendar pages.
+calendar-title = Calendar
+calendar-new-task = New task
+calendar-navigation = Move through the calendar
+calendar-prev-week = Previous week
+calendar-next-week = Next week
+calendar-prev-day = Previous day
+calendar-next-day = Next day
+calendar-today = Today
+calendar-view = View
+calendar-day = Day
+calendar-week = Week
+calendar-whose = Whose tasks and meetings
+calendar-mine = Mine
+calendar-everyone = Everyone I can see
+calendar-go-to = Go to date
+calendar-show = Show
+calendar-week-of = Week of { $from } to { $to }
+calendar-nothing = Nothing planned.
+calendar-overdue = Overdue
+calendar-truncated = This period holds more items than the page can show; look at one day at a time.

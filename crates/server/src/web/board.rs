@@ -2,10 +2,290 @@
 //! deal to change its stage (a plain form does the same without script); switch pipelines.
 //! Routes: GET /board, POST /board/move.
 
-use axum::Router;
+use std::collections::{BTreeMap, HashMap};
 
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use rapport_domain::Kind;
+use rapport_store::board::StageTotal;
+use rapport_store::pipelines::Pipeline;
+use rapport_store::{ListQuery, Record, StoreError, WriteOptions};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json, json};
+use uuid::Uuid;
+
+use super::frame::{App, Ui};
+use super::home::{all_of, sort, text};
+use super::{Fields, csrf_refused, message, page, see_other, store_failure};
 use crate::AppState;
 
+/// Cards drawn per column; the rest are one link away in the deals list.
+const CARDS_PER_COLUMN: u64 = 30;
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/board", get(show)).route("/board/move", post(move_deal))
+}
+
+pub struct PipelineLink {
+    pub id: String,
+    pub name: String,
+    pub current: bool,
+}
+
+pub struct StageOption {
+    pub id: String,
+    pub name: String,
+}
+
+pub struct Card {
+    pub id: String,
+    pub name: String,
+    pub organization: String,
+    pub organization_id: String,
+    pub amount: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub close: String,
+    pub owner: String,
+    pub version: i64,
+}
+
+pub struct Column {
+    pub id: String,
+    pub name: String,
+    /// `open`, `won` or `lost`.
+    pub outcome: String,
+    pub count: i64,
+    /// Totals per currency, formatted, joined.
+    pub total: String,
+    /// Totals per currency in minor units, for the script to keep up to date.
+    pub totals_json: String,
+    pub cards: Vec<Card>,
+    pub more: bool,
+    pub all_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "web/board.html")]
+struct BoardPage {
+    ui: Ui,
+    pipelines: Vec<PipelineLink>,
+    pipeline_id: String,
+    pipeline_name: String,
+    columns: Vec<Column>,
+    stages: Vec<StageOption>,
+    flash: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    pipeline: Option<String>,
+    moved: Option<String>,
+}
+
+async fn show(State(state): State<AppState>, app: Result<App, Response>, Query(q): Query<BoardQuery>) -> Response {
+    let mut app = match app {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    app.ui.section = "board";
+    match build(&state, app, &q).await {
+        Ok(Some(p)) => page(StatusCode::OK, &p, &[]),
+        Ok(None) => store_failure(StoreError::NotFound),
+        Err(e) => store_failure(e),
+    }
+}
+
+/// The pipeline asked for, else the default one, else the first.
+fn chosen<'a>(pipelines: &'a [Pipeline], wanted: Option<&str>) -> Option<&'a Pipeline> {
+    match wanted.filter(|w| !w.is_empty()) {
+        Some(w) => pipelines.iter().find(|p| p.id.to_string() == w),
+        None => pipelines.iter().find(|p| p.is_default).or(pipelines.first()),
+    }
+}
+
+/// Totals of one stage: count, and amount per currency.
+fn stage_figures(totals: &[StageTotal], stage: Uuid) -> (i64, BTreeMap<String, i64>) {
+    let mut count = 0;
+    let mut amounts = BTreeMap::new();
+    for t in totals.iter().filter(|t| t.stage_id == stage) {
+        count += t.count;
+        *amounts.entry(t.currency.clone()).or_insert(0) += t.amount_minor;
+    }
+    (count, amounts)
+}
+
+fn money_list(ui: &Ui, amounts: &BTreeMap<String, i64>) -> String {
+    if amounts.is_empty() {
+        return ui.money(&0, &ui.currency);
+    }
+    amounts.iter().map(|(c, m)| ui.money(m, c)).collect::<Vec<_>>().join(" + ")
+}
+
+/// Names of the records some ids point at, read in one query.
+async fn names(state: &AppState, app: &App, kind: Kind, ids: Vec<Uuid>) -> HashMap<String, String> {
+    let mut ids = ids;
+    ids.sort();
+    ids.dedup();
+    match state.store.get_many(&app.scope, kind, &ids).await {
+        Ok(rows) => rows.iter().map(|r| (text(r, "id"), text(r, "name"))).collect(),
+        // A reader who may not see the owners still sees the board.
+        Err(_) => HashMap::new(),
+    }
+}
+
+fn uuid_of(r: &Record, field: &str) -> Option<Uuid> {
+    r.get(field).and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<BoardPage>, StoreError> {
+    let pipelines = state.store.pipelines(&app.scope).await?;
+    let Some(pipeline) = chosen(&pipelines, q.pipeline.as_deref()) else {
+        if q.pipeline.as_deref().is_some_and(|p| !p.is_empty()) {
+            return Ok(None);
+        }
+        return Ok(Some(BoardPage {
+            ui: app.ui,
+            pipelines: vec![],
+            pipeline_id: String::new(),
+            pipeline_name: String::new(),
+            columns: vec![],
+            stages: vec![],
+            flash: String::new(),
+        }));
+    };
+    let totals = state.store.stage_totals(&app.scope, pipeline.id).await?;
+    let mut per_stage = Vec::with_capacity(pipeline.stages.len());
+    for s in &pipeline.stages {
+        let (count, _) = stage_figures(&totals, s.id);
+        let items = if count == 0 {
+            vec![]
+        } else {
+            let filter = all_of(Kind::Deal, &[("stage_id", "eq", &s.id.to_string())]);
+            let lq = ListQuery {
+                filter,
+                sort: sort(Kind::Deal, "-stage_entered_at"),
+                limit: CARDS_PER_COLUMN,
+                ..ListQuery::default()
+            };
+            state.store.list(&app.scope, Kind::Deal, &lq).await?.items
+        };
+        per_stage.push(items);
+    }
+    let all: Vec<&Record> = per_stage.iter().flatten().collect();
+    let orgs = names(state, &app, Kind::Organization, all.iter().filter_map(|r| uuid_of(r, "organization_id")).collect()).await;
+    let owners = names(state, &app, Kind::User, all.iter().filter_map(|r| uuid_of(r, "owner_id")).collect()).await;
+    let ui = &app.ui;
+    let columns = pipeline
+        .stages
+        .iter()
+        .zip(per_stage)
+        .map(|(s, items)| {
+            let (count, amounts) = stage_figures(&totals, s.id);
+            let cards: Vec<Card> = items.iter().map(|r| card(ui, r, &orgs, &owners)).collect();
+            Column {
+                id: s.id.to_string(),
+                name: s.name.clone(),
+                outcome: s.outcome.clone(),
+                count,
+                total: money_list(ui, &amounts),
+                totals_json: json!(amounts).to_string(),
+                more: count > cards.len() as i64,
+                cards,
+                all_href: format!("/deals?stage_id={}", s.id),
+            }
+        })
+        .collect();
+    // The flash names the stage by id, so a crafted link cannot make the page say anything else.
+    let flash = match pipeline.stages.iter().find(|s| q.moved.as_deref() == Some(&s.id.to_string())) {
+        Some(s) => ui.t1("board-moved", "stage", &s.name),
+        None => String::new(),
+    };
+    Ok(Some(BoardPage {
+        pipelines: pipelines
+            .iter()
+            .map(|p| PipelineLink { id: p.id.to_string(), name: p.name.clone(), current: p.id == pipeline.id })
+            .collect(),
+        pipeline_id: pipeline.id.to_string(),
+        pipeline_name: pipeline.name.clone(),
+        stages: pipeline.stages.iter().map(|s| StageOption { id: s.id.to_string(), name: s.name.clone() }).collect(),
+        columns,
+        flash,
+        ui: app.ui,
+    }))
+}
+
+fn card(ui: &Ui, r: &Record, orgs: &HashMap<String, String>, owners: &HashMap<String, String>) -> Card {
+    let amount_minor = r.get("amount_minor").and_then(Json::as_i64);
+    let currency = text(r, "currency");
+    let close = r
+        .get("expected_close_date")
+        .and_then(Json::as_str)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(|d| ui.fmt.date(&d))
+        .unwrap_or_default();
+    let org_id = text(r, "organization_id");
+    Card {
+        id: text(r, "id"),
+        name: text(r, "name"),
+        organization: orgs.get(&org_id).cloned().unwrap_or_default(),
+        organization_id: org_id,
+        amount: amount_minor.map(|m| ui.money(&m, &currency)).unwrap_or_default(),
+        amount_minor: amount_minor.unwrap_or(0),
+        currency,
+        close,
+        owner: owners.get(&text(r, "owner_id")).cloned().unwrap_or_default(),
+        version: r.get("version").and_then(Json::as_i64).unwrap_or(0),
+    }
+}
+
+/// The form alternative to dragging: moves one deal to a stage, then back to the board.
+async fn move_deal(State(state): State<AppState>, app: Result<App, Response>, fields: Fields) -> Response {
+    let app = match app {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    if !app.csrf_ok(&fields) {
+        return csrf_refused();
+    }
+    let ui = &app.ui;
+    let back = match fields.get("pipeline").filter(|p| Uuid::parse_str(p).is_ok()) {
+        Some(p) => format!("/board?pipeline={p}"),
+        None => "/board".to_string(),
+    };
+    let fail = |status: StatusCode, text: &str| message(status, &ui.t("board-move-failed"), text, &back, &ui.t("board-back"));
+    let (Some(deal), Some(stage)) = (
+        fields.get("deal_id").and_then(|s| Uuid::parse_str(s).ok()),
+        fields.get("stage_id").and_then(|s| Uuid::parse_str(s).ok()),
+    ) else {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("board-move-invalid"));
+    };
+    let version = fields.get("version").and_then(|v| v.trim().parse::<i64>().ok());
+    let pipelines = match state.store.pipelines(&app.scope).await {
+        Ok(p) => p,
+        Err(e) => return store_failure(e),
+    };
+    let Some(pipeline) = pipelines.iter().find(|p| p.stages.iter().any(|s| s.id == stage)).map(|p| p.id) else {
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("board-move-invalid"));
+    };
+    let mut patch = Map::new();
+    patch.insert("pipeline_id".into(), json!(pipeline));
+    patch.insert("stage_id".into(), json!(stage));
+    let opts = WriteOptions { if_match: version, ..WriteOptions::default() };
+    match state.store.update(&app.scope, Kind::Deal, deal, &Json::Object(patch), &opts).await {
+        Ok(_) => see_other(&format!("/board?pipeline={pipeline}&moved={stage}#deal-{deal}"), &[]),
+        Err(StoreError::VersionMismatch { .. }) => fail(StatusCode::CONFLICT, &ui.t("error-stale")),
+        Err(StoreError::Forbidden(_)) => fail(StatusCode::FORBIDDEN, &ui.t("error-forbidden")),
+        Err(StoreError::NotFound) => fail(StatusCode::NOT_FOUND, &ui.t("error-not-found")),
+        Err(StoreError::Invalid(errs)) => {
+            let text = errs.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
+            fail(StatusCode::UNPROCESSABLE_ENTITY, &text)
+        }
+        Err(e) => store_failure(e),
+    }
 }

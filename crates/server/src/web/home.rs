@@ -54,8 +54,27 @@ struct HomePage {
 }
 
 /// `field op value` conditions, all of which must hold.
+///
+/// For conditions written in the code: one that does not parse is a bug, which
+/// debug builds (and so the tests) stop at. Use `try_all_of` for user input.
 pub fn all_of(kind: Kind, conds: &[(&str, &str, &str)]) -> Filter {
-    Filter::All(conds.iter().filter_map(|(f, op, v)| filter::condition(kind, f, op, v, &[]).ok().map(Filter::Cond)).collect())
+    match try_all_of(kind, conds) {
+        Ok(f) => f,
+        Err(e) => {
+            debug_assert!(false, "a built-in filter does not parse: {e}");
+            tracing::error!(error = %e, "a built-in filter does not parse");
+            Filter::All(vec![])
+        }
+    }
+}
+
+/// `field op value` conditions, all of which must hold; the first that does not parse is the error.
+pub fn try_all_of(kind: Kind, conds: &[(&str, &str, &str)]) -> Result<Filter, rapport_domain::ValidationErrors> {
+    let mut all = Vec::with_capacity(conds.len());
+    for (f, op, v) in conds {
+        all.push(Filter::Cond(filter::condition(kind, f, op, v, &[])?));
+    }
+    Ok(Filter::All(all))
 }
 
 pub fn sort(kind: Kind, spec: &str) -> Option<Sort> {

@@ -1,0 +1,119 @@
+//! The home page and global search in the browser: what needs me today, my
+//! deals by stage, the first-run state, the frame every page shares, and
+//! search results across kinds (a phone typed in another format included).
+
+use rapport_testkit::TestApp;
+use rapport_testkit::browser::Browser;
+use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn signed_in(app: &TestApp) -> Browser {
+    app.set_password(app.user_id, PASSWORD).await;
+    let mut b = app.browser();
+    let done = b.login("admin@example.com", PASSWORD).await;
+    assert_eq!(done.location(), Some("/"), "[{}] sign-in lands home", app.name());
+    b
+}
+
+#[tokio::test]
+async fn home_teaches_first_then_shows_my_day() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        // Signed out: the sign-in page, coming back to the page asked for.
+        let mut anon = app.browser();
+        let r = anon.get("/search?q=x").await;
+        assert_eq!(r.location(), Some("/login?next=/search%3Fq%3Dx"), "[{name}]");
+
+        let mut b = signed_in(&app).await;
+        let first = b.get("/").await;
+        assert_eq!(first.status, StatusCode::OK, "[{name}] {}", first.body);
+        assert!(first.body.contains("Welcome to Rapport"), "[{name}] first-run state");
+        assert!(first.body.contains("action=\"/demo\""), "[{name}] an admin may load the demo");
+        assert!(first.body.contains("href=\"/import\""), "[{name}] import is offered");
+        assert!(first.body.contains("<meta name=\"csrf-token\""), "[{name}] scripts get the CSRF token");
+        assert!(!first.body.contains("style=\""), "[{name}] no inline styles (CSP)");
+
+        let me = app.user_id.to_string();
+        let due = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc3339();
+        app.create("tasks", json!({"title": "Call <Bob> back", "due_at": due, "assignee_user_id": me})).await;
+        let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+        app.create("tasks", json!({"title": "Next week's thing", "due_at": later, "assignee_user_id": me})).await;
+        app.create("deals", json!({"name": "Big one", "amount_minor": 123450, "owner_id": me})).await;
+
+        let home = b.get("/").await;
+        assert!(!home.body.contains("Welcome to Rapport"), "[{name}] no first-run state once there is data");
+        assert!(home.body.contains("Call &#60;Bob&#62; back"), "[{name}] overdue task, escaped: {}", home.body);
+        assert!(!home.body.contains("<Bob>"), "[{name}] escaped");
+        assert!(!home.body.contains("Next week"), "[{name}] only today's and overdue tasks");
+        assert!(home.body.contains("Overdue"), "[{name}]");
+        assert!(home.body.contains("€1,234.50"), "[{name}] my pipeline in the workspace currency: {}", home.body);
+        assert!(
+            home.body.contains("New business") || home.body.contains("Qualification") || home.body.contains("<td>"),
+            "[{name}]"
+        );
+    }
+}
+
+#[tokio::test]
+async fn home_speaks_the_readers_locale() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let me = app.user_id.to_string();
+        app.create("deals", json!({"name": "Groß", "amount_minor": 123450, "owner_id": me})).await;
+        let mut b = signed_in(&app).await;
+        b.extra_headers.push(("accept-language".into(), "de-DE,de;q=0.9".into()));
+        let home = b.get("/").await;
+        assert!(home.body.contains("1.234,50\u{a0}€"), "[{name}] German number format: {}", home.body);
+        assert!(home.body.contains("lang=\"de-DE\""), "[{name}]");
+    }
+}
+
+#[tokio::test]
+async fn search_finds_across_kinds_and_phone_formats() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let org = app.create("organizations", json!({"name": "Société Générale d'Essai", "domains": ["essai.example"]})).await;
+        app.create(
+            "people",
+            json!({"first_name": "Zoé", "last_name": "Lambert", "phones": [{"number": "+33 1 42 68 53 00"}], "organizations": [{"id": org["id"]}]}),
+        )
+        .await;
+        let mut b = signed_in(&app).await;
+
+        let page = b.get("/search?q=01%2042%2068%2053%2000").await;
+        assert_eq!(page.status, StatusCode::OK, "[{name}]");
+        assert!(page.body.contains("Zoé Lambert"), "[{name}] found by a national-format phone: {}", page.body);
+        assert!(page.body.contains("matched on"), "[{name}] the matching field is shown");
+
+        let page = b.get("/search?q=societe").await;
+        assert!(page.body.contains("Société Générale"), "[{name}] accents folded");
+        let only_people = b.get("/search?q=societe&kind=people").await;
+        assert!(!only_people.body.contains("href=\"/organizations/"), "[{name}] the kind tab narrows");
+
+        let none = b.get("/search?q=nobody-here-xyz").await;
+        assert!(none.body.contains("Nothing matches"), "[{name}]");
+        let long = b.get(&format!("/search?q={}", "a".repeat(300))).await;
+        assert_eq!(long.status, StatusCode::OK, "[{name}]");
+        assert!(long.body.contains("too long"), "[{name}]");
+    }
+}
+
+#[tokio::test]
+async fn assets_are_served_versioned() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let mut b = signed_in(&app).await;
+        let home = b.get("/").await;
+        let css = home.body.split("href=\"/assets/rapport.css?v=").nth(1).and_then(|s| s.split('"').next()).expect("css link");
+        let js = home.body.split("src=\"/assets/rapport.js?v=").nth(1).and_then(|s| s.split('"').next()).expect("script");
+        let r = b.get(&format!("/assets/rapport.css?v={css}")).await;
+        assert_eq!(r.status, StatusCode::OK, "[{name}]");
+        assert!(r.header("cache-control").unwrap().contains("immutable"), "[{name}]");
+        let r = b.get(&format!("/assets/rapport.js?v={js}")).await;
+        assert!(r.body.contains("Rapport"), "[{name}]");
+        assert_eq!(b.get("/assets/rapport.js").await.header("cache-control"), Some("no-cache"), "[{name}]");
+        assert_eq!(b.get("/assets/nothing.js").await.status, StatusCode::NOT_FOUND, "[{name}]");
+    }
+}
