@@ -319,17 +319,31 @@ impl Tab {
         }
     }
 
+    /// How many elements match the selector.
+    pub async fn count(&self, selector: &str) -> usize {
+        self.eval(&format!("document.querySelectorAll({}).length", js(selector))).await.as_u64().unwrap_or(0) as usize
+    }
+
+    /// Opens a `<details>` (a disclosure) if it is closed, by clicking its summary.
+    pub async fn open_details(&self, selector: &str) {
+        self.wait_for_element(selector).await;
+        if self.eval(&format!("document.querySelector({}).open", js(selector))).await != Value::Bool(true) {
+            self.click(&format!("{selector} > summary")).await;
+            self.wait_for(&format!("document.querySelector({}).open", js(selector)), &format!("{selector} open")).await;
+        }
+    }
+
     /// Waits for an element matching the selector.
     pub async fn wait_for_element(&self, selector: &str) {
         self.wait_for(&format!("document.querySelector({})", js(selector)), &format!("element {selector}")).await;
     }
 
     /// Marks the current document so that `wait_for_new_page` can tell when another one has loaded.
-    async fn mark(&self) {
+    pub async fn mark(&self) {
         self.eval("window.__rapportOld = true").await;
     }
 
-    async fn wait_for_new_page(&self, what: &str) {
+    pub async fn wait_for_new_page(&self, what: &str) {
         self.wait_for("window.__rapportOld === undefined", what).await;
     }
 
@@ -371,12 +385,28 @@ impl Tab {
         let v = self
             .eval(&format!(
                 "(function () {{ var e = document.querySelector({}); if ({scroll}) e.scrollIntoView({{block: 'center', inline: 'center'}}); \
-                 var r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2, r.width, r.height]; }})()",
+                 var r = e.getBoundingClientRect(); var v = window.visualViewport || {{offsetLeft: 0, offsetTop: 0, scale: 1}}; \
+                 return [(r.left + r.width / 2 - v.offsetLeft) * v.scale, (r.top + r.height / 2 - v.offsetTop) * v.scale, r.width, r.height, \
+                 r.left + r.width / 2, r.top + r.height / 2]; }})()",
                 js(selector)
             ))
             .await;
         let n = |i: usize| v[i].as_f64().unwrap_or(0.0);
         assert!(n(2) > 0.0 && n(3) > 0.0, "[{}] {selector} is not visible (size {}x{})", self.label, n(2), n(3));
+        if scroll {
+            // A person could not click it if something else is drawn on top.
+            let top = self
+                .eval(&format!(
+                    "(function () {{ var e = document.querySelector({}); var t = document.elementFromPoint({}, {}); \
+                     return !t || e === t || e.contains(t) || t.contains(e) ? '' : t.outerHTML.slice(0, 200); }})()",
+                    js(selector),
+                    n(4),
+                    n(5)
+                ))
+                .await;
+            let top = top.as_str().unwrap_or_default();
+            assert!(top.is_empty(), "[{}] {selector} is covered by {top}", self.label);
+        }
         (n(0), n(1))
     }
 
@@ -384,6 +414,9 @@ impl Tab {
         let mut p = DispatchMouseEventParams::builder().r#type(kind.clone()).x(x).y(y).buttons(buttons);
         if matches!(kind, DispatchMouseEventType::MousePressed | DispatchMouseEventType::MouseReleased) {
             p = p.button(MouseButton::Left).click_count(1);
+        } else if buttons == 1 {
+            // Chromium starts a drag only for a move that names the button held.
+            p = p.button(MouseButton::Left);
         }
         self.page.execute(p.build().expect("mouse")).await.expect("mouse event");
     }
@@ -493,21 +526,20 @@ impl Tab {
     pub async fn drag(&self, from: &str, to: &str) {
         let start = self.point(from).await;
         let end = self.place(to, false).await;
-        self.page.execute(SetInterceptDragsParams::new(true)).await.expect("intercept drags");
         let mut intercepted = self.page.event_listener::<EventDragIntercepted>().await.expect("listen");
+        self.page.execute(SetInterceptDragsParams::new(true)).await.expect("intercept drags");
         self.mouse(DispatchMouseEventType::MouseMoved, start, 0).await;
         self.mouse(DispatchMouseEventType::MousePressed, start, 1).await;
-        let mut data = None;
         for i in 1..=10 {
             let f = i as f64 / 10.0;
             let at = (start.0 + (end.0 - start.0) * f, start.1 + (end.1 - start.1) * f);
             self.mouse(DispatchMouseEventType::MouseMoved, at, 1).await;
-            if data.is_none()
-                && let Ok(Some(ev)) = tokio::time::timeout(Duration::from_millis(30), intercepted.next()).await
-            {
-                data = Some(ev.data.clone());
-            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let data = match tokio::time::timeout(Duration::from_secs(2), intercepted.next()).await {
+            Ok(Some(ev)) => Some(ev.data.clone()),
+            _ => None,
+        };
         if let Some(data) = data {
             for kind in [DispatchDragEventType::DragEnter, DispatchDragEventType::DragOver, DispatchDragEventType::Drop] {
                 let p =
@@ -541,22 +573,31 @@ impl Tab {
 
     /// Fails when the page scrolls sideways (phone-first: nothing wider than the screen).
     pub async fn assert_no_sideways_scroll(&self) {
+        // A page wider than the phone makes the browser zoom out (the layout
+        // viewport grows), so compare with the phone's width, not innerWidth.
+        let width = self.width.size().0;
         let v = self
-            .eval(
-                "(function () { var d = document.documentElement; var wide = []; \
-                 if (d.scrollWidth > window.innerWidth + 1) { document.querySelectorAll('body *').forEach(function (e) { \
-                 var r = e.getBoundingClientRect(); if (r.right > window.innerWidth + 1 && r.width > 0) \
-                 wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + String(e.className).split(' ').join('.') : '') + ' right=' + Math.round(r.right)); }); } \
-                 return [d.scrollWidth, window.innerWidth, wide.slice(0, 8)]; })()",
-            )
+            .eval(&format!(
+                "(function () {{ var w = {width}; var wide = []; \
+                 function clipped(e) {{ var pos = getComputedStyle(e).position; if (pos === 'fixed') return true; \
+                 var p = pos === 'absolute' ? e.offsetParent : e.parentElement; \
+                 for (; p && p !== document.body && p !== document.documentElement; p = p.parentElement) \
+                 {{ if (getComputedStyle(p).overflowX !== 'visible') return true; }} return false; }} \
+                 document.querySelectorAll('body *').forEach(function (e) {{ var r = e.getBoundingClientRect(); \
+                 if (r.right > w + 1 && r.width > 0 && wide.length < 8 && !clipped(e)) wide.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                 (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '') + ' right=' + Math.round(r.right)); }}); \
+                 return [document.documentElement.scrollWidth, wide, 'body ' + document.body.scrollWidth + \
+                 ', scrolls by ' + (function () {{ var y = scrollY; scrollTo(10000, y); var x = scrollX; scrollTo(0, y); return x; }})() + 'px']; }})()"
+            ))
             .await;
-        let (scroll, inner) = (v[0].as_f64().unwrap_or(0.0), v[1].as_f64().unwrap_or(0.0));
+        let scroll = v[0].as_f64().unwrap_or(0.0);
         assert!(
-            scroll <= inner + 1.0,
-            "[{}] {} scrolls sideways: {scroll}px wide in {inner}px; too wide: {}",
+            scroll <= width as f64 + 1.0,
+            "[{}] {} scrolls sideways: {scroll}px wide on a {width}px screen ({}); too wide: {}",
             self.label,
             self.path().await,
-            v[2]
+            v[2],
+            v[1]
         );
     }
 
@@ -615,11 +656,11 @@ impl Tab {
     /// What every main page gets: no console errors, no sideways scroll, a
     /// screenshot, and the accessibility check.
     pub async fn check_page(&self, name: &str) {
+        self.screenshot(name).await;
         self.assert_clean().await;
         if self.width.is_phone() {
             self.assert_no_sideways_scroll().await;
         }
-        self.screenshot(name).await;
         self.assert_accessible(name).await;
         self.assert_clean().await;
     }
