@@ -22,7 +22,7 @@ mod setup;
 
 /// The demo company's word lists, shared with `rapport demo` from its source file.
 #[allow(dead_code)]
-#[path = "../../cli/src/demo/words.rs"]
+#[path = "../../demo/src/words.rs"]
 mod words;
 
 use std::path::PathBuf;

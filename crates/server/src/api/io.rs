@@ -39,10 +39,10 @@ pub const MAX_UPLOAD: usize = 1024 * 1024 * 1024;
 const KEEP_ERRORS: usize = 10_000;
 const KEEP_REPORTS: usize = 1_000;
 
-/// Jobs running in this process.
+/// Jobs running in this process (the web import pages start theirs here too).
 static RUNNING: Mutex<Option<HashSet<Uuid>>> = Mutex::new(None);
 
-fn running(id: Uuid, on: bool) {
+pub(crate) fn running(id: Uuid, on: bool) {
     let mut g = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
     let set = g.get_or_insert_with(HashSet::new);
     if on {
@@ -419,7 +419,7 @@ fn outcome_message(s: &rapport_io::Summary) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_job(
+pub(crate) async fn run_job(
     store: Store,
     scope: Scope,
     id: Uuid,
@@ -517,7 +517,7 @@ async fn run_workspace_job(store: Store, scope: Scope, id: Uuid, file: std::fs::
 }
 
 /// A job left queued or running by a server that stopped is failed, with a note.
-async fn settle(store: &Store, scope: &Scope, job: ImportJob) -> ApiResult<ImportJob> {
+pub(crate) async fn settle(store: &Store, scope: &Scope, job: ImportJob) -> Result<ImportJob, rapport_store::StoreError> {
     let active = matches!(job.status.as_str(), "queued" | "running");
     if !active || is_running_here(job.id) {
         return Ok(job);
@@ -538,7 +538,7 @@ async fn settle(store: &Store, scope: &Scope, job: ImportJob) -> ApiResult<Impor
             &JobUpdate { status: Some("failed".into()), message: Some(note.into()), ..Default::default() },
         )
         .await?;
-    Ok(store.import_job(scope, job.id).await?)
+    store.import_job(scope, job.id).await
 }
 
 pub async fn get_job(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {

@@ -4,7 +4,7 @@
 //! load the demo company.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, Utc};
@@ -51,6 +51,7 @@ struct HomePage {
     open_amount: String,
     overdue: i64,
     first_run: bool,
+    notice: Option<String>,
 }
 
 /// `field op value` conditions, all of which must hold.
@@ -101,7 +102,7 @@ async fn list(
     Ok(state.store.list(scope, kind, &q).await?.items)
 }
 
-pub async fn show(State(state): State<AppState>, app: Result<App, Response>) -> Response {
+pub async fn show(State(state): State<AppState>, RawQuery(q): RawQuery, app: Result<App, Response>) -> Response {
     let mut app = match app {
         Ok(a) => a,
         // Before anyone can sign in, the start page says how to begin.
@@ -110,7 +111,13 @@ pub async fn show(State(state): State<AppState>, app: Result<App, Response>) -> 
     };
     app.ui.section = "home";
     match build(&state, app).await {
-        Ok(p) => page(StatusCode::OK, &p, &[]),
+        Ok(mut p) => {
+            // `POST /demo` sends people here once the demo company is in.
+            if q.as_deref() == Some("demo=loaded") {
+                p.notice = Some(p.ui.t("demo-loaded"));
+            }
+            page(StatusCode::OK, &p, &[])
+        }
         Err(e) => store_failure(e),
     }
 }
@@ -202,5 +209,6 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
         due_today,
         overdue,
         first_run,
+        notice: None,
     })
 }

@@ -15,7 +15,7 @@ use rapport_store::Record;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use super::words::{self, City, Country};
+use crate::words::{self, City, Country};
 
 /// A user of the demo company, as created or found.
 #[derive(Debug, Clone)]
