@@ -16,6 +16,7 @@ async fn browser_journeys() {
         journey("deal to the next stage", deal_to_next_stage).on_postgres(),
         journey("saved view", saved_view),
         journey("find by phone", find_by_phone),
+        journey("main pages with the demo company", main_pages),
         journey("harness sees errors", harness_sees_errors),
     ])
     .await;
@@ -290,6 +291,66 @@ async fn find_by_phone(ctx: Ctx) {
     tab.key("Enter").await;
     tab.wait_for_new_page("the person from the palette").await;
     assert_eq!(tab.path().await, href, "[{}]", tab.label);
+    tab.finish().await;
+}
+
+/// Loads the demo company from the first-run page, then visits every main
+/// page and a record of each kind: each is photographed and checked (console,
+/// sideways scroll, accessibility); every page's failure is reported, not
+/// only the first.
+async fn main_pages(ctx: Ctx) {
+    let (_app, tab) = ctx.signed_in().await;
+    tab.wait_for_element(".firstrun").await;
+    tab.click_to_page(".firstrun form[action='/demo'] button").await;
+    assert!(tab.path().await.starts_with("/?demo=loaded"), "[{}] after loading the demo: {}", tab.label, tab.path().await);
+
+    let pages = [
+        ("home-demo", "/"),
+        ("people-demo", "/people"),
+        ("organizations", "/organizations"),
+        ("deals", "/deals"),
+        ("tasks", "/tasks"),
+        ("activities", "/activities"),
+        ("board-demo", "/board"),
+        ("calendar-week", "/calendar?view=week"),
+        ("calendar-day", "/calendar?view=day"),
+        ("search-demo", "/search?q=a"),
+        ("import", "/import"),
+        ("settings", "/settings"),
+        ("settings-workspace", "/settings/workspace"),
+        ("settings-pipelines", "/settings/pipelines"),
+        ("settings-users", "/settings/users"),
+        ("settings-teams", "/settings/teams"),
+        ("settings-tokens", "/settings/tokens"),
+        ("account", "/account"),
+    ];
+    let mut failures = Vec::new();
+    for (name, path) in pages {
+        if let Err(why) = ui::attempt(async {
+            tab.goto(path).await;
+            tab.check_page(name).await;
+        })
+        .await
+        {
+            failures.push(why);
+            tab.take_errors();
+        }
+    }
+    // A record page of each kind, reached from its list.
+    for (name, list) in [("person", "/people"), ("organization", "/organizations"), ("deal", "/deals"), ("task", "/tasks")] {
+        if let Err(why) = ui::attempt(async {
+            tab.goto(list).await;
+            tab.click_to_page("#list-table tbody tr a[href]").await;
+            tab.wait_for_element("#record-title").await;
+            tab.check_page(name).await;
+        })
+        .await
+        {
+            failures.push(why);
+            tab.take_errors();
+        }
+    }
+    assert!(failures.is_empty(), "{} page(s) failed:\n{}", failures.len(), failures.join("\n"));
     tab.finish().await;
 }
 

@@ -310,6 +310,12 @@ impl Tab {
             if self.try_eval(&expr).await == Some(Value::Bool(true)) {
                 return;
             }
+            // An error on the page (a 404, an exception) will not go away: say so now.
+            let failing = self.unexpected_errors();
+            if !failing.is_empty() && started.elapsed() > Duration::from_millis(500) {
+                let url = self.try_eval("location.href").await.unwrap_or_default();
+                panic!("[{}] while waiting for {what} at {url}: console errors:\n  {}", self.label, failing.join("\n  "));
+            }
             if started.elapsed() > STEP {
                 let url = self.try_eval("location.href").await.unwrap_or_default();
                 let errors = self.errors.lock().unwrap().clone();
@@ -556,6 +562,12 @@ impl Tab {
         self.allowed.lock().unwrap().push(text.to_string());
     }
 
+    /// The console errors so far that are not allowed (kept).
+    fn unexpected_errors(&self) -> Vec<String> {
+        let allowed = self.allowed.lock().unwrap().clone();
+        self.errors.lock().unwrap().iter().filter(|e| !allowed.iter().any(|a| e.contains(a))).cloned().collect()
+    }
+
     /// The console errors so far that are not allowed, and forgets them all.
     pub fn take_errors(&self) -> Vec<String> {
         let allowed = self.allowed.lock().unwrap().clone();
@@ -707,6 +719,20 @@ fn decode_base64(s: &str) -> Vec<u8> {
     out
 }
 
+/// Runs a step and answers its panic message instead of panicking, so that
+/// a journey can check every page and report them all.
+pub async fn attempt(step: impl Future<Output = ()>) -> Result<(), String> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(step).catch_unwind().await.map_err(|p| panic_text(p.as_ref()))
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
+}
+
 /// What a journey is given: the browser, the width, and which database to use.
 #[derive(Clone)]
 pub struct Ctx {
@@ -799,14 +825,10 @@ pub async fn run(journeys: Vec<Journey>) {
     for (label, handle) in runs {
         if let Err(e) = handle.await {
             let why = match e.try_into_panic() {
-                Ok(p) => p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic".into()),
+                Ok(p) => panic_text(p.as_ref()),
                 Err(e) => e.to_string(),
             };
-            eprintln!("FAILED: {label}: {why}");
+            eprintln!("FAILED: {label} (why: at the end)");
             failed.push(format!("{label}: {why}"));
         }
     }
