@@ -17,6 +17,7 @@ async fn browser_journeys() {
         journey("saved view", saved_view),
         journey("find by phone", find_by_phone),
         journey("main pages with the demo company", main_pages),
+        journey("without script", without_script),
         journey("harness sees errors", harness_sees_errors),
     ])
     .await;
@@ -351,6 +352,59 @@ async fn main_pages(ctx: Ctx) {
         }
     }
     assert!(failures.is_empty(), "{} page(s) failed:\n{}", failures.len(), failures.join("\n"));
+    tab.finish().await;
+}
+
+/// With the page's scripts turned off, plain links and forms still do the
+/// work: search from the box, filter a list, move a deal with "Move to".
+async fn without_script(ctx: Ctx) {
+    if ctx.width.is_phone() {
+        return;
+    }
+    let (app, tab) = ctx.signed_in().await;
+    tab.disable_scripts().await;
+    let grace = app
+        .create(
+            "people",
+            json!({"first_name": "Grace", "last_name": "Hopper", "phones": ["+33 1 42 68 53 00"], "lifecycle_stage": "customer"}),
+        )
+        .await;
+    app.create("people", json!({"first_name": "Ada", "last_name": "Lovelace", "lifecycle_stage": "lead"})).await;
+    let pipelines = app.store.pipelines(&app.scope).await.expect("pipelines");
+    let pipeline = pipelines.iter().find(|p| p.is_default).expect("a default pipeline");
+    let (first, second) = (pipeline.stages[0].id.to_string(), pipeline.stages[1].id.to_string());
+    let deal = app
+        .create("deals", json!({"name": "Acme yearly plan", "stage_id": first, "amount_minor": 100_000, "currency": "EUR"}))
+        .await;
+    let id = deal["id"].as_str().expect("id").to_string();
+
+    tab.goto("/").await;
+    assert_eq!(tab.eval("typeof window.Rapport").await, "undefined", "[{}] scripts are off", tab.label);
+
+    // Search: Enter in the box submits the form.
+    tab.fill("#appsearch-q", "0142685300").await;
+    tab.mark().await;
+    tab.key("Enter").await;
+    tab.wait_for_new_page("the search results").await;
+    let href = format!("/people/{}", grace["id"].as_str().expect("id"));
+    tab.click_to_page(&format!("#search-results a[href='{href}']")).await;
+    assert_eq!(tab.path().await, href, "[{}]", tab.label);
+
+    // A list filter: choose, then Apply.
+    tab.goto("/people").await;
+    tab.open_details("#list-filter-panel").await;
+    tab.set_value("#filter-lifecycle_stage", "customer").await;
+    tab.click_to_page("#list-apply").await;
+    assert_eq!(tab.count("#list-table tbody tr").await, 1, "[{}] customers only", tab.label);
+    assert!(tab.text("#list-table tbody").await.contains("Hopper"), "[{}]", tab.label);
+
+    // The board's Move to form.
+    tab.goto("/board").await;
+    tab.open_details(&format!("#deal-{id} .board-move")).await;
+    tab.set_value(&format!("#move-{id}"), &second).await;
+    tab.click_to_page(&format!("#deal-{id} .board-move-form button[type=submit]")).await;
+    wait_for_stage(&app, &tab, &id, &second).await;
+    tab.wait_for_element(&format!("#stage-{second} #deal-{id}")).await;
     tab.finish().await;
 }
 

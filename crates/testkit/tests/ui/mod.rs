@@ -557,6 +557,13 @@ impl Tab {
         self.page.execute(SetInterceptDragsParams::new(false)).await.expect("intercept drags");
     }
 
+    /// Turns the page's own scripts off (the harness still reads the page),
+    /// to check that plain links and forms work before any script runs.
+    pub async fn disable_scripts(&self) {
+        use chromiumoxide::cdp::browser_protocol::emulation::SetScriptExecutionDisabledParams;
+        self.page.execute(SetScriptExecutionDisabledParams::new(true)).await.expect("disable scripts");
+    }
+
     /// Tolerates console errors containing this text (e.g. an expected 422 from a form).
     pub fn allow_console(&self, text: &str) {
         self.allowed.lock().unwrap().push(text.to_string());
