@@ -126,6 +126,17 @@ async fn contacts_call_and_follow_up(ctx: Ctx) {
     assert!(tab.exists("a[href^='tel:']").await, "[{}] the phone is a tel: link", tab.label);
     tab.check_page("person").await;
 
+    // A key field edited where it is shown, saved through the API.
+    tab.click("#fact-title .inplace-edit").await;
+    tab.fill("#inplace-title", "Rear admiral").await;
+    tab.key("Enter").await;
+    tab.wait_for(
+        "document.querySelector('#fact-title .value').textContent.trim() === 'Rear admiral'",
+        "the title saved in place",
+    )
+    .await;
+    assert_eq!(api_record(&app, "people", &person_id).await["title"], "Rear admiral", "[{}] saved in the store", tab.label);
+
     // Log a call in one click.
     tab.fill("#log-subject", "Introduction call").await;
     tab.fill("#log-body", "Interested in the yearly plan.").await;

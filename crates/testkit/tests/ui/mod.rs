@@ -542,10 +542,12 @@ impl Tab {
             self.mouse(DispatchMouseEventType::MouseMoved, at, 1).await;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let data = match tokio::time::timeout(Duration::from_secs(2), intercepted.next()).await {
+        let data = match tokio::time::timeout(Duration::from_secs(5), intercepted.next()).await {
             Ok(Some(ev)) => Some(ev.data.clone()),
             _ => None,
         };
+        let native = self.eval(&format!("document.querySelector({}).closest('[draggable=true]') !== null", js(from))).await;
+        assert!(data.is_some() || native != Value::Bool(true), "[{}] dragging {from}: the browser started no drag", self.label);
         if let Some(data) = data {
             for kind in [DispatchDragEventType::DragEnter, DispatchDragEventType::DragOver, DispatchDragEventType::Drop] {
                 let p =
