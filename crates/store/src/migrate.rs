@@ -68,6 +68,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_views.sql"),
         postgres: include_str!("../migrations/postgres/0009_views.sql"),
     },
+    Migration {
+        version: 11,
+        name: "board_indexes",
+        sqlite: include_str!("../migrations/sqlite/0011_board_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0011_board_indexes.sql"),
+    },
+
 ];
 
 /// The newest schema version this build knows.

@@ -137,6 +137,40 @@ async fn columns_show_the_first_cards_and_link_to_the_rest() {
 }
 
 #[tokio::test]
+async fn the_switcher_shows_each_pipeline() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let (default_id, _) = stages(&app).await;
+        let body = json!({"name": "Renewals", "stages": [
+            {"name": "Due", "probability": 50}, {"name": "Renewed", "probability": 100, "outcome": "won"},
+            {"name": "Churned", "probability": 0, "outcome": "lost"}]});
+        let created = app.post("/api/v1/pipelines", body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "[{name}] {}", created.body);
+        let pid = created.body["id"].as_str().unwrap().to_string();
+        let due = created.body["stages"][0]["id"].as_str().unwrap().to_string();
+        app.create("deals", json!({"name": "Renewal deal", "pipeline_id": pid, "stage_id": due, "amount_minor": 1200})).await;
+        let mut b = admin(&app).await;
+
+        let page = b.get("/board").await;
+        assert!(page.body.contains("id=\"board-pipelines\""), "[{name}] a switcher");
+        assert!(
+            page.body.contains(&format!("href=\"/board?pipeline={default_id}\" aria-current=\"page\"")),
+            "[{name}] default first"
+        );
+        assert!(page.body.contains(&format!("href=\"/board?pipeline={pid}\"")), "[{name}]");
+        assert!(!page.body.contains("Renewal deal"), "[{name}] not on the default pipeline");
+
+        let page = b.get(&format!("/board?pipeline={pid}")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{name}]");
+        assert!(page.body.contains(&format!("href=\"/board?pipeline={pid}\" aria-current=\"page\"")), "[{name}]");
+        assert!(column(&page.body, due.parse().unwrap()).contains("Renewal deal"), "[{name}]");
+        assert!(page.body.contains("Churned") && !page.body.contains(">Lead in<"), "[{name}] its own stages");
+        let missing = b.get(&format!("/board?pipeline={}", Uuid::now_v7())).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "[{name}]");
+    }
+}
+
+#[tokio::test]
 async fn the_move_form_changes_the_stage_once() {
     for app in TestApp::all().await {
         let name = app.name();
@@ -190,6 +224,8 @@ async fn the_move_form_changes_the_stage_once() {
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT, "[{name}] {}", stale.body);
         assert!(stale.body.contains("Someone else changed this record"), "[{name}]");
+        assert!(stale.body.contains("id=\"board-error\""), "[{name}] the board again, with the reason");
+        assert!(column(&stale.body, st[1]).contains("Moving deal"), "[{name}] the board as it is now");
         assert_eq!(stage_of(&app, &id).await, s1, "[{name}] unchanged by a stale form");
 
         // Into the won stage: the deal is won.
@@ -273,5 +309,61 @@ async fn read_only_users_and_other_workspaces_cannot_move_deals() {
         // Another workspace's pipeline id is not found here.
         let res = ob.get(&format!("/board?pipeline={pid}")).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "[{name}]");
+    }
+}
+
+/// How long the board takes with 300,000 deals (run by hand: `--ignored --nocapture`).
+#[tokio::test]
+#[ignore]
+async fn board_timing_with_many_deals() {
+    use rapport_store::Db;
+    for app in TestApp::all().await {
+        let name = app.name();
+        let (_, st) = stages(&app).await;
+        deal(&app, "Seed", st[0], 100, "EUR", app.user_id).await;
+        // Spread over the six stages (positions 0 to 5).
+        let pick = "s.id";
+        let join = "JOIN stages s ON s.workspace_id = d.workspace_id AND s.pipeline_id = d.pipeline_id AND s.position = n.i % 6";
+        let cols = "workspace_id, id, created_at, updated_at, name, pipeline_id, stage_id, amount_minor, currency, status, stage_entered_at, owner_id";
+        let started = std::time::Instant::now();
+        match app.store.db() {
+            Db::Sqlite { write, .. } => {
+                let sql = format!(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) \
+                     INSERT INTO deals ({cols}) SELECT d.workspace_id, randomblob(16), d.created_at, d.updated_at, 'Bulk ' || n.i, \
+                     d.pipeline_id, {pick}, n.i * 100, 'EUR', 'open', d.stage_entered_at, d.owner_id FROM n CROSS JOIN deals d {join}"
+                );
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(write).await.unwrap();
+                sqlx::raw_sql("ANALYZE").execute(write).await.unwrap();
+            }
+            Db::Postgres(pool) => {
+                let sql = format!(
+                    "INSERT INTO deals ({cols}) SELECT d.workspace_id, gen_random_uuid(), d.created_at, d.updated_at, 'Bulk ' || n.i, \
+                     d.pipeline_id, {pick}, n.i * 100, 'EUR', 'open', d.stage_entered_at, d.owner_id \
+                     FROM generate_series(1, 300000) AS n(i) CROSS JOIN deals d {join}"
+                );
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.unwrap();
+                sqlx::raw_sql("ANALYZE deals").execute(pool).await.unwrap();
+            }
+        }
+        eprintln!("[{name}] inserted 300,000 deals in {:?}", started.elapsed());
+        let mut b = admin(&app).await;
+        for _ in 0..2 {
+            let t = std::time::Instant::now();
+            let page = b.get("/board").await;
+            assert_eq!(page.status, StatusCode::OK);
+            eprintln!("[{name}] admin board: {:?}", t.elapsed());
+        }
+        let vis = app.patch("/api/v1/workspace/visibility", json!({"deals": "private"})).await;
+        assert_eq!(vis.status, StatusCode::OK);
+        let (_, mut member) = signed_in(&app, "member@example.com", "member").await;
+        let t = std::time::Instant::now();
+        let page = member.get("/board").await;
+        assert_eq!(page.status, StatusCode::OK);
+        eprintln!("[{name}] member board (private deals): {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let (pid, _) = stages(&app).await;
+        app.store.stage_totals(&app.scope, pid).await.unwrap();
+        eprintln!("[{name}] stage_totals alone: {:?}", t.elapsed());
     }
 }

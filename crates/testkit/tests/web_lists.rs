@@ -155,6 +155,29 @@ async fn filters_search_sort_and_columns() {
             assert_eq!(p.status, StatusCode::BAD_REQUEST, "[{name}] {bad}: {}", p.body);
             assert!(p.body.contains("id=\"list-errors\""), "[{name}] {bad} says what is wrong");
         }
+        // Custom fields are columns and filters too.
+        let region = rapport_domain::custom::CustomField {
+            key: "region".into(),
+            label: "Sales region".into(),
+            ty: rapport_domain::custom::CustomType::Text,
+            required: false,
+            options: vec![],
+        };
+        app.store.create_custom_field(&app.scope, Kind::Person, &region).await.unwrap();
+        app.create("people", json!({"first_name": "Nora", "last_name": "North", "custom": {"region": "North"}})).await;
+        let custom = b.get("/people?custom.region=North&cols=name,custom.region").await;
+        assert_eq!(row_ids(&custom).len(), 1, "[{name}] {}", custom.body);
+        assert!(custom.body.contains(">Sales region</a></th>") && custom.body.contains(">North</td>"), "[{name}]");
+
+        // Tasks: the overdue ones are marked in words, not only in colour, and have a quick filter.
+        app.create("tasks", json!({"title": "Late call", "due_at": "2020-01-01T10:00:00Z"})).await;
+        app.create("tasks", json!({"title": "Later call", "due_at": "2090-01-01T10:00:00Z"})).await;
+        let late = b.get("/tasks?due=overdue").await;
+        assert_eq!(row_ids(&late).len(), 1, "[{name}] {}", late.body);
+        assert!(late.body.contains("class=\"overdue\"><span class=\"badge\">Overdue</span>"), "[{name}] {}", late.body);
+        assert!(late.body.contains("<option value=\"overdue\" selected>"), "[{name}]");
+        assert_eq!(row_ids(&b.get("/tasks?owner=me").await).len(), 0, "[{name}] nobody is assigned");
+
         let p = b.get("/deals?amount_minor%5Bgte%5D=lots").await;
         assert!(p.body.contains("is not an integer"), "[{name}] {}", p.body);
     }
@@ -250,6 +273,40 @@ async fn saved_views_private_and_shared() {
         let mcsrf = theirs.field("csrf").unwrap();
         let denied = m.post_form(&format!("/views/{view_id}/delete"), &[("csrf", &mcsrf)]).await;
         assert_eq!(denied.status, StatusCode::FORBIDDEN, "[{name}] only the owner or an admin deletes a view");
+        let denied = m.post_form(&format!("/views/{view_id}"), &[("csrf", &mcsrf), ("shared", "0")]).await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "[{name}] nor changes it");
+
+        // The owner makes the private view shared, and saves another list into it.
+        let private_id = private_href.rsplit('=').next().unwrap();
+        let shared_now = b.post_form(&format!("/views/{private_id}"), &[("csrf", &csrf), ("shared", "1")]).await;
+        assert_eq!(shared_now.status, StatusCode::SEE_OTHER, "[{name}] {}", shared_now.body);
+        assert!(m.get("/deals").await.body.contains("My won deals"), "[{name}] now shared");
+        let updated = b.post_form(&format!("/views/{private_id}"), &[("csrf", &csrf), ("query", "status=open&cursor=x")]).await;
+        assert_eq!(updated.status, StatusCode::SEE_OTHER, "[{name}]");
+        let v = app.store.view(&app.scope, Uuid::parse_str(private_id).unwrap()).await.unwrap();
+        assert_eq!(v.query, "status=open", "[{name}] the query is kept without its cursor");
+        assert!(v.shared, "[{name}]");
+
+        // Another workspace sees neither the views nor the records.
+        let ws2 = app.store.create_workspace("Other company", "EUR", "FR").await.unwrap();
+        let sys2 = Scope::system(ws2.id, Via::Cli);
+        let input = obj(json!({"email": "otto@example.com", "name": "Otto Other", "role": "admin"}));
+        let (otto, _) = app.store.create(&sys2, Kind::User, &input, &Default::default()).await.unwrap();
+        let otto = Uuid::parse_str(otto["id"].as_str().unwrap()).unwrap();
+        let hash = rapport_store::auth::hash_password(PASSWORD).await.unwrap();
+        app.store.set_password_hash(&sys2, otto, &hash, "password_set").await.unwrap();
+        let mut o = app.browser();
+        o.login("otto@example.com", PASSWORD).await;
+        let theirs = o.get("/deals").await;
+        assert_eq!(theirs.status, StatusCode::OK, "[{name}] {}", theirs.body);
+        assert!(row_ids(&theirs).is_empty() && !theirs.body.contains("Team open deals"), "[{name}]");
+        assert_eq!(o.get(&shared_href).await.status, StatusCode::NOT_FOUND, "[{name}] another workspace's view");
+        let won = row_ids(&applied)[0].clone();
+        let ocsrf = theirs.field("csrf").unwrap();
+        let nope = o.post_form("/deals/bulk", &[("csrf", &ocsrf), ("action", "delete-confirmed"), ("ids", &won)]).await;
+        assert!(nope.body.contains("0 records deleted.") && nope.body.contains("id=\"bulk-failures\""), "[{name}] {}", nope.body);
+        assert!(record(&app, Kind::Deal, &won).await.is_some(), "[{name}] still there");
+
         let gone = b.post_form(&format!("/views/{view_id}/delete"), &[("csrf", &csrf)]).await;
         assert_eq!(gone.status, StatusCode::SEE_OTHER, "[{name}] {}", gone.body);
         assert!(!b.get("/deals").await.body.contains("Team open deals"), "[{name}] deleted");

@@ -90,6 +90,35 @@ async fn only_admins_see_and_change_settings() {
         assert_eq!(no.status, StatusCode::FORBIDDEN, "[{name}]");
         assert_eq!(app.store.workspace(&app.scope).await.unwrap().name, "Test company", "[{name}]");
         assert_eq!(app.store.pipelines(&app.scope).await.unwrap().len(), 1, "[{name}]");
+
+        // A read-only user: refused too.
+        let (mut r, rcsrf, _) = someone(&app, "rita@example.com", "read_only").await;
+        assert_eq!(r.get("/settings/pipelines").await.status, StatusCode::FORBIDDEN, "[{name}]");
+        let p = app.store.pipelines(&app.scope).await.unwrap().remove(0);
+        let renamed = r
+            .post_form(
+                &format!("/settings/pipelines/{}", p.id),
+                &[("csrf", &rcsrf), ("version", &p.version.to_string()), ("name", "Mine")],
+            )
+            .await;
+        assert_eq!(renamed.status, StatusCode::FORBIDDEN, "[{name}]");
+        assert_eq!(app.store.pipeline(&app.scope, p.id).await.unwrap().name, p.name, "[{name}] unchanged");
+
+        // Another workspace's pipeline is not found from this one.
+        let other = app.store.create_workspace("Other company", "USD", "US").await.unwrap();
+        let theirs =
+            app.store.pipelines(&rapport_store::Scope::system(other.id, rapport_store::Via::System)).await.unwrap().remove(0);
+        assert_eq!(b.get(&format!("/settings/pipelines/{}", theirs.id)).await.status, StatusCode::NOT_FOUND, "[{name}]");
+        let csrf = b.session_csrf().await;
+        let stage = b
+            .post_form(
+                &format!("/settings/pipelines/{}/stages", theirs.id),
+                &[("csrf", &csrf), ("name", "Sneaky"), ("probability", "5"), ("outcome", "open")],
+            )
+            .await;
+        assert_eq!(stage.status, StatusCode::NOT_FOUND, "[{name}]");
+        let system = rapport_store::Scope::system(other.id, rapport_store::Via::System);
+        assert_eq!(app.store.pipeline(&system, theirs.id).await.unwrap().stages.len(), theirs.stages.len(), "[{name}]");
     }
 }
 

@@ -27,12 +27,19 @@
     var currency = card.getAttribute("data-currency");
     var amount = parseInt(card.getAttribute("data-amount"), 10) || 0;
     totals[currency] = (totals[currency] || 0) + sign * amount;
-    if (sign < 0 && n === 0) totals = {};
+    if (n === 0) totals = {};
+    Object.keys(totals).forEach(function (c) { if (totals[c] === 0 && Object.keys(totals).length > 1) delete totals[c]; });
     total.setAttribute("data-totals", JSON.stringify(totals));
     var parts = Object.keys(totals).sort().map(function (c) { return money(lang, totals[c], c); });
-    if (parts.length) total.textContent = parts.join(" + ");
+    total.textContent = parts.length ? parts.join(" + ") : money(lang, 0, board.getAttribute("data-currency") || currency);
     var none = column.querySelector(".board-none");
     if (none) none.hidden = column.querySelectorAll(".board-card").length > 0;
+  }
+
+  // The element an event happened on (some browsers report a text node).
+  function element(e) {
+    var t = e.target;
+    return t && t.nodeType === 1 ? t : t && t.parentElement;
   }
 
   function move(board, card, target) {
@@ -59,7 +66,7 @@
         }
         var msg = res.status === 412 ? board.getAttribute("data-msg-stale")
           : res.status === 403 ? board.getAttribute("data-msg-forbidden")
-          : board.getAttribute("data-msg-failed") + ". " + Rapport.problemText(res.body);
+          : board.getAttribute("data-msg-failed") + " " + Rapport.problemText(res.body);
         Rapport.announce(msg, true);
       }, function () {
         card.classList.remove("is-pending");
@@ -72,7 +79,8 @@
     if (!board || board.getAttribute("data-writable") !== "true") return;
     var dragged = null;
     board.addEventListener("dragstart", function (e) {
-      var card = e.target.closest && e.target.closest(".board-card");
+      var el = element(e);
+      var card = el && el.closest(".board-card");
       if (!card) return;
       dragged = card;
       card.classList.add("is-dragging");
@@ -85,7 +93,8 @@
       Array.prototype.forEach.call(board.querySelectorAll(".is-over"), function (c) { c.classList.remove("is-over"); });
     });
     board.addEventListener("dragover", function (e) {
-      var column = e.target.closest && e.target.closest(".board-column");
+      var el = element(e);
+      var column = el && el.closest(".board-column");
       if (!dragged || !column) return;
       e.preventDefault();
       e.dataTransfer.dropEffect = "move";
@@ -93,7 +102,8 @@
       column.classList.add("is-over");
     });
     board.addEventListener("drop", function (e) {
-      var column = e.target.closest && e.target.closest(".board-column");
+      var el = element(e);
+      var column = el && el.closest(".board-column");
       if (!dragged || !column) return;
       e.preventDefault();
       column.classList.remove("is-over");

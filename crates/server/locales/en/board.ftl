@@ -16,9 +16,9 @@ board-move-label = Stage for { $name }
 board-move = Move
 board-moved = Deal moved to { $stage }.
 board-moved-to = Deal moved to
-board-move-failed = The deal was not moved
+board-move-failed = The deal was not moved.
+board-stale = Someone else changed this deal meanwhile, so it was not moved. Reload the page to see the latest version.
 board-move-invalid = Choose a deal and a stage of a pipeline.
-board-back = Back to the pipeline
 board-show-all = { $count ->
     [one] Show the deal in the list
    *[other] Show all { $count } deals

@@ -62,7 +62,7 @@ lists-format-csv = CSV
 lists-format-json = JSON
 lists-format-vcard = vCard
 lists-export-failed = The export could not start
-lists-export-format = Choose CSV, JSON or vCard (people only).
+lists-export-format = Choose CSV, JSON, or vCard for people and organizations.
 lists-delete-title = { $count ->
     [one] Delete { $count } record?
    *[other] Delete { $count } records?
@@ -92,3 +92,7 @@ lists-bulk-unknown = This change does not apply to these records.
 lists-bulk-read-only = Your role lets you read records but not change them.
 lists-back = Back to the list
 lists-back-to-list = Back to the list
+lists-overdue = Overdue
+lists-view-share-now = Share
+lists-view-unshare = Make private
+lists-view-update = Save the current list into it

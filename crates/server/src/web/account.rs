@@ -1,6 +1,9 @@
 //! The signed-in person's account: who they are, their preferences (locale
 //! and time zone), their API tokens, their password.
 
+// Handlers' helpers answer with the page to send when they cannot go on.
+#![allow(clippy::result_large_err)]
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -55,6 +58,12 @@ struct AccountPage {
     locales: Vec<&'static str>,
     zones: Vec<&'static str>,
     pref_problems: Problems,
+}
+
+impl AccountPage {
+    fn is_locale(&self, l: &str) -> bool {
+        self.locale == l
+    }
 }
 
 #[derive(serde::Deserialize, Default)]

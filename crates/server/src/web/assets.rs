@@ -47,11 +47,13 @@ fn build(parts: &[&str]) -> Asset {
 
 static STYLES: LazyLock<Asset> = LazyLock::new(|| build(CSS));
 static SCRIPT: LazyLock<Asset> = LazyLock::new(|| build(JS));
+static ICON: LazyLock<Asset> = LazyLock::new(|| build(&[include_str!("../../assets/favicon.svg")]));
 
 fn find(name: &str) -> Option<(&'static Asset, &'static str)> {
     match name {
         "rapport.css" => Some((&STYLES, "text/css; charset=utf-8")),
         "rapport.js" => Some((&SCRIPT, "text/javascript; charset=utf-8")),
+        "favicon.svg" => Some((&ICON, "image/svg+xml")),
         _ => None,
     }
 }
@@ -62,6 +64,11 @@ pub fn url(name: &str) -> String {
         Some((a, _)) => format!("/assets/{name}?v={}", a.digest),
         None => format!("/assets/{name}"),
     }
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says; they accept SVG.
+pub async fn favicon() -> Response {
+    serve(Path("favicon.svg".to_string()), RawQuery(None)).await
 }
 
 pub async fn serve(Path(name): Path<String>, RawQuery(query): RawQuery) -> Response {

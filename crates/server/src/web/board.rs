@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::frame::{App, Ui};
 use super::home::{all_of, sort, text};
-use super::{Fields, csrf_refused, message, page, see_other, store_failure};
+use super::{Fields, csrf_refused, page, see_other, store_failure};
 use crate::AppState;
 
 /// Cards drawn per column; the rest are one link away in the deals list.
@@ -80,6 +80,8 @@ struct BoardPage {
     columns: Vec<Column>,
     stages: Vec<StageOption>,
     flash: String,
+    /// Why the last move was refused; the board below shows the deals as they are now.
+    error: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -157,6 +159,7 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
             columns: vec![],
             stages: vec![],
             flash: String::new(),
+            error: String::new(),
         }));
     };
     let totals = state.store.stage_totals(&app.scope, pipeline.id).await?;
@@ -166,7 +169,9 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
         let items = if count == 0 {
             vec![]
         } else {
-            let filter = all_of(Kind::Deal, &[("stage_id", "eq", &s.id.to_string())]);
+            // The pipeline too, so the (workspace, pipeline, stage) index serves the query.
+            let (pid, sid) = (pipeline.id.to_string(), s.id.to_string());
+            let filter = all_of(Kind::Deal, &[("pipeline_id", "eq", &pid), ("stage_id", "eq", &sid)]);
             let lq = ListQuery {
                 filter,
                 sort: sort(Kind::Deal, "-stage_entered_at"),
@@ -216,6 +221,7 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
         stages: pipeline.stages.iter().map(|s| StageOption { id: s.id.to_string(), name: s.name.clone() }).collect(),
         columns,
         flash,
+        error: String::new(),
         ui: app.ui,
     }))
 }
@@ -253,39 +259,50 @@ async fn move_deal(State(state): State<AppState>, app: Result<App, Response>, fi
     if !app.csrf_ok(&fields) {
         return csrf_refused();
     }
-    let ui = &app.ui;
-    let back = match fields.get("pipeline").filter(|p| Uuid::parse_str(p).is_ok()) {
-        Some(p) => format!("/board?pipeline={p}"),
-        None => "/board".to_string(),
-    };
-    let fail = |status: StatusCode, text: &str| message(status, &ui.t("board-move-failed"), text, &back, &ui.t("board-back"));
+    let pipeline = fields.get("pipeline").filter(|p| Uuid::parse_str(p).is_ok()).map(str::to_string);
     let (Some(deal), Some(stage)) = (
         fields.get("deal_id").and_then(|s| Uuid::parse_str(s).ok()),
         fields.get("stage_id").and_then(|s| Uuid::parse_str(s).ok()),
     ) else {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("board-move-invalid"));
+        let text = app.ui.t("board-move-invalid");
+        return refused(&state, app, pipeline, StatusCode::UNPROCESSABLE_ENTITY, text).await;
     };
     let version = fields.get("version").and_then(|v| v.trim().parse::<i64>().ok());
     let pipelines = match state.store.pipelines(&app.scope).await {
         Ok(p) => p,
         Err(e) => return store_failure(e),
     };
-    let Some(pipeline) = pipelines.iter().find(|p| p.stages.iter().any(|s| s.id == stage)).map(|p| p.id) else {
-        return fail(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("board-move-invalid"));
+    let Some(target) = pipelines.iter().find(|p| p.stages.iter().any(|s| s.id == stage)).map(|p| p.id) else {
+        let text = app.ui.t("board-move-invalid");
+        return refused(&state, app, pipeline, StatusCode::UNPROCESSABLE_ENTITY, text).await;
     };
     let mut patch = Map::new();
-    patch.insert("pipeline_id".into(), json!(pipeline));
+    patch.insert("pipeline_id".into(), json!(target));
     patch.insert("stage_id".into(), json!(stage));
     let opts = WriteOptions { if_match: version, ..WriteOptions::default() };
-    match state.store.update(&app.scope, Kind::Deal, deal, &Json::Object(patch), &opts).await {
-        Ok(_) => see_other(&format!("/board?pipeline={pipeline}&moved={stage}#deal-{deal}"), &[]),
-        Err(StoreError::VersionMismatch { .. }) => fail(StatusCode::CONFLICT, &ui.t("error-stale")),
-        Err(StoreError::Forbidden(_)) => fail(StatusCode::FORBIDDEN, &ui.t("error-forbidden")),
-        Err(StoreError::NotFound) => fail(StatusCode::NOT_FOUND, &ui.t("error-not-found")),
+    let (status, text) = match state.store.update(&app.scope, Kind::Deal, deal, &Json::Object(patch), &opts).await {
+        Ok(_) => return see_other(&format!("/board?pipeline={target}&moved={stage}#deal-{deal}"), &[]),
+        Err(StoreError::VersionMismatch { .. }) => (StatusCode::CONFLICT, app.ui.t("error-stale")),
+        Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, app.ui.t("error-forbidden")),
+        Err(StoreError::NotFound) => (StatusCode::NOT_FOUND, app.ui.t("error-not-found")),
         Err(StoreError::Invalid(errs)) => {
-            let text = errs.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ");
-            fail(StatusCode::UNPROCESSABLE_ENTITY, &text)
+            (StatusCode::UNPROCESSABLE_ENTITY, errs.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
         }
+        Err(e) => return store_failure(e),
+    };
+    refused(&state, app, pipeline, status, text).await
+}
+
+/// The board as it is now, saying why the move was refused.
+async fn refused(state: &AppState, mut app: App, pipeline: Option<String>, status: StatusCode, text: String) -> Response {
+    app.ui.section = "board";
+    let error = format!("{} {}", app.ui.t("board-move-failed"), text);
+    match build(state, app, &BoardQuery { pipeline, moved: None }).await {
+        Ok(Some(mut p)) => {
+            p.error = error;
+            page(status, &p, &[])
+        }
+        Ok(None) => store_failure(StoreError::NotFound),
         Err(e) => store_failure(e),
     }
 }

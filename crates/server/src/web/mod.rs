@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/", get(home::show))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .merge(lists::routes())
         .merge(records::routes())
         .merge(board::routes())

@@ -3,6 +3,9 @@
 //! what. Routes: GET /settings and below. Everyone else gets a 403 page, and
 //! their form posts are refused the same way (the store refuses them too).
 
+// Handlers' helpers answer with the page to send when they cannot go on.
+#![allow(clippy::result_large_err)]
+
 mod pipelines;
 mod teams;
 mod users;

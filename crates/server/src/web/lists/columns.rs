@@ -122,6 +122,8 @@ pub fn available(kind: Kind, custom: &[CustomField], ui: &Ui) -> Vec<ColDef> {
         let (render, sort) = match (kind, f.name) {
             (Kind::Deal, "amount") => (Render::Money, Some("amount_minor".to_string())),
             _ if f.access == Access::Virtual => continue,
+            // Ids sort in no order a reader would understand.
+            _ if matches!(render, Render::Ref(_) | Render::Pipeline | Render::Stage) => (render, None),
             _ => (render, sort_key(f.name)),
         };
         out.push(ColDef { name: f.name.to_string(), label: ui.field(kind, f.name), sort, render });
@@ -257,6 +259,8 @@ pub struct Cell {
     pub parts: Vec<Part>,
     /// `overdue`, `num`, or empty.
     pub class: &'static str,
+    /// A word said before the value, so that colour is never the only cue ("Overdue").
+    pub flag: Option<String>,
 }
 
 fn text_of(v: &Json) -> String {
@@ -291,6 +295,7 @@ pub fn cell(kind: Kind, c: &ColDef, r: &Record, names: &Names, ui: &Ui) -> Cell 
     };
     let s = raw.as_str().unwrap_or_default();
     let mut class = "";
+    let mut flag = None;
     let named = |ids: Vec<String>, link: Option<Kind>| -> Vec<Part> {
         ids.into_iter()
             .filter_map(|id| {
@@ -327,6 +332,7 @@ pub fn cell(kind: Kind, c: &ColDef, r: &Record, names: &Names, ui: &Ui) -> Cell 
                 let open = matches!(r.get("status").and_then(Json::as_str), Some("open" | "in_progress") | None);
                 if open && due.is_some_and(|d| d < Utc::now()) {
                     class = "overdue";
+                    flag = Some(ui.t("lists-overdue"));
                 }
             }
             plain(ui.when(&raw))
@@ -396,5 +402,5 @@ pub fn cell(kind: Kind, c: &ColDef, r: &Record, names: &Names, ui: &Ui) -> Cell 
             _ => plain(shorten(&text_of(&raw), 120)),
         },
     };
-    Cell { label: c.label.clone(), parts, class }
+    Cell { label: c.label.clone(), parts, class, flag }
 }

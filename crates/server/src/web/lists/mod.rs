@@ -1,7 +1,7 @@
 //! Lists of people, organizations, deals, tasks and activities: filters, sort, chosen
 //! columns, saved views (mine and shared), bulk actions, export, keyset paging.
 //! Routes: GET /people, /organizations, /deals, /tasks, /activities; POST /{collection}/bulk;
-//! POST /views, POST /views/{id}/delete; GET /{collection}/export.
+//! POST /views, POST /views/{id} (share, rename, update), POST /views/{id}/delete; GET /{collection}/export.
 //!
 //! Every state of a list is its URL, so that a list works with plain links and
 //! forms, and a saved view is just a query string.
@@ -36,7 +36,10 @@ use crate::AppState;
 pub const KINDS: [Kind; 5] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Task, Kind::Activity];
 
 pub fn routes() -> Router<AppState> {
-    let mut r = Router::new().route("/views", post(saved::create)).route("/views/{id}/delete", post(saved::delete));
+    let mut r = Router::new()
+        .route("/views", post(saved::create))
+        .route("/views/{id}", post(saved::update))
+        .route("/views/{id}/delete", post(saved::delete));
     for kind in KINDS {
         let c = kind.collection();
         r = r
@@ -85,6 +88,8 @@ pub struct Head {
     pub href: Option<String>,
     /// `ascending`, `descending`, or empty when the list is not sorted by it.
     pub aria_sort: &'static str,
+    /// `num` for figures, aligned like their cells.
+    pub class: &'static str,
 }
 
 pub struct Row {
@@ -323,7 +328,8 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
                 (true, true) => "descending",
                 _ => "",
             };
-            Head { label: c.label.clone(), href, aria_sort }
+            let class = if matches!(c.render, columns::Render::Money | columns::Render::Int) { "num" } else { "" };
+            Head { label: c.label.clone(), href, aria_sort, class }
         })
         .collect();
 
@@ -370,7 +376,7 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
     let next_href = next_cursor.map(|c| query::href(collection, &query::set(&canon, "cursor", Some(&c))));
     let first_href = param(&params, "cursor").map(|_| back.clone());
     let mut formats = vec![opt("csv", ui.t("lists-format-csv"), None), opt("json", ui.t("lists-format-json"), None)];
-    if kind == Kind::Person {
+    if matches!(kind, Kind::Person | Kind::Organization) {
         formats.push(opt("vcard", ui.t("lists-format-vcard"), None));
     }
     let exports = formats

@@ -101,7 +101,8 @@ pub fn merge(view_query: &str, url: &[(String, String)]) -> Params {
 pub fn canonical(params: &[(String, String)]) -> Params {
     params
         .iter()
-        .filter(|(k, v)| !matches!(k.as_str(), "cursor" | "view" | "csrf") && !(v.is_empty() && !k.contains('[')))
+        // An empty quick filter is "any"; `field[is_null]=` keeps its meaning.
+        .filter(|(k, v)| !matches!(k.as_str(), "cursor" | "view" | "csrf") && (!v.is_empty() || k.contains('[')))
         .cloned()
         .collect()
 }

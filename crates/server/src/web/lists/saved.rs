@@ -36,6 +36,26 @@ pub async fn create(State(state): State<AppState>, app: App, f: Fields) -> Respo
     }
 }
 
+/// `POST /views/{id}`: any of `name`, `query` (the list as it is now), `shared` (`1` or `0`).
+pub async fn update(State(state): State<AppState>, app: App, Path(id): Path<String>, f: Fields) -> Response {
+    if !app.csrf_ok(&f) {
+        return csrf_refused();
+    }
+    let Ok(id) = Uuid::parse_str(&id) else { return store_failure(StoreError::NotFound) };
+    let query = f.get("query").map(|q| query::qs(&query::canonical(&query::parse_qs(q))));
+    let shared = f.get("shared").map(|s| s == "1");
+    match state.store.update_view(&app.scope, id, f.get("name"), query.as_deref(), shared).await {
+        Ok(v) => see_other(&format!("/{}?view={}", v.kind.collection(), v.id), &[]),
+        Err(StoreError::Invalid(errs)) => {
+            let ui = &app.ui;
+            let text =
+                sentences(&errs, |field| if field == "name" { ui.t("lists-view-name") } else { field.to_string() }).join(" ");
+            message(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("lists-view-invalid"), &text, "/", &ui.t("lists-back"))
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
 /// `POST /views/{id}/delete`: by its owner or an admin.
 pub async fn delete(State(state): State<AppState>, app: App, Path(id): Path<String>, f: Fields) -> Response {
     if !app.csrf_ok(&f) {

@@ -30,6 +30,12 @@ pub struct UserRow {
     pub problem: Option<String>,
 }
 
+impl UserRow {
+    pub fn has_role(&self, r: &str) -> bool {
+        self.role == r
+    }
+}
+
 /// A one-time link just made, shown this once.
 pub struct NewLink {
     pub name: String,
@@ -49,6 +55,12 @@ struct UsersPage {
     new_role: String,
     problems: Problems,
     link: Option<NewLink>,
+}
+
+impl UsersPage {
+    fn is_new_role(&self, r: &str) -> bool {
+        self.new_role == r
+    }
 }
 
 /// Every user of the workspace, by name.
