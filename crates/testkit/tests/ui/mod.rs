@@ -202,8 +202,7 @@ impl Chrome {
             width,
             label: format!("{label} @{}", width.name()),
             errors,
-            // Chromium asks for /favicon.ico by itself; the app serves none yet.
-            allowed: Mutex::new(vec!["/favicon.ico".to_string()]),
+            allowed: Mutex::new(Vec::new()),
             axe: self.axe.clone(),
         }
     }
