@@ -334,7 +334,6 @@ async fn main_pages(ctx: Ctx) {
         ("settings-users", "/settings/users"),
         ("settings-teams", "/settings/teams"),
         ("settings-tokens", "/settings/tokens"),
-        ("account", "/account"),
     ];
     let mut failures = Vec::new();
     for (name, path) in pages {
@@ -349,7 +348,7 @@ async fn main_pages(ctx: Ctx) {
         }
     }
     // A record page of each kind, reached from its list.
-    for (name, list) in [("person", "/people"), ("organization", "/organizations"), ("deal", "/deals"), ("task", "/tasks")] {
+    for (name, list) in [("person-demo", "/people"), ("organization-demo", "/organizations"), ("deal", "/deals"), ("task", "/tasks")] {
         if let Err(why) = ui::attempt(async {
             tab.goto(list).await;
             tab.click_to_page("#list-table tbody tr a[href]").await;
