@@ -623,6 +623,9 @@ impl Tab {
 
     /// A full-page PNG in `target/screenshots/<name>-<width>.png`.
     pub async fn screenshot(&self, name: &str) {
+        // From the top: a sticky header is drawn where the page is scrolled to.
+        self.eval("new Promise(function (done) { window.scrollTo(0, 0); requestAnimationFrame(function () { requestAnimationFrame(done); }); })")
+            .await;
         let size = self
             .eval("[Math.max(document.documentElement.scrollWidth, window.innerWidth), Math.max(document.documentElement.scrollHeight, document.body.scrollHeight, window.innerHeight)]")
             .await;
