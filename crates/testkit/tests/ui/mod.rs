@@ -70,8 +70,10 @@ fn in_ci() -> bool {
 }
 
 fn loud_skip(what: &str) {
+    use std::io::Write;
     let bar = "!".repeat(78);
-    eprintln!("\n{bar}\nSKIPPED: {what}\n{bar}\n");
+    // Straight to stderr: the test harness would swallow eprintln! from a passing test.
+    let _ = writeln!(std::io::stderr(), "\n{bar}\nSKIPPED: {what}\n{bar}\n");
 }
 
 fn find_chromium() -> Option<PathBuf> {
