@@ -51,6 +51,14 @@ impl Worker {
         Worker { store, name, http, lease: chrono::Duration::minutes(5) }
     }
 
+    /// How long a claimed job stays this worker's: past it, another worker
+    /// takes the job over (the worker is taken for dead). Keep it above the
+    /// longest a job runs, a webhook delivery's 15 s timeout included.
+    pub fn with_lease(mut self, lease: chrono::Duration) -> Worker {
+        self.lease = lease;
+        self
+    }
+
     /// Runs until `stop` resolves: claims and runs due jobs, and sleeps a little when there are none.
     pub async fn run(self, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
@@ -91,7 +99,9 @@ impl Worker {
             Err(e) => {
                 let wait = RETRY_SCHEDULE.get((job.attempts - 1).max(0) as usize).copied().unwrap_or(36_000);
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed; will retry");
-                self.store.fail_job(&job, &e.to_string(), Some(Utc::now() + chrono::Duration::seconds(wait))).await?;
+                self.store
+                    .fail_job(&job, &e.to_string(), Some(self.store.clock().now() + chrono::Duration::seconds(wait)))
+                    .await?;
             }
         }
         Ok(true)
@@ -150,6 +160,7 @@ impl Worker {
         let event_id = job.payload["event_id"].as_str().unwrap_or_default().to_string();
         let event_type = job.payload["event_type"].as_str().unwrap_or_default().to_string();
         let body = serde_json::to_string(&job.payload["payload"]).map_err(|e| JobError::Fatal(e.to_string()))?;
+        // Real time, not the store's clock: receivers check it against their own.
         let timestamp = Utc::now().timestamp();
         let sig = signature::sign(&sub.secret, &event_id, timestamp, &body).map_err(JobError::Fatal)?;
         let started = std::time::Instant::now();

@@ -90,7 +90,7 @@ impl Worker {
             }
         }
         if !flows.is_empty() {
-            self.store.schedule_workflow_scan(ws, Utc::now() + SCAN_EVERY).await?;
+            self.store.schedule_workflow_scan(ws, self.store.clock().now() + SCAN_EVERY).await?;
         }
         Ok(())
     }
@@ -177,7 +177,7 @@ impl Worker {
                 }
             }
             Action::CreateTask { title, due_in_days, assignee, priority } => {
-                let due = rapport_domain::value::now() + chrono::Duration::days(*due_in_days);
+                let due = self.store.clock().now() + chrono::Duration::days(*due_in_days);
                 let mut task = json!({"title": title, "due_at": rapport_domain::value::format_datetime(&due)});
                 let who = match assignee {
                     Recipient::User(u) => Some(*u),

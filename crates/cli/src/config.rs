@@ -10,6 +10,8 @@ use serde::Deserialize;
 pub const DEFAULT_DATABASE: &str = "sqlite://./rapport-data/rapport.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+/// How long a worker holds a job it claimed before another may take it over: longer than any job runs.
+pub const DEFAULT_JOB_LEASE_SECONDS: u64 = 300;
 /// Read when no file is named and it exists in the working directory.
 pub const DEFAULT_FILE: &str = "rapport.toml";
 
@@ -34,6 +36,17 @@ pub struct GlobalArgs {
         value_parser = clap::value_parser!(u32).range(1..=1000)
     )]
     pub max_connections: Option<u32>,
+
+    /// Seconds a worker holds a claimed job; a job whose worker died is run
+    /// again once they pass. Keep it above the 15 s a webhook delivery may take [default: 300]
+    #[arg(
+        long,
+        env = "RAPPORT_JOB_LEASE_SECONDS",
+        global = true,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub job_lease_seconds: Option<u64>,
 }
 
 /// The configuration file. Every key is optional; unknown keys are refused so
@@ -44,6 +57,7 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub listen: Option<String>,
     pub max_connections: Option<u32>,
+    pub job_lease_seconds: Option<u64>,
 }
 
 /// The settings in force, every source applied.
@@ -52,6 +66,7 @@ pub struct Settings {
     pub database: String,
     pub listen: String,
     pub max_connections: u32,
+    pub job_lease_seconds: u64,
     /// The file the settings were read from, if any.
     pub file: Option<PathBuf>,
 }
@@ -77,6 +92,10 @@ fn merge(global: &GlobalArgs, listen: Option<&str>, file: FileConfig) -> anyhow:
     if max_connections == 0 {
         bail!("max_connections must be at least 1");
     }
+    let job_lease_seconds = global.job_lease_seconds.or(file.job_lease_seconds).unwrap_or(DEFAULT_JOB_LEASE_SECONDS);
+    if !(1..=86_400).contains(&job_lease_seconds) {
+        bail!("job_lease_seconds must be between 1 and 86400");
+    }
     let database = global.database.clone().or(file.database).unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     if database.trim().is_empty() {
         bail!("the database URL is empty");
@@ -85,6 +104,7 @@ fn merge(global: &GlobalArgs, listen: Option<&str>, file: FileConfig) -> anyhow:
         database,
         listen: listen.map(str::to_string).or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
         max_connections,
+        job_lease_seconds,
         file: None,
     })
 }
@@ -128,7 +148,7 @@ mod tests {
     use super::*;
 
     fn global(database: Option<&str>, max: Option<u32>) -> GlobalArgs {
-        GlobalArgs { config: None, database: database.map(str::to_string), max_connections: max }
+        GlobalArgs { config: None, database: database.map(str::to_string), max_connections: max, job_lease_seconds: None }
     }
 
     #[test]

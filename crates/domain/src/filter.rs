@@ -95,7 +95,9 @@ impl Column {
                     FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage => ColType::Uuid,
                     FieldType::Strings { .. } => ColType::StringList,
                     FieldType::Links { target, .. } => ColType::Link(target),
-                    FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses => return None,
+                    FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses | FieldType::Recurrence => {
+                        return None;
+                    }
                 }
             }
         };
@@ -156,9 +158,16 @@ impl Filter {
 /// Builds one condition from the API's `field[op]=value` form; the error names the parameter.
 pub fn condition(kind: Kind, field: &str, op: &str, raw: &str, custom: &[CustomField]) -> Result<Condition, ValidationErrors> {
     let param = if op == "eq" { field.to_string() } else { format!("{field}[{op}]") };
+    let column = Column::resolve(kind, field, custom).ok_or_else(|| {
+        ValidationErrors::single(param.clone(), "unknown_field", format!("{kind} has no filterable field '{field}'"))
+    })?;
+    condition_on(column, field, op, raw)
+}
+
+/// A condition on a column already resolved (or one outside the field tables, such as a part of an address).
+pub fn condition_on(column: Column, field: &str, op: &str, raw: &str) -> Result<Condition, ValidationErrors> {
+    let param = if op == "eq" { field.to_string() } else { format!("{field}[{op}]") };
     let fail = |code: &'static str, m: String| ValidationErrors::single(param.clone(), code, m);
-    let column = Column::resolve(kind, field, custom)
-        .ok_or_else(|| fail("unknown_field", format!("{kind} has no filterable field '{field}'")))?;
     let op = Op::parse(op)
         .ok_or_else(|| fail("unknown_operator", "operators are eq, ne, lt, lte, gt, gte, contains, in, is_null".into()))?;
     let ordered =

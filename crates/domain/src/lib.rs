@@ -10,6 +10,7 @@ pub mod error;
 pub mod filter;
 pub mod kind;
 pub mod money;
+pub mod recurrence;
 pub mod schema;
 pub mod search;
 pub mod validate;

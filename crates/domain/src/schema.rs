@@ -30,6 +30,8 @@ pub enum FieldType {
     /// `{"street", "city", "region", "postal_code", "country"}`.
     Address,
     Addresses,
+    /// `{"frequency", "interval", "until"}`: how a task repeats (see `recurrence.rs`).
+    Recurrence,
     /// A set of short strings (tags, domains).
     Strings {
         lowercase: bool,
@@ -54,8 +56,17 @@ impl FieldType {
     pub fn is_json(self) -> bool {
         matches!(
             self,
-            FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses | FieldType::Strings { .. }
+            FieldType::Emails
+                | FieldType::Phones
+                | FieldType::Address
+                | FieldType::Addresses
+                | FieldType::Strings { .. }
+                | FieldType::Recurrence
         )
+    }
+    /// A JSON object, null when empty (the other JSON fields are lists, empty when empty).
+    pub fn is_object(self) -> bool {
+        matches!(self, FieldType::Address | FieldType::Recurrence)
     }
     /// Comparable with lt/gt and usable as a sort key.
     pub fn is_ordered(self) -> bool {
@@ -129,6 +140,7 @@ static ORGANIZATION: &[Field] = &[
     w("addresses", FieldType::Addresses, "Postal addresses."),
     w("phones", FieldType::Phones, "Phone numbers."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the relationship."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w(
         "external_id",
@@ -154,6 +166,7 @@ static PERSON: &[Field] = &[
     w("do_not_call", FieldType::Bool, "Never call."),
     w("do_not_text", FieldType::Bool, "Never send SMS or chat messages."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the relationship."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w("address", FieldType::Address, "Postal address."),
     w("birthday", FieldType::Date, "Date of birth."),
@@ -194,6 +207,7 @@ static DEAL: &[Field] = &[
     ro("stage_entered_at", FieldType::DateTime, "When the deal entered its current stage."),
     w("owner_id", FieldType::Ref(Kind::User), "User responsible for the deal."),
     w("next_step", FieldType::Text { max: 500 }, "The next thing to do to move the deal on."),
+    ro("last_activity_at", FieldType::DateTime, "When the latest activity linked to it happened; null when none."),
     w("tags", TAGS, "Free tags."),
     w(
         "external_id",
@@ -230,6 +244,13 @@ static TASK: &[Field] = &[
     w("priority", FieldType::Enum(PRIORITIES), "low, normal, high or urgent."),
     w("status", FieldType::Enum(TASK_STATUSES), "open, in_progress, done or cancelled."),
     ro("completed_at", FieldType::DateTime, "When the task was done or cancelled."),
+    w(
+        "recurrence",
+        FieldType::Recurrence,
+        "How the task repeats: {frequency: daily, weekly, monthly or yearly; interval (1 when left out); until (a date, optional)}. \
+         Needs a due date; when the task is done, the next one is created, due one interval later.",
+    ),
+    ro("next_task_id", FieldType::Ref(Kind::Task), "The next occurrence, created when this recurring task was done."),
     w("people", FieldType::Links { target: Kind::Person, role: false }, "Linked people."),
     w("organizations", FieldType::Links { target: Kind::Organization, role: false }, "Linked organizations."),
     w("deals", FieldType::Links { target: Kind::Deal, role: false }, "Linked deals."),

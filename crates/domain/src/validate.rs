@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::contact::{self, Email, Phone};
 use crate::custom::{self, CustomField};
+use crate::recurrence::Recurrence;
 use crate::schema::{self, Access, Field, FieldType};
 use crate::{FieldValue, Kind, ValidationErrors, money};
 
@@ -131,7 +132,7 @@ fn apply_defaults(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, e
         let default = match (kind, f.name, f.ty) {
             (_, _, FieldType::Bool) if f.name == "active" => FieldValue::Bool(true),
             (_, _, FieldType::Bool) => FieldValue::Bool(false),
-            (_, _, t) if t.is_json() && t != FieldType::Address => FieldValue::Json(Json::Array(vec![])),
+            (_, _, t) if t.is_json() && !t.is_object() => FieldValue::Json(Json::Array(vec![])),
             (Kind::Task, "priority", _) => FieldValue::Text("normal".into()),
             (Kind::Task, "status", _) => FieldValue::Text("open".into()),
             (Kind::User, "role", _) => FieldValue::Text("member".into()),
@@ -202,6 +203,25 @@ fn derive(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, mode: &Mo
                     errs.push("assignee_team_id", "conflict", "a task is assigned to a user or a team, not both");
                 }
             }
+            if touched("recurrence") || touched("due_at") {
+                let recurrence = match out.columns.get("recurrence") {
+                    Some(FieldValue::Json(j)) => Recurrence::from_json(j),
+                    Some(_) => None,
+                    None => doc.get("recurrence").and_then(Recurrence::from_json),
+                };
+                let due = match out.columns.get("due_at") {
+                    Some(FieldValue::DateTime(t)) => Some(*t),
+                    Some(_) => None,
+                    None => doc.get("due_at").and_then(Json::as_str).and_then(parse_datetime),
+                };
+                match (recurrence, due) {
+                    (Some(_), None) => errs.push("due_at", "required", "a recurring task needs a due date"),
+                    (Some(Recurrence { until: Some(last), .. }), Some(due)) if last < due.date_naive() => {
+                        errs.push("recurrence.until", "invalid", "is before the task's due date")
+                    }
+                    _ => {}
+                }
+            }
             if touched("status") {
                 let closed = matches!(after(out, "status").as_deref(), Some("done" | "cancelled"));
                 let was_closed = matches!(mode, Mode::Update { current, .. } if matches!(current.get("status").and_then(Json::as_str), Some("done" | "cancelled")));
@@ -247,7 +267,7 @@ fn parse_value(f: &Field, v: &Json, ctx: &Context<'_>, errs: &mut ValidationErro
     if v.is_null() {
         return Some(match f.ty {
             FieldType::Bool => FieldValue::Bool(false),
-            t if t.is_json() && t != FieldType::Address => FieldValue::Json(Json::Array(vec![])),
+            t if t.is_json() && !t.is_object() => FieldValue::Json(Json::Array(vec![])),
             _ => FieldValue::Null,
         });
     }
@@ -308,6 +328,7 @@ fn parse_value(f: &Field, v: &Json, ctx: &Context<'_>, errs: &mut ValidationErro
         FieldType::Emails => parse_emails(name, v, errs).map(FieldValue::Json),
         FieldType::Phones => parse_phones(name, v, ctx.region, errs).map(FieldValue::Json),
         FieldType::Address => parse_address(name, v, errs).map(FieldValue::Json),
+        FieldType::Recurrence => Recurrence::parse(name, v, errs).map(|r| FieldValue::Json(r.to_json())),
         FieldType::Addresses => {
             let Some(items) = v.as_array() else { return expected(errs, name, "an array of addresses") };
             let before = errs.0.len();

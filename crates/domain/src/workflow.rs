@@ -73,7 +73,11 @@ pub fn conditions(
     let mut out = Vec::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         let (field, op) = split_key(k);
-        match filter::condition(kind, field, op, v, custom) {
+        let parsed = match address_part(kind, field) {
+            Some(column) => filter::condition_on(column, field, op, v),
+            None => filter::condition(kind, field, op, v, custom),
+        };
+        match parsed {
             Ok(c) => out.push(c),
             Err(e) => {
                 for f in e.0 {
@@ -85,9 +89,31 @@ pub fn conditions(
     errs.into_result().map(|_| out)
 }
 
-fn value_at<'a>(record: &'a Map<String, Json>, c: &Condition) -> &'a Json {
-    let v = if c.column.custom { record.get("custom").and_then(|o| o.get(&c.column.name)) } else { record.get(&c.column.name) };
-    v.unwrap_or(&Json::Null)
+/// Territory conditions on a part of an address, which lists cannot filter on:
+/// a person's `address.country` or `address.region`, an organization's
+/// `addresses.country` or `addresses.region` (any of its addresses).
+fn address_part(kind: Kind, field: &str) -> Option<filter::Column> {
+    let (whole, part) = field.split_once('.')?;
+    let ty = match (kind, whole) {
+        (Kind::Person, "address") => ColType::Text,
+        (Kind::Organization, "addresses") => ColType::StringList,
+        _ => return None,
+    };
+    ["country", "region"].contains(&part).then(|| filter::Column { name: field.to_string(), ty, custom: false })
+}
+
+fn value_at(record: &Map<String, Json>, c: &Condition) -> Json {
+    if c.column.custom {
+        return record.get("custom").and_then(|o| o.get(&c.column.name)).cloned().unwrap_or(Json::Null);
+    }
+    match c.column.name.split_once('.') {
+        Some((whole, part)) => match record.get(whole) {
+            Some(Json::Array(items)) => Json::Array(items.iter().filter_map(|i| i.get(part).cloned()).collect()),
+            Some(o) => o.get(part).cloned().unwrap_or(Json::Null),
+            None => Json::Null,
+        },
+        None => record.get(&c.column.name).cloned().unwrap_or(Json::Null),
+    }
 }
 
 fn order(v: &Json, want: &FieldValue) -> Option<Ordering> {
@@ -118,7 +144,7 @@ fn is_empty(v: &Json) -> bool {
 /// Does the record meet the condition? The same meaning as the SQL the store
 /// compiles for lists: `ne` matches an empty value, lists match when one item does.
 pub fn matches(c: &Condition, record: &Map<String, Json>) -> bool {
-    let v = value_at(record, c);
+    let v = &value_at(record, c);
     let null_wanted = matches!(c.values.first(), Some(FieldValue::Bool(true)));
     let eq_any = |item: &Json| c.values.iter().any(|w| order(item, w) == Some(Ordering::Equal));
     if matches!(c.column.ty, ColType::StringList | ColType::Link(_)) {
@@ -152,7 +178,7 @@ pub fn matches_all(conds: &[Condition], record: &Map<String, Json>) -> bool {
 // ---- assignment rules ------------------------------------------------------
 
 /// Kinds whose records assignment rules give an owner.
-pub const ASSIGNABLE: [Kind; 3] = [Kind::Person, Kind::Deal, Kind::Task];
+pub const ASSIGNABLE: [Kind; 4] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Task];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Method {

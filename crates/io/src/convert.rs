@@ -564,6 +564,11 @@ fn field_value(ctx: &Context, name: &str, ty: FieldType, v: &Json, at: &CellRef)
             Json::Object(_) => FieldOut::Merge(v.clone()),
             _ => FieldOut::Merge(json!({"street": text})),
         },
+        // A JSON import carries the object; a spreadsheet cell may name just the frequency ("weekly").
+        FieldType::Recurrence => match v {
+            Json::Object(_) => FieldOut::One(v.clone()),
+            _ => FieldOut::One(json!({"frequency": text.trim().to_lowercase()})),
+        },
         FieldType::Addresses => match v {
             Json::Array(items) => FieldOut::Items(items.clone()),
             Json::Object(_) => FieldOut::Items(vec![v.clone()]),

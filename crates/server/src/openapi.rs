@@ -29,6 +29,16 @@ fn field_schema(f: &Field) -> Json {
         FieldType::Emails => json!({"type": "array", "items": {"$ref": "#/components/schemas/Email"}}),
         FieldType::Phones => json!({"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}),
         FieldType::Address => json!({"$ref": "#/components/schemas/Address"}),
+        FieldType::Recurrence => json!({
+            "type": ["object", "null"],
+            "required": ["frequency"],
+            "additionalProperties": false,
+            "properties": {
+                "frequency": {"type": "string", "enum": rapport_domain::recurrence::FREQUENCIES},
+                "interval": {"type": "integer", "minimum": 1, "maximum": rapport_domain::recurrence::MAX_INTERVAL, "default": 1},
+                "until": {"type": ["string", "null"], "format": "date"},
+            },
+        }),
         FieldType::Addresses => json!({"type": "array", "items": {"$ref": "#/components/schemas/Address"}}),
         FieldType::Strings { .. } => json!({"type": "array", "items": {"type": "string", "maxLength": 100}}),
         FieldType::Links { role: true, .. } => json!({"type": "array", "items": {"$ref": "#/components/schemas/RoleLink"}}),

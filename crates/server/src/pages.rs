@@ -86,6 +86,7 @@ fn type_name(t: FieldType) -> String {
         FieldType::Emails => "emails".into(),
         FieldType::Phones => "phones".into(),
         FieldType::Address => "address".into(),
+        FieldType::Recurrence => "recurrence".into(),
         FieldType::Addresses => "addresses".into(),
         FieldType::Strings { .. } => "list of strings".into(),
         FieldType::Links { target, role: true } => format!("{target} ids with roles"),

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use rapport_domain::value::{new_id, now};
 use rapport_domain::workflow::{self, Method, Rule};
 use rapport_domain::{Kind, ValidationErrors};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use sea_query::{Cond, Expr, ExprTrait, LockType, Order, Query};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
@@ -158,8 +158,21 @@ pub(crate) async fn pick(tx: &mut Tx, workspace_id: Uuid, s: &Stored) -> Result<
     match s.rule.method {
         Method::User(u) => Ok(Some(u)),
         Method::RoundRobin(team) => {
+            // The turn is read again under a row lock: two creations at once on
+            // PostgreSQL would otherwise both take the turn read when the rules were loaded.
+            let turn = Query::select()
+                .column(t("last_user_id"))
+                .from(t("assignment_rules"))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(workspace_id)))
+                .and_where(Expr::col(t("id")).eq(uuid(s.id)))
+                .lock(LockType::Update)
+                .to_owned();
+            let last = match tx.row(&turn, &[Col::Uuid]).await? {
+                Some(r) => uuid_at(&r, 0),
+                None => s.last_user_id,
+            };
             let candidates = team_candidates(tx, workspace_id, team).await?;
-            let Some(next) = workflow::round_robin_next(&candidates, s.last_user_id) else { return Ok(None) };
+            let Some(next) = workflow::round_robin_next(&candidates, last) else { return Ok(None) };
             let upd = Query::update()
                 .table(t("assignment_rules"))
                 .value(t("last_user_id"), uuid(next))

@@ -421,6 +421,8 @@ impl Store {
                 .to_owned();
             tx.exec(&del).await?;
         }
+        // The merged records' activities are the survivor's now.
+        crate::last_activity::refresh(&mut tx, scope, &[(kind, survivor)]).await?;
         let result = match update_in(&mut tx, scope, kind, survivor, &Json::Object(patch), None).await? {
             Applied::Changed(r) | Applied::Unchanged(r) => r,
             Applied::Raced { .. } => return Err(StoreError::Conflict("the record changed during the merge; try again".into())),

@@ -77,7 +77,7 @@ impl Store {
 
     /// Claims the next due job for `worker`, for `lease`; `None` when none is due.
     pub async fn claim_job(&self, worker: &str, lease: Duration) -> Result<Option<Job>, StoreError> {
-        let at = now();
+        let at = self.clock.now();
         let due = Query::select()
             .column(t("id"))
             .from(t("jobs"))

@@ -11,17 +11,20 @@ pub mod auth;
 pub mod board;
 mod cache;
 pub mod changes;
+pub mod clock;
 pub mod custom_fields;
 pub mod db;
 pub mod dedupe;
 mod error;
 pub mod imports;
 pub mod jobs;
+mod last_activity;
 pub mod migrate;
 pub mod notifications;
 pub mod pipelines;
 pub mod privacy;
 pub mod records;
+mod recurring;
 pub mod search;
 mod sql;
 pub mod timeline;
@@ -31,6 +34,7 @@ pub mod webhooks;
 pub mod workflows;
 pub mod workspaces;
 
+pub use clock::Clock;
 pub use db::{Backend, Db, Options};
 pub use error::StoreError;
 pub use records::{ListPage, ListQuery, Record, WriteOptions};
@@ -85,6 +89,7 @@ impl Scope {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    pub(crate) clock: Clock,
 }
 
 impl Store {
@@ -93,7 +98,18 @@ impl Store {
         let db = Db::connect(url, opts).await?;
         migrate::run(&db).await?;
         db.optimize().await?;
-        Ok(Store { db })
+        Ok(Store { db, clock: Clock::real() })
+    }
+
+    /// The same store going by another clock (tests move an adjustable one forward).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the due jobs and time triggers go by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Refreshes the query planner's statistics; worth calling after a large import.

@@ -69,12 +69,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_views.sql"),
     },
     Migration {
+        version: 10,
+        name: "followups",
+        sqlite: include_str!("../migrations/sqlite/0010_followups.sql"),
+        postgres: include_str!("../migrations/postgres/0010_followups.sql"),
+    },
+    Migration {
         version: 11,
         name: "board_indexes",
         sqlite: include_str!("../migrations/sqlite/0011_board_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0011_board_indexes.sql"),
     },
-
 ];
 
 /// The newest schema version this build knows.

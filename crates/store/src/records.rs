@@ -434,6 +434,9 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
         pipelines::record_stage_move(tx, scope, id, m, now).await?;
     }
     let rec = fetch_one(tx, scope, kind, id).await?;
+    if kind == Kind::Activity {
+        crate::last_activity::refresh(tx, scope, &crate::last_activity::targets(&rec)).await?;
+    }
     search::refresh(tx, scope, kind, &rec).await?;
     changes::append(tx, scope, kind, id, "created", crate::assignment::with_rule(diff(&Record::new(), &rec), assigned_by), now)
         .await?;
@@ -475,6 +478,9 @@ pub(crate) async fn update_in(
     let now = now();
     let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
     check_refs(tx, scope, kind, Some(id), &c).await?;
+    if kind == Kind::Task {
+        crate::recurring::on_update(tx, scope, &current, &merged, &mut c).await?;
+    }
     let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, Some(&current), &mut c, now).await? } else { None };
     let mut sets = column_values(kind, &c);
     if sets.is_empty() && c.links.is_empty() {
@@ -503,6 +509,12 @@ pub(crate) async fn update_in(
         // Values set to what they were: no change, no new version. The caller
         // drops the transaction, undoing the version bump.
         return Ok(Applied::Unchanged(current));
+    }
+    if kind == Kind::Activity {
+        // Those it was linked to and those it is linked to now.
+        let mut targets = crate::last_activity::targets(&current);
+        targets.extend(crate::last_activity::targets(&new));
+        crate::last_activity::refresh(tx, scope, &targets).await?;
     }
     search::refresh(tx, scope, kind, &new).await?;
     changes::append(tx, scope, kind, id, "updated", d, now).await?;
@@ -753,6 +765,9 @@ impl Store {
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
         tx.exec(&del).await?;
+        if kind == Kind::Activity {
+            crate::last_activity::refresh(&mut tx, scope, &crate::last_activity::targets(&current)).await?;
+        }
         search::remove(&mut tx, scope, kind, id).await?;
         changes::append(&mut tx, scope, kind, id, "deleted", diff(&current, &Record::new()), now).await?;
         tx.commit().await?;

@@ -18,9 +18,12 @@ pub fn col_of(ty: FieldType) -> Col {
         FieldType::Date => Col::Date,
         FieldType::DateTime => Col::DateTime,
         FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage => Col::Uuid,
-        FieldType::Emails | FieldType::Phones | FieldType::Address | FieldType::Addresses | FieldType::Strings { .. } => {
-            Col::Json
-        }
+        FieldType::Emails
+        | FieldType::Phones
+        | FieldType::Address
+        | FieldType::Addresses
+        | FieldType::Strings { .. }
+        | FieldType::Recurrence => Col::Json,
         FieldType::Links { .. } => unreachable!("links have no column"),
     }
 }

@@ -273,7 +273,7 @@ impl Store {
             .to_owned();
         tx.exec(&ins).await?;
         if active && def.trigger.is_timed() {
-            schedule_scan_in(&mut tx, scope.workspace_id, at).await?;
+            schedule_scan_in(&mut tx, scope.workspace_id, self.clock.now()).await?;
         }
         audit::append(&mut tx, scope, "workflow_created", None, json!({"workflow_id": id, "name": name})).await?;
         tx.commit().await?;
@@ -315,7 +315,7 @@ impl Store {
             .to_owned();
         tx.exec(&upd).await?;
         if active && def.trigger.is_timed() {
-            schedule_scan_in(&mut tx, scope.workspace_id, now()).await?;
+            schedule_scan_in(&mut tx, scope.workspace_id, self.clock.now()).await?;
         }
         audit::append(&mut tx, scope, "workflow_changed", None, json!({"workflow_id": id, "name": name})).await?;
         tx.commit().await?;
@@ -645,7 +645,7 @@ impl Store {
     pub async fn due_for(&self, workspace_id: Uuid, wf: &Workflow) -> Result<Vec<Due>, StoreError> {
         let kind = wf.definition.kind;
         let table = kind.table();
-        let at = now();
+        let at = self.clock.now();
         let base = |cols: &[&str]| {
             Query::select()
                 .columns(cols.iter().map(|c| t(c)))
@@ -723,13 +723,13 @@ impl Store {
             }
             Trigger::NoActivity { days } => {
                 let cutoff = at - Duration::days(*days);
-                let last = format!(
-                    "(SELECT MAX(a.occurred_at) FROM record_links rl JOIN activities a ON a.workspace_id = rl.workspace_id AND a.id = rl.from_id \
-                     WHERE rl.workspace_id = \"{table}\".workspace_id AND rl.from_kind = 'activity' AND rl.to_kind = '{}' AND rl.to_id = \"{table}\".id)",
-                    kind.as_str()
+                // Kept by every write of an activity (`last_activity.rs`).
+                let mut q = base(&["id", "created_at", "last_activity_at"]);
+                q.and_where(Expr::col(t("created_at")).lte(time(cutoff))).cond_where(
+                    sea_query::Cond::any()
+                        .add(Expr::col(t("last_activity_at")).is_null())
+                        .add(Expr::col(t("last_activity_at")).lte(time(cutoff))),
                 );
-                let mut q = base(&["id", "created_at"]);
-                q.expr(Expr::cust(last)).and_where(Expr::col(t("created_at")).lte(time(cutoff)));
                 q.limit(100_000);
                 tx.rows(&q, &[Col::Uuid, Col::DateTime, Col::DateTime])
                     .await?

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rapport_store::{Backend, Options, Scope, Store, Via};
+use rapport_store::{Backend, Clock, Options, Scope, Store, Via};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -25,6 +25,10 @@ pub struct TestApp {
     pub scope: Scope,
     pub user_id: Uuid,
     pub backend: Backend,
+    /// The clock the store goes by for due jobs and time triggers: tests move it forward.
+    pub clock: Clock,
+    /// A database URL another process (a `rapport` binary) can open the same data with.
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     /// The PostgreSQL schema to drop when the app is dropped.
     pg_schema: Option<(String, String)>,
@@ -78,7 +82,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("rapport.db").display());
         let store = Store::open(&url, &Options::default()).await.expect("open sqlite store");
-        Self::start(store, Some(dir)).await
+        Self::start(store, Some(dir), url).await
     }
 
     /// Rapport on a new schema of the PostgreSQL server named by `RAPPORT_TEST_POSTGRES_URL`;
@@ -96,7 +100,10 @@ impl TestApp {
         admin.close().await;
         let opts = Options { max_connections: 5, schema: Some(schema.clone()) };
         let store = Store::open(&url, &opts).await.expect("open postgres store");
-        let mut app = Self::start(store, None).await;
+        // The schema travels in the URL as a connection option, for processes started from the test.
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let shared = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let mut app = Self::start(store, None, shared).await;
         app.pg_schema = Some((url, schema));
         Some(app)
     }
@@ -108,7 +115,9 @@ impl TestApp {
         apps
     }
 
-    async fn start(store: Store, dir: Option<tempfile::TempDir>) -> TestApp {
+    async fn start(store: Store, dir: Option<tempfile::TempDir>, database_url: String) -> TestApp {
+        let clock = Clock::adjustable();
+        let store = store.with_clock(clock.clone());
         let ws = store.create_workspace("Test company", "EUR", "FR").await.expect("workspace");
         let system = Scope::system(ws.id, Via::System);
         let user = obj(json!({"email": "admin@example.com", "name": "Ada Admin", "role": "admin"}));
@@ -128,7 +137,12 @@ impl TestApp {
             let _ = rapport_server::serve(served, listener).await;
         });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp { base, client, token, store, scope, user_id, backend, _dir: dir, pg_schema: None }
+        TestApp { base, client, token, store, scope, user_id, backend, clock, database_url, _dir: dir, pg_schema: None }
+    }
+
+    /// The PostgreSQL schema the app lives in; `None` on SQLite.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.pg_schema.as_ref().map(|(_, s)| s.as_str())
     }
 
     pub fn name(&self) -> &'static str {

@@ -85,6 +85,13 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
         let id = headers["webhook-id"].to_str().unwrap();
         let ts: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
         assert_eq!(headers["webhook-signature"].to_str().unwrap(), sign(&secret, id, ts, body).unwrap(), "[{n}] signed");
+        // The specification's own library accepts the delivery as it came, and refuses it altered.
+        let verifier = standardwebhooks::Webhook::new(&secret).unwrap();
+        for (h, b) in &got {
+            verifier.verify(b.as_bytes(), h).unwrap_or_else(|e| panic!("[{n}] refused by the reference verifier: {e:?}"));
+        }
+        let tampered = body.replace("Ada", "Eve");
+        assert!(verifier.verify(tampered.as_bytes(), headers).is_err(), "[{n}] a changed body must fail");
         assert_eq!(got[0].0["webhook-id"], got[1].0["webhook-id"], "[{n}] the same event id on every try");
         let event: Value = rapport_testkit::serde_json::from_str(body).unwrap();
         assert_eq!(event["type"], "person.created", "[{n}]");
@@ -169,5 +176,167 @@ async fn a_job_left_by_a_dead_worker_is_run_again() {
         assert_eq!(ran, 1, "[{n}] the abandoned job was claimed again");
         let done = app.get("/api/v1/jobs?status=done").await;
         assert_eq!(done.body["items"][0]["attempts"], 2, "[{n}] {}", done.body);
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_fires_when_the_clock_reaches_it_and_only_then() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let at = (app.clock.now() + chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        app.create("tasks", json!({"title": "Renew the lease", "remind_at": at, "assignee_user_id": app.user_id})).await;
+        let worker = Worker::new(app.store.clone());
+        let reminders = || async { app.get("/api/v1/notifications").await.body["items"].as_array().unwrap().len() };
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 0, "[{n}] not yet");
+        app.clock.advance(chrono::Duration::hours(23));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 0, "[{n}] an hour early");
+        app.clock.advance(chrono::Duration::hours(2));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 1, "[{n}] due");
+        app.clock.advance(chrono::Duration::days(30));
+        worker.drain().await.unwrap();
+        assert_eq!(reminders().await, 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn a_recurring_task_done_makes_the_next_one_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let due = chrono::DateTime::parse_from_rfc3339("2030-01-31T09:00:00Z").unwrap().to_utc();
+
+        // Each fault named precisely.
+        let bad = app.post("/api/v1/tasks", json!({"title": "X", "recurrence": {"frequency": "hourly", "interval": 0}})).await;
+        assert_eq!(bad.error_fields(), vec!["recurrence.frequency", "recurrence.interval"], "[{n}] {}", bad.body);
+        let bad = app.post("/api/v1/tasks", json!({"title": "X", "recurrence": {"frequency": "weekly"}})).await;
+        assert_eq!(bad.error_fields(), vec!["due_at"], "[{n}] {}", bad.body);
+        let bad = app
+            .post(
+                "/api/v1/tasks",
+                json!({"title": "X", "due_at": stamp(due), "recurrence": {"frequency": "weekly", "until": "2030-01-01"}}),
+            )
+            .await;
+        assert_eq!(bad.error_fields(), vec!["recurrence.until"], "[{n}] {}", bad.body);
+
+        let person = app.create("people", json!({"first_name": "Pat"})).await;
+        let task = app
+            .create(
+                "tasks",
+                json!({"title": "Weekly check-in", "due_at": stamp(due), "remind_at": stamp(due - chrono::Duration::hours(1)),
+                       "assignee_user_id": app.user_id, "people": [person["id"]], "recurrence": {"frequency": "weekly", "interval": 2}}),
+            )
+            .await;
+        assert_eq!(task["recurrence"], json!({"frequency": "weekly", "interval": 2, "until": null}), "[{n}]");
+        let path = format!("/api/v1/tasks/{}", task["id"].as_str().unwrap());
+        let done = app.patch(&path, json!({"status": "done"})).await;
+        assert_eq!(done.status, StatusCode::OK, "[{n}] {}", done.body);
+        let next_id = done.body["next_task_id"].as_str().unwrap_or_else(|| panic!("[{n}] {}", done.body)).to_string();
+        let next = app.get(&format!("/api/v1/tasks/{next_id}")).await.body;
+        assert_eq!(next["due_at"], stamp(due + chrono::Duration::weeks(2)), "[{n}] {next}");
+        assert_eq!(next["remind_at"], stamp(due + chrono::Duration::weeks(2) - chrono::Duration::hours(1)), "[{n}]");
+        assert_eq!(
+            (&next["status"], &next["people"], &next["assignee_user_id"]),
+            (&json!("open"), &json!([person["id"]]), &json!(app.user_id)),
+            "[{n}] {next}"
+        );
+        assert_eq!(next["recurrence"], task["recurrence"], "[{n}]");
+        // Both ends are in the history.
+        let h = app.get(&format!("{path}/history")).await.body;
+        assert_eq!(h["items"][0]["changes"]["next_task_id"]["new"], json!(next_id), "[{n}] {h}");
+        let h = app.get(&format!("/api/v1/tasks/{next_id}/history")).await.body;
+        assert_eq!(h["items"][0]["action"], "created", "[{n}] {h}");
+
+        // Done again, reopened and done again: still one next occurrence.
+        app.patch(&path, json!({"status": "done"})).await;
+        app.patch(&path, json!({"status": "open"})).await;
+        app.patch(&path, json!({"status": "done"})).await;
+        let series = app.list_all("/api/v1/tasks?title=Weekly%20check-in").await;
+        assert_eq!(series.len(), 2, "[{n}] {series:?}");
+
+        // Marked done by several people at once: one next occurrence.
+        let daily = app
+            .create("tasks", json!({"title": "Daily stand-up", "due_at": stamp(due), "recurrence": {"frequency": "daily"}}))
+            .await;
+        let path = format!("/api/v1/tasks/{}", daily["id"].as_str().unwrap());
+        let all = futures::future::join_all((0..6).map(|_| app.patch(&path, json!({"status": "done"})))).await;
+        assert!(all.iter().all(|a| a.status == StatusCode::OK), "[{n}] {:?}", all.iter().map(|a| a.status).collect::<Vec<_>>());
+        let series = app.list_all("/api/v1/tasks?title=Daily%20stand-up").await;
+        assert_eq!(series.len(), 2, "[{n}] {series:?}");
+
+        // The last one of a series makes none.
+        let last = app
+            .create(
+                "tasks",
+                json!({"title": "Monthly report", "due_at": stamp(due), "recurrence": {"frequency": "monthly", "until": "2030-02-27"}}),
+            )
+            .await;
+        let done = app.patch(&format!("/api/v1/tasks/{}", last["id"].as_str().unwrap()), json!({"status": "done"})).await;
+        assert_eq!(done.body["next_task_id"], Value::Null, "[{n}] February 28th is past the end: {}", done.body);
+        assert_eq!(app.list_all("/api/v1/tasks?title=Monthly%20report").await.len(), 1, "[{n}]");
+    }
+}
+
+#[tokio::test]
+async fn last_activity_follows_activities_and_lists_find_the_quiet_ones() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let stamp =
+            |days: i64| (chrono::Utc::now() - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let org = app.create("organizations", json!({"name": "Quietly Ltd"})).await;
+        let (ann, bob) =
+            (app.create("people", json!({"first_name": "Ann"})).await, app.create("people", json!({"first_name": "Bob"})).await);
+        let silent = app.create("people", json!({"first_name": "Sid"})).await;
+        let deal = app.create("deals", json!({"name": "Stalled", "organization_id": org["id"]})).await;
+        let planned = app.create("deals", json!({"name": "Planned", "next_step": "Send the quote"})).await;
+        assert_eq!(ann["last_activity_at"], Value::Null, "[{n}] {ann}");
+        let app = &app;
+        let get = |p: &str, v: &Value| {
+            let path = format!("/api/v1/{p}/{}", v["id"].as_str().unwrap());
+            async move { app.get(&path).await.body["last_activity_at"].clone() }
+        };
+
+        // A call with Ann about the deal, then an older note on Ann and the organization.
+        let call = app
+            .create("activities", json!({"type": "call", "occurred_at": stamp(10), "people": [ann["id"]], "deals": [deal["id"]]}))
+            .await;
+        let note = app
+            .create(
+                "activities",
+                json!({"type": "note", "occurred_at": stamp(40), "people": [ann["id"]], "organizations": [org["id"]]}),
+            )
+            .await;
+        assert_eq!(get("people", &ann).await, call["occurred_at"], "[{n}] the latest of the two");
+        assert_eq!(get("deals", &deal).await, call["occurred_at"], "[{n}]");
+        assert_eq!(get("organizations", &org).await, note["occurred_at"], "[{n}]");
+        // Moved to Bob and a day earlier: both people follow.
+        let path = format!("/api/v1/activities/{}", call["id"].as_str().unwrap());
+        let moved = app.patch(&path, json!({"people": [bob["id"]], "occurred_at": stamp(11)})).await;
+        assert_eq!(moved.status, StatusCode::OK, "[{n}] {}", moved.body);
+        assert_eq!(get("people", &ann).await, note["occurred_at"], "[{n}] back to the note");
+        assert_eq!(get("people", &bob).await, moved.body["occurred_at"], "[{n}]");
+        // Not a change of the person: no new version, no history row.
+        let h = app.get(&format!("/api/v1/people/{}/history", bob["id"].as_str().unwrap())).await.body;
+        assert_eq!(h["items"].as_array().unwrap().len(), 1, "[{n}] {h}");
+        // Deleted: gone from the deal.
+        assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(get("deals", &deal).await, Value::Null, "[{n}]");
+        assert_eq!(get("people", &bob).await, Value::Null, "[{n}]");
+
+        // The lists: open deals without a next step; people not contacted for 30 days (or never), oldest first.
+        let ids = |items: Vec<Value>| items.iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+        let stalled = app.list_all("/api/v1/deals?status=open&next_step[is_null]=true").await;
+        assert_eq!(ids(stalled), [deal["id"].clone()], "[{n}] {planned}");
+        let cutoff = stamp(30);
+        let quiet = app
+            .list_all(&format!("/api/v1/people?last_activity_at[lt]={}&sort=last_activity_at", cutoff.replace('+', "%2B")))
+            .await;
+        assert_eq!(ids(quiet), [ann["id"].clone()], "[{n}] Ann's last contact is 40 days old");
+        let never = app.list_all("/api/v1/people?last_activity_at[is_null]=true&sort=-created_at").await;
+        assert_eq!(ids(never), [silent["id"].clone(), bob["id"].clone()], "[{n}]");
+        let sorted = app.get("/api/v1/people?sort=-last_activity_at&limit=1").await;
+        assert_eq!(sorted.status, StatusCode::OK, "[{n}] {}", sorted.body);
     }
 }

@@ -296,3 +296,213 @@ async fn definitions_are_checked_and_email_is_refused() {
         assert_eq!(app.get(&format!("/api/v1/workflows/{wf}")).await.status, StatusCode::NOT_FOUND, "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn round_robin_stays_fair_over_a_thousand_assignments() {
+    use futures::StreamExt;
+    for app in TestApp::all().await {
+        let n = app.name();
+        let users = [user(&app, "Rae", false).await, user(&app, "Sam", false).await, user(&app, "Tia", false).await];
+        let team = id(&app.create("teams", json!({"name": "Inbound", "members": users})).await);
+        let rule = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "person", "name": "Inbound turn", "method": "round_robin", "team_id": team}),
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::CREATED, "[{n}] {}", rule.body);
+        // Eight clients at once, as a busy web form would: the turn must not be taken twice.
+        let create_many = |from: usize, to: usize| {
+            let app = &app;
+            futures::stream::iter(from..to)
+                .map(move |i| async move { app.create("people", json!({"first_name": format!("Lead {i}")})).await })
+                .buffer_unordered(8)
+                .collect::<Vec<Value>>()
+        };
+        let count = |people: &[Value], u: &str| people.iter().filter(|p| p["owner_id"] == json!(u)).count();
+        let first = create_many(0, 500).await;
+        let c1: Vec<usize> = users.iter().map(|u| count(&first, u)).collect();
+        assert_eq!(c1.iter().sum::<usize>(), 500, "[{n}] every lead got an owner: {c1:?}");
+        assert!(c1.iter().max().unwrap() - c1.iter().min().unwrap() <= 1, "[{n}] {c1:?}");
+
+        // Tia goes away midway: the others share what follows, and she gets nothing more.
+        let away = app.patch(&format!("/api/v1/users/{}", users[2]), json!({"away": true})).await;
+        assert_eq!(away.status, StatusCode::OK, "[{n}] {}", away.body);
+        let second = create_many(500, 1000).await;
+        let c2: Vec<usize> = users.iter().map(|u| count(&second, u)).collect();
+        assert_eq!(c2[2], 0, "[{n}] nothing for the user away: {c2:?}");
+        assert!(c2[0].abs_diff(c2[1]) <= 1 && c2[0] + c2[1] == 500, "[{n}] {c2:?}");
+        let total: Vec<usize> = (0..3).map(|i| c1[i] + c2[i]).collect();
+        assert!(total[0].abs_diff(total[1]) <= 1, "[{n}] the users not away stay within one: {total:?}");
+
+        // Every assignment is in the history, with the rule that made it.
+        let all: Vec<Value> = first.into_iter().chain(second).collect();
+        let app = &app;
+        let missing: Vec<String> = futures::stream::iter(all.iter())
+            .map(|p| async move {
+                let h = app.get(&format!("/api/v1/people/{}/history", id(p))).await.body;
+                let created = &h["items"][0]["changes"];
+                let ok = created["assigned_by_rule"]["new"] == "Inbound turn" && created["owner_id"]["new"] == p["owner_id"];
+                (!ok).then(|| format!("{}: {h}", id(p)))
+            })
+            .buffer_unordered(8)
+            .filter_map(|x| async { x })
+            .collect()
+            .await;
+        assert!(missing.is_empty(), "[{n}] {} without the rule in their history, e.g. {:?}", missing.len(), missing.first());
+    }
+}
+
+#[tokio::test]
+async fn criteria_rules_route_by_territory_and_source_first_match_wins() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (ann, bob, cleo) = (user(&app, "Ann", false).await, user(&app, "Bob", false).await, user(&app, "Cleo", false).await);
+        let team = id(&app.create("teams", json!({"name": "Key accounts", "members": [bob, cleo]})).await);
+        let rule = |body: Value| async {
+            let a = app.post("/api/v1/assignment-rules", body).await;
+            assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        };
+        rule(json!({"kind": "person", "name": "France", "position": 1, "conditions": [["address.country", "FR"]], "method": "user", "user_id": ann})).await;
+        rule(json!({"kind": "person", "name": "Events", "position": 2, "conditions": [["lead_source", "event"]], "method": "user", "user_id": bob})).await;
+        rule(json!({"kind": "person", "name": "Bavaria", "position": 3, "conditions": [["address.region", "Bavaria"]], "method": "user", "user_id": cleo})).await;
+        rule(json!({"kind": "person", "name": "Everyone else", "position": 9, "method": "user", "user_id": ann})).await;
+        let bad = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "person", "name": "Mars", "conditions": [["address.planet", "Mars"]], "method": "user", "user_id": ann}),
+            )
+            .await;
+        assert_eq!(bad.error_fields(), vec!["conditions[0]"], "[{n}] {}", bad.body);
+
+        let owner = |body: Value| async { app.create("people", body).await["owner_id"].clone() };
+        let fr_event =
+            owner(json!({"first_name": "Fé", "lead_source": "event", "address": {"city": "Lyon", "country": "FR"}})).await;
+        assert_eq!(fr_event, json!(ann), "[{n}] France comes first");
+        let de_event =
+            owner(json!({"first_name": "Dag", "lead_source": "event", "address": {"region": "Bavaria", "country": "DE"}})).await;
+        assert_eq!(de_event, json!(bob), "[{n}] then the source");
+        let de =
+            owner(json!({"first_name": "Udo", "lead_source": "web", "address": {"region": "Bavaria", "country": "DE"}})).await;
+        assert_eq!(de, json!(cleo), "[{n}] then the region");
+        assert_eq!(owner(json!({"first_name": "Nobody"})).await, json!(ann), "[{n}] the fallback owner");
+
+        // Organizations: industry and size, then any address's country, then the least loaded of the team.
+        rule(json!({"kind": "organization", "name": "Small retail", "position": 1,
+                    "conditions": [["industry", "Retail"], ["size[in]", "1-10,11-50"]], "method": "user", "user_id": ann}))
+        .await;
+        rule(json!({"kind": "organization", "name": "Germany", "position": 2, "conditions": [["addresses.country", "DE"]], "method": "user", "user_id": bob})).await;
+        rule(json!({"kind": "organization", "name": "Balance", "position": 3, "method": "load", "team_id": team})).await;
+        let org = |body: Value| async { app.create("organizations", body).await["owner_id"].clone() };
+        assert_eq!(org(json!({"name": "Corner shop", "industry": "Retail", "size": "1-10"})).await, json!(ann), "[{n}]");
+        let big_retail = json!({"name": "Hypermarket", "industry": "Retail", "size": "5001+",
+                                "addresses": [{"city": "Paris", "country": "FR"}, {"city": "Köln", "country": "DE"}]});
+        assert_eq!(org(big_retail).await, json!(bob), "[{n}] too big for the first rule; one address in Germany");
+        // Bob owns one organization, Cleo none: the load rule gives the next to Cleo, then to Bob on a tie.
+        assert_eq!(org(json!({"name": "Elsewhere 1"})).await, json!(cleo), "[{n}]");
+        assert_eq!(org(json!({"name": "Elsewhere 2"})).await, json!(bob), "[{n}] a tie goes to the first");
+
+        // Tasks by load: only open work counts.
+        for (owner, status) in [(&bob, "open"), (&bob, "done"), (&bob, "done"), (&cleo, "open"), (&cleo, "in_progress")] {
+            app.create("tasks", json!({"title": "Existing", "assignee_user_id": owner, "status": status})).await;
+        }
+        rule(json!({"kind": "task", "name": "Least busy", "method": "load", "team_id": team})).await;
+        let t = app.create("tasks", json!({"title": "New"})).await;
+        assert_eq!(t["assignee_user_id"], json!(bob), "[{n}] Bob has one open task, Cleo two");
+        let h = app.get(&format!("/api/v1/tasks/{}/history", id(&t))).await.body;
+        assert_eq!(h["items"][0]["changes"]["assigned_by_rule"]["new"], "Least busy", "[{n}] {h}");
+    }
+}
+
+// ---- time triggers, with the test clock ---------------------------------------
+
+/// Moves the app's clock forward, then runs what fell due (the periodic scan among it).
+async fn later(app: &TestApp, by: chrono::Duration) {
+    app.clock.advance(by);
+    drain(app).await;
+}
+
+/// Runs one more scan at the current time, as a second worker or a restart would.
+async fn scan_again(app: &TestApp) {
+    app.store.enqueue(app.scope.workspace_id, "workflow_scan", json!({}), app.clock.now(), 3).await.unwrap();
+    drain(app).await;
+}
+
+/// The notifications titled `title`: what a workflow's `notify` left.
+async fn notices(app: &TestApp, title: &str) -> Vec<Value> {
+    let all = app.get("/api/v1/notifications").await.body;
+    all["items"].as_array().unwrap().iter().filter(|x| x["title"] == title).cloned().collect()
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+#[tokio::test]
+async fn a_task_becoming_overdue_as_time_passes_fires_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let due = app.create("tasks", json!({"title": "Quote", "due_at": stamp(app.clock.now() + chrono::Duration::days(1)), "assignee_user_id": app.user_id})).await;
+        workflow(&app, json!({"name": "Overdue", "trigger": {"type": "task_overdue"}, "actions": [{"type": "notify", "to": "owner", "title": "Overdue"}]})).await;
+        drain(&app).await;
+        assert!(notices(&app, "Overdue").await.is_empty(), "[{n}] not due yet");
+        later(&app, chrono::Duration::hours(25)).await;
+        let got = notices(&app, "Overdue").await;
+        assert_eq!(got.len(), 1, "[{n}] {got:?}");
+        assert_eq!(got[0]["record_id"], due["id"], "[{n}]");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(10)).await;
+        assert_eq!(notices(&app, "Overdue").await.len(), 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn a_date_reached_days_before_fires_once() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let close = (app.clock.now() + chrono::Duration::days(5)).date_naive();
+        let deal = app.create("deals", json!({"name": "Renewal", "expected_close_date": close.to_string()})).await;
+        app.create("deals", json!({"name": "Later", "expected_close_date": (close + chrono::Duration::days(30)).to_string()}))
+            .await;
+        workflow(&app, json!({"name": "Closing soon", "trigger": {"type": "date_reached", "kind": "deal", "field": "expected_close_date", "offset_days": -2},
+                               "actions": [{"type": "notify", "to": "owner", "title": "Closing soon"}]})).await;
+        later(&app, chrono::Duration::days(2)).await;
+        assert!(notices(&app, "Closing soon").await.is_empty(), "[{n}] three days before: not yet");
+        later(&app, chrono::Duration::days(1)).await;
+        let got = notices(&app, "Closing soon").await;
+        assert_eq!(got.len(), 1, "[{n}] two days before: {got:?}");
+        assert_eq!(got[0]["record_id"], deal["id"], "[{n}]");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(1)).await;
+        later(&app, chrono::Duration::days(3)).await;
+        assert_eq!(notices(&app, "Closing soon").await.len(), 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn no_activity_for_n_days_fires_once_per_quiet_spell() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let quiet = app.create("people", json!({"first_name": "Quiet"})).await;
+        let busy = app.create("people", json!({"first_name": "Busy"})).await;
+        workflow(
+            &app,
+            json!({"name": "Check in", "trigger": {"type": "no_activity", "kind": "person", "days": 3},
+                               "actions": [{"type": "notify", "to": "owner", "title": "Check in"}]}),
+        )
+        .await;
+        later(&app, chrono::Duration::days(2)).await;
+        // A call with Busy two days in: quiet for three days from then on.
+        app.create("activities", json!({"type": "call", "occurred_at": stamp(app.clock.now()), "people": [busy["id"]]})).await;
+        later(&app, chrono::Duration::hours(25)).await;
+        let got = notices(&app, "Check in").await;
+        assert_eq!(got.iter().map(|x| x["record_id"].clone()).collect::<Vec<_>>(), [quiet["id"].clone()], "[{n}] {got:?}");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(2)).await;
+        let got = notices(&app, "Check in").await;
+        assert_eq!(got.len(), 2, "[{n}] Busy's turn came, Quiet's did not come again: {got:?}");
+        later(&app, chrono::Duration::days(20)).await;
+        scan_again(&app).await;
+        assert_eq!(notices(&app, "Check in").await.len(), 2, "[{n}] once per quiet spell");
+    }
+}

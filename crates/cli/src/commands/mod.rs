@@ -56,13 +56,18 @@ pub async fn worker(global: &GlobalArgs) -> anyhow::Result<()> {
     let settings = Settings::load(global, None)?;
     let store = open_store(&settings).await?;
     eprintln!("Rapport worker running on {} (Ctrl-C to stop)", crate::config::redact_url(&settings.database));
-    rapport_automation::Worker::new(store.clone())
+    new_worker(&store, &settings)
         .run(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await;
     store.close().await;
     Ok(())
+}
+
+/// A worker with the configured lease.
+pub fn new_worker(store: &Store, settings: &Settings) -> rapport_automation::Worker {
+    rapport_automation::Worker::new(store.clone()).with_lease(chrono::Duration::seconds(settings.job_lease_seconds as i64))
 }
 
 pub fn scope(ws: &Workspace) -> Scope {

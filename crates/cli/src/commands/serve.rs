@@ -65,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     // The worker runs beside the server unless asked not to; it stops with it.
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let worker = (!args.no_worker).then(|| {
-        let w = rapport_automation::Worker::new(store.clone());
+        let w = super::new_worker(&store, &settings);
         tokio::spawn(w.run(async {
             let _ = worker_stopped.await;
         }))

@@ -105,6 +105,8 @@ fn render_of(kind: Kind, name: &str, ty: FieldType) -> Option<Render> {
         FieldType::Phones => Render::Phones,
         FieldType::Address | FieldType::Addresses => Render::Address,
         FieldType::Links { target, .. } => Render::Links(target),
+        // A rule, not a value to read in a column.
+        FieldType::Recurrence => return None,
     })
 }
 

@@ -57,6 +57,7 @@ fn section(kind: Kind) -> &'static str {
         Kind::Organization => "organizations",
         Kind::Deal => "deals",
         Kind::Task => "tasks",
+        Kind::Activity => "activities",
         _ => "",
     }
 }
@@ -127,6 +128,8 @@ struct ListPage {
     /// Kept by the column form: everything but the columns.
     keep_cols: Params,
     errors: Vec<String>,
+    /// What a change made elsewhere did (a record deleted from its page).
+    notice: Option<String>,
     head: Vec<Head>,
     rows: Vec<Row>,
     next_href: Option<String>,
@@ -401,6 +404,7 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
             keep,
             keep_cols,
             errors,
+            notice: (param(&params, "done") == Some("deleted")).then(|| ui.t("deleted")),
             head,
             rows,
             next_href,

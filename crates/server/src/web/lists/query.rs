@@ -15,7 +15,8 @@ use crate::web::format::Format;
 pub type Params = Vec<(String, String)>;
 
 /// Parameters that are not filters of the API's language.
-pub const RESERVED: [&str; 10] = ["q", "sort", "cols", "cursor", "view", "limit", "owner", "due", "csrf", "format"];
+/// `done` is the outcome of a change made elsewhere (e.g. `deleted`), shown once.
+pub const RESERVED: [&str; 11] = ["q", "sort", "cols", "cursor", "view", "limit", "owner", "due", "csrf", "format", "done"];
 
 pub const DEFAULT_LIMIT: u64 = 50;
 
