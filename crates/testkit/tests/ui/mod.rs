@@ -151,13 +151,16 @@ impl Chrome {
             .viewport(None)
             .launch_timeout(Duration::from_secs(60))
             .request_timeout(Duration::from_secs(60))
+            // Names without their dashes: the launcher adds them. With
+            // --headless and --no-sandbox (from the builder), the flags a closed
+            // network and a root user need.
             .args([
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
+                "disable-gpu",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "disable-quic",
             ])
             .build()
             .expect("browser config");
