@@ -22,6 +22,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("settings", include_str!("../../locales/en/settings.ftl")),
     ("import", include_str!("../../locales/en/import.ftl")),
     ("fields", include_str!("../../locales/en/fields.ftl")),
+    ("signin", include_str!("../../locales/en/signin.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];
@@ -65,6 +66,21 @@ pub enum Arg<'a> {
 }
 
 impl Catalog {
+    /// A message with no arguments.
+    pub fn t(&self, key: &str) -> String {
+        self.text(key, &[])
+    }
+
+    /// A message with one text argument.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.text(key, &[(name, Arg::Str(value))])
+    }
+
+    /// A message with two text arguments.
+    pub fn t2(&self, key: &str, a: &str, av: &str, b: &str, bv: &str) -> String {
+        self.text(key, &[(a, Arg::Str(av)), (b, Arg::Str(bv))])
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.bundle.has_message(key)
     }

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_store::StoreError;
 
+use super::i18n::Catalog;
 use super::{Client, Fields, csrf_refused, message, page, sentences, store_failure};
 use crate::AppState;
 use crate::web::login::sign_in;
@@ -19,6 +20,7 @@ pub struct TokenParam {
 #[derive(Template)]
 #[template(path = "web/setup.html")]
 struct SetupPage {
+    tr: &'static Catalog,
     csrf: String,
     token: String,
     workspace: String,
@@ -32,6 +34,7 @@ struct SetupPage {
 #[derive(Template)]
 #[template(path = "web/reset.html")]
 struct ResetPage {
+    tr: &'static Catalog,
     csrf: String,
     token: String,
     email: String,
@@ -40,33 +43,37 @@ struct ResetPage {
     notice: Option<String>,
 }
 
+/// The sign-in pages' messages. Only English exists so far; with a second
+/// language these pages would pick the catalog from `Accept-Language`.
+fn en() -> &'static Catalog {
+    super::i18n::catalog("en")
+}
+
 fn dead_setup_link() -> Response {
     message(
         StatusCode::NOT_FOUND,
-        "This setup link does not work",
-        "It has been used already, has expired, or was mistyped; or the workspace already has users. \
-         Sign in, or restart the server while the workspace has no users for a new link.",
+        &en().t("setup-link-broken"),
+        &en().t("setup-link-broken-text"),
         "/login",
-        "Sign in",
+        &en().t("signin-submit"),
     )
 }
 
 fn dead_reset_link() -> Response {
     message(
         StatusCode::NOT_FOUND,
-        "This reset link does not work",
-        "It has been used already, has expired (links work for an hour), or was mistyped. \
-         Ask an administrator for a new one: rapport user reset-password --email you@example.com",
+        &en().t("reset-link-broken"),
+        &en().t("reset-link-broken-text"),
         "/login",
-        "Sign in",
+        &en().t("signin-submit"),
     )
 }
 
 fn field_label(f: &str) -> String {
     match f {
-        "password" => "Password".into(),
-        "email" => "Email".into(),
-        "name" => "Name".into(),
+        "password" => en().t("field-label-password"),
+        "email" => en().t("field-label-email"),
+        "name" => en().t("field-label-name"),
         other => other.replace('_', " "),
     }
 }
@@ -79,6 +86,7 @@ pub async fn setup_form(State(state): State<AppState>, client: Client, Query(q):
     };
     let (csrf, set) = client.pre_login_csrf();
     let p = SetupPage {
+        tr: en(),
         csrf,
         token: q.token,
         workspace: link.workspace_name,
@@ -105,13 +113,13 @@ pub async fn setup_submit(State(state): State<AppState>, client: Client, fields:
         (fields.text("name").trim().to_string(), fields.text("email").trim().to_string(), fields.text("password"));
     let mut errors = vec![];
     if name.is_empty() {
-        errors.push("Name: enter your name.".to_string());
+        errors.push(en().t("setup-need-name"));
     }
     if email.is_empty() {
-        errors.push("Email: enter the email you will sign in with.".to_string());
+        errors.push(en().t("setup-need-email"));
     }
     if password != fields.text("password_confirm") {
-        errors.push("Password: the two passwords differ.".to_string());
+        errors.push(en().t("setup-passwords-differ"));
     }
     if errors.is_empty() {
         match state.store.complete_setup(&token, &name, &email, &password, client.ip.as_deref()).await {
@@ -123,6 +131,7 @@ pub async fn setup_submit(State(state): State<AppState>, client: Client, fields:
     }
     let (csrf, set) = client.pre_login_csrf();
     let p = SetupPage {
+        tr: en(),
         csrf,
         token,
         workspace: link.workspace_name,
@@ -143,6 +152,7 @@ pub async fn reset_form(State(state): State<AppState>, client: Client, Query(q):
     };
     let (csrf, set) = client.pre_login_csrf();
     let p = ResetPage {
+        tr: en(),
         csrf,
         token: q.token,
         email: link.email.unwrap_or_default(),
@@ -166,7 +176,7 @@ pub async fn reset_submit(State(state): State<AppState>, client: Client, fields:
     let password = fields.text("password");
     let mut errors = vec![];
     if password != fields.text("password_confirm") {
-        errors.push("Password: the two passwords differ.".to_string());
+        errors.push(en().t("setup-passwords-differ"));
     } else {
         match state.store.complete_reset(&token, &password, client.ip.as_deref()).await {
             Ok(account) => return sign_in(&state, &client, &[account], "reset", None).await,
@@ -177,6 +187,7 @@ pub async fn reset_submit(State(state): State<AppState>, client: Client, fields:
     }
     let (csrf, set) = client.pre_login_csrf();
     let p = ResetPage {
+        tr: en(),
         csrf,
         token,
         email: link.email.unwrap_or_default(),

@@ -7,12 +7,14 @@ use axum::response::{IntoResponse, Response};
 use rapport_store::auth::{Account, LoginOutcome, NewSession};
 use uuid::Uuid;
 
+use super::i18n::Arg;
 use super::{Client, Fields, MaybeSignedIn, clock, csrf_refused, message, page, see_other, store_failure};
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "web/login.html")]
 struct LoginPage {
+    tr: &'static super::i18n::Catalog,
     csrf: String,
     email: String,
     errors: Vec<String>,
@@ -35,7 +37,11 @@ pub struct NextQuery {
 }
 
 /// The same words whether the email is unknown or the password wrong.
-pub const REFUSED: &str = "The email or password is not right.";
+/// The sign-in pages' messages. Only English exists so far; with a second
+/// language these pages would pick the catalog from `Accept-Language`.
+fn en() -> &'static super::i18n::Catalog {
+    super::i18n::catalog("en")
+}
 
 fn login_page(
     client: &Client,
@@ -46,7 +52,7 @@ fn login_page(
     next: Option<String>,
 ) -> Response {
     let (csrf, set) = client.pre_login_csrf();
-    page(status, &LoginPage { csrf, email, errors, notice, next: next.unwrap_or_default() }, set.as_slice())
+    page(status, &LoginPage { tr: en(), csrf, email, errors, notice, next: next.unwrap_or_default() }, set.as_slice())
 }
 
 pub async fn form(
@@ -69,7 +75,7 @@ pub async fn submit(State(state): State<AppState>, client: Client, fields: Field
     let email = fields.text("email").trim().to_string();
     let password = fields.text("password");
     if email.is_empty() || password.is_empty() {
-        let errors = vec!["Enter your email and your password.".to_string()];
+        let errors = vec![en().t("signin-missing")];
         return login_page(&client, StatusCode::UNPROCESSABLE_ENTITY, email, errors, None, next.clone());
     }
     let outcome = match state.store.attempt_login(&email, &password, client.ip.as_deref()).await {
@@ -78,25 +84,23 @@ pub async fn submit(State(state): State<AppState>, client: Client, fields: Field
     };
     match outcome {
         LoginOutcome::Accepted(accounts) => sign_in(&state, &client, &accounts, "password", next.as_deref()).await,
-        LoginOutcome::Refused => login_page(&client, StatusCode::UNAUTHORIZED, email, vec![REFUSED.into()], None, next.clone()),
+        LoginOutcome::Refused => {
+            login_page(&client, StatusCode::UNAUTHORIZED, email, vec![en().t("signin-refused")], None, next.clone())
+        }
         LoginOutcome::EmailLocked { until } => {
-            let text = format!(
-                "Too many failed sign-ins for this email address: it is locked for {} minutes, until {}. \
-                 An administrator can send you a password reset link meanwhile.",
-                rapport_store::auth::LOCK_DURATION.num_minutes(),
-                clock(&until)
-            );
+            let text = lock_text("signin-email-locked", until);
             locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None, next.clone()), until)
         }
         LoginOutcome::AddressBlocked { until } => {
-            let text = format!(
-                "Too many failed sign-ins from your network address: sign-ins from it are paused for {} minutes, until {}.",
-                rapport_store::auth::LOCK_DURATION.num_minutes(),
-                clock(&until)
-            );
+            let text = lock_text("signin-address-blocked", until);
             locked(login_page(&client, StatusCode::TOO_MANY_REQUESTS, email, vec![text], None, next.clone()), until)
         }
     }
+}
+
+fn lock_text(key: &str, until: chrono::DateTime<chrono::Utc>) -> String {
+    let minutes = rapport_store::auth::LOCK_DURATION.num_minutes().to_string();
+    en().text(key, &[("minutes", Arg::Str(&minutes)), ("until", Arg::Str(&clock(&until)))])
 }
 
 fn locked(mut res: Response, until: chrono::DateTime<chrono::Utc>) -> Response {
@@ -178,6 +182,7 @@ struct Choice {
 #[derive(Template)]
 #[template(path = "web/workspaces.html")]
 struct ChoosePage {
+    tr: &'static super::i18n::Catalog,
     csrf: String,
     choices: Vec<Choice>,
 }
@@ -201,7 +206,7 @@ pub async fn choose(State(state): State<AppState>, MaybeSignedIn(signed): MaybeS
             role: a.role,
         })
         .collect();
-    page(StatusCode::OK, &ChoosePage { csrf: signed.session.csrf.clone(), choices }, &[])
+    page(StatusCode::OK, &ChoosePage { tr: en(), csrf: signed.session.csrf.clone(), choices }, &[])
 }
 
 pub async fn switch(
@@ -217,10 +222,10 @@ pub async fn switch(
     let Some(target) = fields.get("workspace_id").and_then(|s| Uuid::parse_str(s).ok()) else {
         return message(
             StatusCode::BAD_REQUEST,
-            "Choose a workspace",
-            "Pick one of the workspaces listed.",
+            &en().t("workspaces-title"),
+            &en().t("workspaces-pick"),
             "/workspaces",
-            "Back",
+            &en().t("action-back"),
         );
     };
     if target == signed.session.workspace_id {
@@ -232,10 +237,10 @@ pub async fn switch(
         Ok(Some(issued)) => see_other("/", &[client.session_cookie(&issued.id)]),
         Ok(None) => message(
             StatusCode::FORBIDDEN,
-            "Sign in again",
-            "This session cannot open that workspace (its password may have changed). Sign in to it with its own password.",
+            &en().t("workspaces-sign-in-again"),
+            &en().t("workspaces-cannot-open"),
             "/login",
-            "Sign in",
+            &en().t("signin-submit"),
         ),
         Err(e) => store_failure(e),
     }

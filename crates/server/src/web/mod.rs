@@ -231,7 +231,8 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         axum::Form::<Vec<(String, String)>>::from_request(req, state).await.map(|f| Fields(f.0)).map_err(|e| {
-            message(e.status(), "The form could not be read", "Send the form from its page again.", "/", "Back to the start page")
+            let c = i18n::catalog("en");
+            message(e.status(), &c.t("page-form-unreadable"), &c.t("page-form-unreadable-text"), "/", &c.t("page-back-start"))
         })
     }
 }
@@ -287,10 +288,10 @@ pub fn message(status: StatusCode, title: &str, text: &str, href: &str, link: &s
 pub fn csrf_refused() -> Response {
     message(
         StatusCode::FORBIDDEN,
-        "The form has expired",
-        "This form was not sent from a page Rapport just showed you, or the page is too old. Go back, reload the page and send the form again.",
+        &i18n::catalog("en").t("page-form-expired"),
+        &i18n::catalog("en").t("page-form-expired-text"),
         "/",
-        "Back to the start page",
+        &i18n::catalog("en").t("page-back-start"),
     )
 }
 
@@ -304,19 +305,23 @@ fn internal() -> Response {
 
 /// A failure of the database, logged, and a page that says so.
 pub fn store_failure(e: StoreError) -> Response {
+    // Generic pages: the reader's language is not known here.
+    let c = i18n::catalog("en");
     match e {
-        StoreError::Forbidden(m) => message(StatusCode::FORBIDDEN, "Not allowed", &m, "/account", "Back to your account"),
+        StoreError::Forbidden(m) => {
+            message(StatusCode::FORBIDDEN, &c.t("page-not-allowed"), &m, "/account", &c.t("page-back-account"))
+        }
         StoreError::NotFound => {
-            message(StatusCode::NOT_FOUND, "Not found", "There is nothing here.", "/", "Back to the start page")
+            message(StatusCode::NOT_FOUND, &c.t("page-not-found"), &c.t("page-not-found-text"), "/", &c.t("page-back-start"))
         }
         other => {
             tracing::error!(error = %other, "web request failed");
             message(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Something went wrong on our side; it was logged. Try again in a moment.",
+                &c.t("page-went-wrong"),
+                &c.t("page-went-wrong-text"),
                 "/",
-                "Back to the start page",
+                &c.t("page-back-start"),
             )
         }
     }
