@@ -8,6 +8,7 @@
 //! Without a Chromium binary (or without axe-core) the tests say SKIPPED
 //! loudly and pass, except under CI, where both are installed by `.ci/run`.
 
+// Shared by every ui_*.rs file, each of which uses a part of it.
 #![allow(dead_code)]
 
 use std::future::Future;
