@@ -55,6 +55,49 @@ fn normalized(kind: Kind, input: &Record, region: phonenumber::country::Id) -> R
     r
 }
 
+/// The rules that say an incoming record is one already stored, in order:
+/// same external id, else (people) same email, else same phone;
+/// organizations: same external id, else same name. Shared by the duplicate
+/// check before saving and by imports, so both recognise the same records.
+pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::country::Id) -> Vec<(&'static str, Cond)> {
+    let table = kind.table();
+    let texts = |field: &str, key: &str| -> Vec<String> {
+        input
+            .get(field)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().or_else(|| x.get(key).and_then(Json::as_str)).map(str::to_string))
+            .collect()
+    };
+    let mut keys: Vec<(&'static str, Cond)> = Vec::new();
+    if schema::field(kind, "external_id").is_some()
+        && let Some(x) = input.get("external_id").and_then(Json::as_str).map(str::trim).filter(|s| !s.is_empty())
+    {
+        keys.push(("external_id", Cond::all().add(tc(table, "external_id").eq(x))));
+    }
+    match kind {
+        Kind::Person => {
+            let emails: Vec<String> = texts("emails", "address").iter().filter_map(|e| contact::normalize_email(e)).collect();
+            if !emails.is_empty() {
+                keys.push(("email", Cond::all().add(tc(table, "primary_email").is_in(emails))));
+            }
+            let phones: Vec<String> =
+                texts("phones", "number").iter().filter_map(|p| contact::normalize_phone(p, region)).collect();
+            if !phones.is_empty() {
+                keys.push(("phone", Cond::all().add(tc(table, "primary_phone").is_in(phones))));
+            }
+        }
+        Kind::Organization => {
+            if let Some(name) = input.get("name").and_then(Json::as_str).map(str::trim).filter(|n| !n.is_empty()) {
+                keys.push(("name", Cond::all().add(tc(table, "name").eq(name))));
+            }
+        }
+        _ => {}
+    }
+    keys
+}
+
 impl Store {
     async fn region(&self, scope: &Scope) -> Result<phonenumber::country::Id, StoreError> {
         let mut tx = self.db.read().await?;
@@ -75,40 +118,7 @@ impl Store {
         crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let region = self.region(scope).await?;
-        let r = normalized(kind, input, region);
-        let mut keys: Vec<(&'static str, Cond)> = Vec::new();
-        if schema::field(kind, "external_id").is_some()
-            && let Some(x) = input.get("external_id").and_then(Json::as_str).filter(|s| !s.is_empty())
-        {
-            keys.push(("external_id", Cond::all().add(tc(table, "external_id").eq(x))));
-        }
-        let firsts = |field: &str, key: &str| -> Vec<String> {
-            r.get(field)
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.get(key).and_then(Json::as_str))
-                .map(str::to_string)
-                .collect()
-        };
-        match kind {
-            Kind::Person => {
-                let emails = firsts("emails", "address");
-                if !emails.is_empty() {
-                    keys.push(("email", Cond::all().add(tc(table, "primary_email").is_in(emails))));
-                }
-                let phones = firsts("phones", "e164");
-                if !phones.is_empty() {
-                    keys.push(("phone", Cond::all().add(tc(table, "primary_phone").is_in(phones))));
-                }
-            }
-            Kind::Organization => {
-                if let Some(name) = input.get("name").and_then(Json::as_str).filter(|n| !n.trim().is_empty()) {
-                    keys.push(("name", Cond::all().add(tc(table, "name").eq(name.trim()))));
-                }
-            }
-            _ => {}
-        }
+        let keys = match_keys(kind, input, region);
         let mut tx = self.db.read().await?;
         for (what, cond) in keys {
             let found = fetch(

@@ -9,7 +9,6 @@
 //! before it in the same, not yet committed, batch.
 
 use rapport_domain::access::Role;
-use rapport_domain::schema;
 use rapport_domain::value::{new_id, now};
 use rapport_domain::{Kind, ValidationErrors, contact};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
@@ -52,14 +51,6 @@ impl Store {
         let region = contact::parse_region(&ws.phone_region).unwrap_or(phonenumber::country::Id::US);
         Ok(ImportTx { tx, region })
     }
-}
-
-fn texts(v: Option<&Json>, key: &str) -> Vec<String> {
-    v.and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().or_else(|| x.get(key).and_then(Json::as_str)).map(str::to_string))
-        .collect()
 }
 
 impl ImportTx {
@@ -112,44 +103,15 @@ impl ImportTx {
         Ok(found.into_iter().next())
     }
 
-    /// The record an incoming one already is, with what matched: same external
-    /// id, else (people) same email, else same phone; organizations: same
-    /// external id, else same name.
+    /// The record an incoming one already is, with what matched (the rules of
+    /// `dedupe::match_keys`).
     pub async fn find_existing(
         &mut self,
         scope: &Scope,
         kind: Kind,
         input: &Record,
     ) -> Result<Option<(Record, &'static str)>, StoreError> {
-        let table = kind.table();
-        let mut keys: Vec<(&'static str, Cond)> = Vec::new();
-        if schema::field(kind, "external_id").is_some()
-            && let Some(x) = input.get("external_id").and_then(Json::as_str).map(str::trim).filter(|s| !s.is_empty())
-        {
-            keys.push(("external_id", Cond::all().add(tc(table, "external_id").eq(x))));
-        }
-        match kind {
-            Kind::Person => {
-                let emails: Vec<String> =
-                    texts(input.get("emails"), "address").iter().filter_map(|e| contact::normalize_email(e)).collect();
-                if !emails.is_empty() {
-                    keys.push(("email", Cond::all().add(tc(table, "primary_email").is_in(emails))));
-                }
-                let phones: Vec<String> = texts(input.get("phones"), "number")
-                    .iter()
-                    .filter_map(|p| contact::normalize_phone(p, self.region))
-                    .collect();
-                if !phones.is_empty() {
-                    keys.push(("phone", Cond::all().add(tc(table, "primary_phone").is_in(phones))));
-                }
-            }
-            Kind::Organization => {
-                if let Some(name) = input.get("name").and_then(Json::as_str).map(str::trim).filter(|n| !n.is_empty()) {
-                    keys.push(("name", Cond::all().add(tc(table, "name").eq(name))));
-                }
-            }
-            _ => {}
-        }
+        let keys = crate::dedupe::match_keys(kind, input, self.region);
         for (what, cond) in keys {
             if let Some(r) = self.first(scope, kind, cond).await? {
                 return Ok(Some((r, what)));

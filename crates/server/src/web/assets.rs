@@ -21,6 +21,7 @@ const CSS: &[&str] = &[
     include_str!("../../assets/css/search.css"),
     include_str!("../../assets/css/settings.css"),
     include_str!("../../assets/css/import.css"),
+    include_str!("../../assets/css/duplicates.css"),
 ];
 
 const JS: &[&str] = &[
@@ -32,6 +33,7 @@ const JS: &[&str] = &[
     include_str!("../../assets/js/search.js"),
     include_str!("../../assets/js/settings.js"),
     include_str!("../../assets/js/import.js"),
+    include_str!("../../assets/js/duplicates.js"),
 ];
 
 struct Asset {

@@ -23,6 +23,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("import", include_str!("../../locales/en/import.ftl")),
     ("fields", include_str!("../../locales/en/fields.ftl")),
     ("signin", include_str!("../../locales/en/signin.ftl")),
+    ("duplicates", include_str!("../../locales/en/duplicates.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];

@@ -13,6 +13,7 @@ mod account;
 pub mod assets;
 mod board;
 mod calendar;
+mod duplicates;
 pub mod format;
 pub mod frame;
 mod home;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(settings::routes())
         .merge(import::routes())
+        .merge(duplicates::routes())
 }
 
 /// The value of a cookie the request carries.

@@ -1,0 +1,1 @@
+// Enhancements of the duplicate review and merge pages.

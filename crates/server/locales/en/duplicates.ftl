@@ -1,0 +1,1 @@
+# Messages of the duplicate review and merge pages.
