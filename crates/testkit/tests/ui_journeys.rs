@@ -320,7 +320,7 @@ async fn find_by_phone(ctx: Ctx) {
 async fn main_pages(ctx: Ctx) {
     let (_app, tab) = ctx.signed_in().await;
     tab.wait_for_element(".firstrun").await;
-    tab.click_to_page(".firstrun form[action='/demo'] button").await;
+    tab.click_to_slow_page(".firstrun form[action='/demo'] button").await;
     assert!(tab.path().await.starts_with("/?demo=loaded"), "[{}] after loading the demo: {}", tab.label, tab.path().await);
 
     let pages = [
@@ -465,7 +465,7 @@ async fn harness_sees_errors(ctx: Ctx) {
 async fn browser_duplicates_page() {
     ui::run(vec![journey("duplicate review", |ctx: Ctx| async move {
         let (_app, tab) = ctx.signed_in().await;
-        tab.click_to_page(".firstrun form[action='/demo'] button").await;
+        tab.click_to_slow_page(".firstrun form[action='/demo'] button").await;
         tab.goto("/duplicates").await;
         tab.check_page("duplicates").await;
         tab.finish().await;

@@ -43,7 +43,9 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 
 /// How long one step (a page load, an element to appear) may take.
-const STEP: Duration = Duration::from_secs(15);
+const STEP: Duration = Duration::from_secs(30);
+/// How long loading the demo company may take (a busy CI machine, two at once).
+pub const SLOW_STEP: Duration = Duration::from_secs(120);
 /// How many journeys run at once (the machine has two cores).
 const PARALLEL: usize = 3;
 
@@ -309,6 +311,11 @@ impl Tab {
 
     /// Waits until a JavaScript condition holds on a fully loaded page.
     pub async fn wait_for(&self, condition: &str, what: &str) {
+        self.wait_for_within(condition, what, STEP).await;
+    }
+
+    /// `wait_for` with a time limit of its own.
+    pub async fn wait_for_within(&self, condition: &str, what: &str, limit: Duration) {
         let started = Instant::now();
         let expr = format!("document.readyState === 'complete' && !!({condition})");
         loop {
@@ -321,10 +328,10 @@ impl Tab {
                 let url = self.try_eval("location.href").await.unwrap_or_default();
                 panic!("[{}] while waiting for {what} at {url}: console errors:\n  {}", self.label, failing.join("\n  "));
             }
-            if started.elapsed() > STEP {
+            if started.elapsed() > limit {
                 let url = self.try_eval("location.href").await.unwrap_or_default();
                 let errors = self.errors.lock().unwrap().clone();
-                panic!("[{}] waited {STEP:?} for {what} ({condition}); at {url}; console: {errors:?}", self.label);
+                panic!("[{}] waited {limit:?} for {what} ({condition}); at {url}; console: {errors:?}", self.label);
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -438,6 +445,14 @@ impl Tab {
         self.mouse(DispatchMouseEventType::MouseMoved, at, 0).await;
         self.mouse(DispatchMouseEventType::MousePressed, at, 1).await;
         self.mouse(DispatchMouseEventType::MouseReleased, at, 0).await;
+    }
+
+    /// Clicks a button whose work takes long (loading the demo company) and waits for the next page.
+    pub async fn click_to_slow_page(&self, selector: &str) {
+        self.mark().await;
+        self.click(selector).await;
+        self.wait_for_within("window.__rapportOld === undefined", &format!("a new page after clicking {selector}"), SLOW_STEP)
+            .await;
     }
 
     /// Clicks and waits for the next page to load (a link or a form's submit button).
