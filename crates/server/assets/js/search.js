@@ -45,11 +45,12 @@ Rapport.onReady(function () {
     li.id = id;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
-    var a = document.createElement("a");
-    a.href = href;
-    a.tabIndex = -1;
-    a.textContent = label;
-    li.appendChild(a);
+    // No link inside an option: interactive controls must not be nested.
+    li.setAttribute("data-href", href);
+    var name = document.createElement("span");
+    name.className = "palette-label";
+    name.textContent = label;
+    li.appendChild(name);
     if (note) {
       var span = document.createElement("span");
       span.className = "muted";
@@ -93,8 +94,7 @@ Rapport.onReady(function () {
     else if (ev.key === "Escape") { close(); }
     else if (ev.key === "Enter" && active >= 0) {
       ev.preventDefault();
-      var a = options()[active].querySelector("a");
-      if (a) window.location.href = a.href;
+      window.location.href = options()[active].getAttribute("data-href");
     }
   });
   input.addEventListener("blur", function () { setTimeout(close, 150); });
