@@ -107,6 +107,14 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         loaded.seconds,
         report::thousands(loaded.rows_per_second as u64)
     );
+    if let (Some(first), Some(last)) = (loaded.sample.busy_people.first(), loaded.sample.busy_people.last()) {
+        println!(
+            "  the {} busiest people (for the record pages) have {} to {} activities each",
+            loaded.sample.busy_people.len(),
+            last.1,
+            first.1
+        );
+    }
     let search_index = if o.reindex_search {
         let s = setup::reindex(&store, target.workspace_id).await?;
         println!("  search index rebuilt by the store: {} records in {:.1} s", report::thousands(s.records as u64), s.seconds);
