@@ -133,7 +133,7 @@ struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     only: Vec<String>,
 
-    /// Run ANALYZE on SQLite after the load (Rapport itself never does)
+    /// Run ANALYZE on SQLite after the load (Rapport itself runs PRAGMA optimize when it starts)
     #[arg(long)]
     analyze_sqlite: bool,
 

@@ -299,8 +299,8 @@ fn keep(samples: &mut BTreeMap<Table, Vec<Row>>, table: Table, rows: &[Row], max
 /// The state a database reaches by itself soon after a bulk load. PostgreSQL:
 /// `VACUUM (ANALYZE)` of the loaded tables, what autovacuum does within
 /// minutes (statistics, visibility map, GIN pending lists merged). SQLite:
-/// the write-ahead log checkpointed, and no ANALYZE, since Rapport never runs
-/// it, unless `analyze` asks for it.
+/// the write-ahead log checkpointed, and no ANALYZE unless `analyze` asks for
+/// it: the server's store runs `PRAGMA optimize` itself when it opens.
 pub async fn settle(store: &Store, analyze_sqlite: bool) -> anyhow::Result<()> {
     match store.db() {
         Db::Sqlite { write, .. } => {
