@@ -26,7 +26,7 @@ pub fn list_sql(sqlite: bool) -> String {
     let (a, b) = if sqlite { ("?", "?") } else { ("$1", "$2") };
     format!(
         "SELECT {} FROM \"people\" WHERE \"people\".\"workspace_id\" = {a} AND \"people\".\"lifecycle_stage\" = {b} \
-         ORDER BY \"people\".\"name\" IS NULL ASC, \"people\".\"name\" ASC, \"people\".\"id\" ASC LIMIT 51",
+         ORDER BY \"people\".\"name\" ASC, \"people\".\"id\" ASC LIMIT 51",
         columns()
     )
 }

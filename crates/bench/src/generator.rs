@@ -88,6 +88,9 @@ pub struct Target {
     pub pipelines: Vec<PipelineStages>,
 }
 
+/// How many of the busiest people the record-page requests are drawn from.
+pub const BUSY_PEOPLE: usize = 20;
+
 /// Ids the benchmark's requests are drawn from.
 #[derive(Debug, Clone, Default)]
 pub struct Sample {
@@ -99,6 +102,10 @@ pub struct Sample {
     pub search_terms: Vec<String>,
     /// Organizations by name and web domain, for import files.
     pub organization_names: Vec<(String, String)>,
+    /// The people with the most activities (the key contacts of the large
+    /// accounts), busiest first, with their activity counts: record pages
+    /// with a long timeline.
+    pub busy_people: Vec<(Uuid, usize)>,
 }
 
 /// Where generated rows go: called with batches in an order that satisfies foreign keys.
@@ -1677,6 +1684,7 @@ impl Generator {
         self.deals = deals;
         let acts = self.plan_activities();
         self.emit_activities(&acts, &mut out, &mut csv)?;
+        let busy = self.busiest(&acts, BUSY_PEOPLE);
         drop(acts);
         let tasks = self.plan_tasks();
         self.emit_tasks(&tasks, &mut out, &mut csv)?;
@@ -1685,7 +1693,24 @@ impl Generator {
             c.finish()?;
         }
         let counts = std::mem::take(&mut out.counts);
-        Ok((self.sample(), counts))
+        let mut sample = self.sample();
+        sample.busy_people = busy;
+        Ok((sample, counts))
+    }
+
+    /// The `n` people the most activities concern, busiest first (no random draw,
+    /// so the data stays the same for a seed).
+    fn busiest(&self, acts: &[Activity], n: usize) -> Vec<(Uuid, usize)> {
+        let mut count = vec![0usize; self.people.len()];
+        for a in acts {
+            count[a.person as usize] += 1;
+            if let Some(o) = a.other {
+                count[o as usize] += 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..count.len()).filter(|i| count[*i] > 0).collect();
+        order.sort_by_key(|i| (std::cmp::Reverse(count[*i]), *i));
+        order.into_iter().take(n).map(|i| (self.people[i].id, count[i])).collect()
     }
 
     /// A CSV file of `n` people as a user would import them: Rapport's own

@@ -128,11 +128,12 @@ struct RunArgs {
     keep: bool,
 
     /// Only these requests, comma-separated (get_person, list_people, person_timeline,
-    /// pipeline_board, search, create_person, update_deal_stage) [default: all]
+    /// pipeline_board, search, create_person, update_deal_stage, ui_home, ui_people,
+    /// ui_person, ui_board) [default: all]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     only: Vec<String>,
 
-    /// Run ANALYZE on SQLite after the load (Rapport itself never does)
+    /// Run ANALYZE on SQLite after the load (Rapport itself runs PRAGMA optimize when it starts)
     #[arg(long)]
     analyze_sqlite: bool,
 
@@ -214,6 +215,12 @@ async fn run(a: RunArgs) -> anyhow::Result<()> {
         requests: a.requests,
     };
     let floor_plan = load::Plan { duration: Duration::from_secs_f64((seconds / 2.0).max(1.0)), ..plan };
+    let alone_plan = load::Plan {
+        concurrency: 1,
+        warmup: Duration::from_secs_f64((seconds / 10.0).clamp(0.2, 1.0)),
+        duration: Duration::from_secs_f64((seconds / 2.5).clamp(1.0, 5.0)),
+        requests: a.requests.map(|n| (n / 4).max(20)),
+    };
     let report = run::run(run::RunOptions {
         people,
         seed: a.data.seed,
@@ -222,6 +229,7 @@ async fn run(a: RunArgs) -> anyhow::Result<()> {
         postgres_url: a.postgres_url,
         plan,
         floor_plan,
+        alone_plan,
         json: a.json,
         csv: a.data.csv,
         dir: a.dir,

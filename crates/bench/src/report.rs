@@ -47,6 +47,9 @@ pub struct Http {
     pub title: &'static str,
     pub request: &'static str,
     pub rapport: Measure,
+    /// Pages only: the same requests one at a time (no queue), the page's own time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_at_a_time: Option<Measure>,
     /// The HTTP floor: an axum server answering a fixed body of the same size, no database.
     pub floor: Option<Measure>,
     pub ratio_to_floor: Option<f64>,
@@ -84,7 +87,8 @@ pub struct DbReport {
     pub import_error: Option<String>,
     pub http: Vec<Http>,
     pub search_index: Option<SearchIndex>,
-    pub ui: &'static str,
+    /// The web interface's pages against their target (also in `http`, in full).
+    pub ui: Vec<UiPage>,
     pub server_peak_rss_bytes: Option<u64>,
     pub server_final_rss_bytes: Option<u64>,
     /// `/proc/loadavg` when the measurements began and ended: other work on the machine shows here.
@@ -120,12 +124,56 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
-pub const NO_UI: &str = "n/a (no record pages yet)";
+/// A page of the web interface: its server time, alone and under load.
+#[derive(Debug, Clone, Serialize)]
+pub struct UiPage {
+    pub scenario: Scenario,
+    pub title: &'static str,
+    pub request: &'static str,
+    pub median_bytes: u64,
+    /// One request at a time.
+    pub alone_p50_ms: Option<f64>,
+    pub alone_p99_ms: Option<f64>,
+    /// At the run's concurrency.
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub throughput: f64,
+    pub errors: u64,
+    /// p99 under `UI_LIMIT_MS`, both alone and at the run's concurrency, without errors.
+    pub pass: bool,
+}
+
+/// The pages' target: every page rendered by the server in under 50 ms.
+pub const UI_LIMIT_MS: f64 = 50.0;
+
+pub fn ui_pages(http: &[Http]) -> Vec<UiPage> {
+    http.iter()
+        .filter(|h| h.scenario.is_ui())
+        .map(|h| {
+            let m = &h.rapport;
+            let a = h.one_at_a_time.as_ref();
+            let ok = |m: &Measure| m.requests > m.errors && m.errors == 0 && m.p99_ms < UI_LIMIT_MS;
+            UiPage {
+                scenario: h.scenario,
+                title: h.title,
+                request: h.request,
+                median_bytes: m.median_bytes,
+                alone_p50_ms: a.map(|a| a.p50_ms),
+                alone_p99_ms: a.map(|a| a.p99_ms),
+                p50_ms: m.p50_ms,
+                p99_ms: m.p99_ms,
+                throughput: m.throughput,
+                errors: m.errors + a.map_or(0, |a| a.errors),
+                pass: ok(m) && a.is_none_or(ok),
+            }
+        })
+        .collect()
+}
 
 /// The targets, set for 1,000,000 people on 2 cores.
 pub fn targets(http: &[Http], peak_rss: Option<u64>) -> Vec<Target> {
     let mut out = Vec::new();
-    for h in http.iter().filter(|h| h.scenario.is_read()) {
+    for h in http.iter().filter(|h| h.scenario.is_read() && !h.scenario.is_ui()) {
         if let Some(r) = h.ratio_to_floor {
             out.push(Target {
                 what: format!("{}: throughput", h.title),
@@ -146,6 +194,23 @@ pub fn targets(http: &[Http], peak_rss: Option<u64>) -> Vec<Target> {
             limit: format!("< {limit_ms:.0} ms"),
             measured: format!("{:.1} ms", h.rapport.p99_ms),
             pass: h.rapport.requests > 0 && h.rapport.errors == 0 && h.rapport.p99_ms < limit_ms,
+        });
+    }
+    let ok = |m: &Measure| m.requests > m.errors && m.errors == 0 && m.p99_ms < UI_LIMIT_MS;
+    for h in http.iter().filter(|h| h.scenario.is_ui()) {
+        if let Some(a) = &h.one_at_a_time {
+            out.push(Target {
+                what: format!("{}: p99 one at a time", h.title),
+                limit: format!("< {UI_LIMIT_MS:.0} ms"),
+                measured: format!("{:.1} ms", a.p99_ms),
+                pass: ok(a),
+            });
+        }
+        out.push(Target {
+            what: format!("{}: p99", h.title),
+            limit: format!("< {UI_LIMIT_MS:.0} ms"),
+            measured: format!("{:.1} ms", h.rapport.p99_ms),
+            pass: ok(&h.rapport),
         });
     }
     if let Some(rss) = peak_rss {
@@ -287,9 +352,39 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
             ratio(h.ratio_to_database),
         );
     }
-    let _ = writeln!(o, "{:<30} {}", "UI pages", r.ui);
+    if r.ui.is_empty() {
+        let _ = writeln!(o, "UI pages: not measured (left out by --only)");
+    } else {
+        let _ = writeln!(
+            o,
+            "\n{:<34} {:>17} | {:>26} | target",
+            "UI pages (server-rendered HTML)",
+            "one at a time",
+            format!("{} concurrent", s.concurrency)
+        );
+        let _ = writeln!(
+            o,
+            "{:<34} {:>8} {:>8} | {:>8} {:>8} {:>8} | p99 < {UI_LIMIT_MS:.0} ms",
+            "", "p50 ms", "p99 ms", "p50 ms", "p99 ms", "req/s"
+        );
+        for u in &r.ui {
+            let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));
+            let errors = if u.errors > 0 { format!(" ({} errors)", u.errors) } else { String::new() };
+            let _ = writeln!(
+                o,
+                "{:<34} {:>8} {:>8} | {:>8.1} {:>8.1} {:>8.0} | {}{errors}",
+                u.title,
+                f(u.alone_p50_ms),
+                f(u.alone_p99_ms),
+                u.p50_ms,
+                u.p99_ms,
+                u.throughput,
+                if u.pass { "PASS" } else { "MISS" }
+            );
+        }
+    }
     for h in &r.http {
-        if let Some(e) = &h.rapport.first_error {
+        for e in [&h.rapport.first_error, &h.one_at_a_time.as_ref().and_then(|a| a.first_error.clone())].into_iter().flatten() {
             let _ = writeln!(o, "  first error in '{}': {e}", h.title);
         }
     }

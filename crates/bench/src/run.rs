@@ -12,8 +12,8 @@ use crate::baseline;
 use crate::child::Server;
 use crate::generator::Scale;
 use crate::load::{self, Plan};
-use crate::report::{self, DbReport, Http, NO_UI, Report, Settings};
-use crate::scenario::{self, LIST_STAGES, Requests, Scenario};
+use crate::report::{self, DbReport, Http, Report, Settings};
+use crate::scenario::{self, Auth, LIST_STAGES, Requests, Scenario};
 use crate::setup::{self, Backend, Place};
 
 pub struct RunOptions {
@@ -24,6 +24,8 @@ pub struct RunOptions {
     pub postgres_url: String,
     pub plan: Plan,
     pub floor_plan: Plan,
+    /// The pages measured again one request at a time.
+    pub alone_plan: Plan,
     pub json: Option<PathBuf>,
     pub csv: Option<PathBuf>,
     pub dir: Option<PathBuf>,
@@ -105,6 +107,14 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         loaded.seconds,
         report::thousands(loaded.rows_per_second as u64)
     );
+    if let (Some(first), Some(last)) = (loaded.sample.busy_people.first(), loaded.sample.busy_people.last()) {
+        println!(
+            "  the {} busiest people (for the record pages) have {} to {} activities each",
+            loaded.sample.busy_people.len(),
+            last.1,
+            first.1
+        );
+    }
     let search_index = if o.reindex_search {
         let s = setup::reindex(&store, target.workspace_id).await?;
         println!("  search index rebuilt by the store: {} records in {:.1} s", report::thousands(s.records as u64), s.seconds);
@@ -125,26 +135,36 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
     let client = client(o.plan.concurrency)?;
     let requests = Requests::new(&loaded.sample, &target.pipelines, o.plan.concurrency);
     let base = server.base();
+    // One signed-in browser session for the pages (all workers share it, as tabs do).
+    let cookie = if o.scenarios.iter().any(|s| s.is_ui()) {
+        scenario::login(&base, setup::ADMIN_EMAIL, setup::ADMIN_PASSWORD).await?
+    } else {
+        String::new()
+    };
+    let auth = Auth { token: ws.token.clone(), cookie };
     let mut http: Vec<Http> = Vec::new();
     for s in o.scenarios.iter().copied() {
         if s == Scenario::UpdateDealStage && !requests.has_deals() {
             continue;
         }
         println!("  measuring {} ...", s.title());
-        let m = {
-            let (client, base, token, requests) = (client.clone(), base.clone(), ws.token.clone(), requests.clone());
-            load::measure(o.plan, move |w, n| {
-                let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let run = |plan: Plan| {
+            let (client, base, auth, requests) = (client.clone(), base.clone(), auth.clone(), requests.clone());
+            load::measure(plan, move |w, n| {
+                let (client, base, auth) = (client.clone(), base.clone(), auth.clone());
                 let r = requests.next(s, w, n);
-                async move { scenario::send(&client, &base, &token, r).await }
+                async move { scenario::send(&client, &base, &auth, r).await }
             })
-            .await
         };
+        let m = run(o.plan).await;
+        // A page's own rendering time: one request at a time, no queue.
+        let alone = if s.is_ui() { Some(run(o.alone_plan).await) } else { None };
         http.push(Http {
             scenario: s,
             title: s.title(),
             request: s.request(),
             rapport: m,
+            one_at_a_time: alone,
             floor: None,
             ratio_to_floor: None,
             database_alone: None,
@@ -175,7 +195,8 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
             let (client, base) = (client.clone(), base.clone());
             let mut r = requests.next(s, w, n);
             r.path = format!("/floor/{size}");
-            async move { scenario::send(&client, &base, "floor", r).await }
+            let auth = Auth { token: "floor".into(), cookie: String::new() };
+            async move { scenario::send(&client, &base, &auth, r).await }
         })
         .await;
         h.ratio_to_floor = Some(h.rapport.throughput / m.throughput.max(1e-9));
@@ -216,6 +237,7 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         place: place.describe(),
         scale,
         targets: report::targets(&http, peak),
+        ui: report::ui_pages(&http),
         data: loaded,
         bulk_insert_database_alone: bulk,
         ratio_to_database_alone: ratio_bulk,
@@ -223,7 +245,6 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         import_error,
         http,
         search_index,
-        ui: NO_UI,
         server_peak_rss_bytes: peak,
         server_final_rss_bytes: memory.map(|m| m.1),
         load_average: (load_before, load_after),
@@ -234,6 +255,8 @@ pub fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency * 2)
         .tcp_nodelay(true)
+        // A redirect (to the sign-in page, say) is an answer to count as an error, not to follow.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
         .build()?)
 }

@@ -21,10 +21,14 @@ pub enum Scenario {
     Search,
     CreatePerson,
     UpdateDealStage,
+    UiHome,
+    UiPeopleList,
+    UiPersonPage,
+    UiBoard,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::GetPerson,
         Scenario::ListPeople,
         Scenario::PersonTimeline,
@@ -32,6 +36,10 @@ impl Scenario {
         Scenario::Search,
         Scenario::CreatePerson,
         Scenario::UpdateDealStage,
+        Scenario::UiHome,
+        Scenario::UiPeopleList,
+        Scenario::UiPersonPage,
+        Scenario::UiBoard,
     ];
 
     /// The name `--only` takes.
@@ -44,6 +52,10 @@ impl Scenario {
             Scenario::Search => "search",
             Scenario::CreatePerson => "create_person",
             Scenario::UpdateDealStage => "update_deal_stage",
+            Scenario::UiHome => "ui_home",
+            Scenario::UiPeopleList => "ui_people",
+            Scenario::UiPersonPage => "ui_person",
+            Scenario::UiBoard => "ui_board",
         }
     }
 
@@ -56,6 +68,10 @@ impl Scenario {
             Scenario::Search => "global search",
             Scenario::CreatePerson => "create a person",
             Scenario::UpdateDealStage => "move a deal (PATCH stage_id)",
+            Scenario::UiHome => "UI: home page",
+            Scenario::UiPeopleList => "UI: people list (filter + sort)",
+            Scenario::UiPersonPage => "UI: busy person's page",
+            Scenario::UiBoard => "UI: pipeline board",
         }
     }
 
@@ -69,11 +85,20 @@ impl Scenario {
             Scenario::Search => "GET /api/v1/search?q={a name or a company}",
             Scenario::CreatePerson => "POST /api/v1/people",
             Scenario::UpdateDealStage => "PATCH /api/v1/deals/{id} {\"stage_id\": ...}",
+            Scenario::UiHome => "GET / (signed-in session cookie)",
+            Scenario::UiPeopleList => "GET /people?lifecycle_stage={stage}&sort=-updated_at",
+            Scenario::UiPersonPage => "GET /people/{id}, one of the 20 people with the most activities",
+            Scenario::UiBoard => "GET /board?pipeline={p}",
         }
     }
 
     pub fn is_read(self) -> bool {
         !matches!(self, Scenario::CreatePerson | Scenario::UpdateDealStage)
+    }
+
+    /// A page of the web interface, sent with the session cookie of a signed-in browser.
+    pub fn is_ui(self) -> bool {
+        matches!(self, Scenario::UiHome | Scenario::UiPeopleList | Scenario::UiPersonPage | Scenario::UiBoard)
     }
 }
 
@@ -84,6 +109,8 @@ pub struct Request {
     pub method: Method,
     pub path: String,
     pub body: Option<Vec<u8>>,
+    /// A page of the web interface: sent with the session cookie, not the token.
+    pub ui: bool,
 }
 
 /// An open deal a worker moves from stage to stage.
@@ -99,6 +126,8 @@ pub struct Requests {
     people: Vec<Uuid>,
     orgs: Vec<Uuid>,
     board: Vec<(Uuid, Uuid)>,
+    pipelines: Vec<Uuid>,
+    busy: Vec<Uuid>,
     terms: Vec<String>,
     deals: Vec<Mutex<Vec<MovingDeal>>>,
     shared_deals: Vec<(Uuid, Vec<Uuid>)>,
@@ -123,6 +152,12 @@ impl Requests {
             people: sample.people.clone(),
             orgs: sample.organizations.clone(),
             board,
+            pipelines: pipelines.iter().map(|p| p.id).collect(),
+            busy: if sample.busy_people.is_empty() {
+                sample.people.clone()
+            } else {
+                sample.busy_people.iter().map(|p| p.0).collect()
+            },
             terms: sample.search_terms.clone(),
             deals: deals.into_iter().map(Mutex::new).collect(),
             shared_deals,
@@ -134,7 +169,8 @@ impl Requests {
     pub fn next(&self, s: Scenario, worker: usize, n: u64) -> Request {
         let h = ((worker as u64) << 40) ^ n ^ (s as u64).wrapping_mul(0x9e37_79b9);
         let pick = |len: usize| (mix(h) % len.max(1) as u64) as usize;
-        let get = |path: String| Request { method: Method::GET, path, body: None };
+        let get = |path: String| Request { method: Method::GET, path, body: None, ui: false };
+        let page = |path: String| Request { method: Method::GET, path, body: None, ui: true };
         match s {
             Scenario::GetPerson => get(format!("/api/v1/people/{}", self.people[pick(self.people.len())])),
             Scenario::ListPeople => {
@@ -161,7 +197,12 @@ impl Requests {
                     "lead_source": "website",
                     "tags": ["bench"],
                 });
-                Request { method: Method::POST, path: "/api/v1/people".into(), body: Some(body.to_string().into_bytes()) }
+                Request {
+                    method: Method::POST,
+                    path: "/api/v1/people".into(),
+                    body: Some(body.to_string().into_bytes()),
+                    ui: false,
+                }
             }
             Scenario::UpdateDealStage => {
                 let mine = self.deals.get(worker).and_then(|d| {
@@ -180,8 +221,15 @@ impl Requests {
                     (*id, stages[(mix(h ^ 0xabc) % stages.len() as u64) as usize])
                 });
                 let body = json!({ "stage_id": stage }).to_string().into_bytes();
-                Request { method: Method::PATCH, path: format!("/api/v1/deals/{id}"), body: Some(body) }
+                Request { method: Method::PATCH, path: format!("/api/v1/deals/{id}"), body: Some(body), ui: false }
             }
+            Scenario::UiHome => page("/".into()),
+            Scenario::UiPeopleList => {
+                let stage = LIST_STAGES[pick(LIST_STAGES.len())];
+                page(format!("/people?lifecycle_stage={stage}&sort=-updated_at"))
+            }
+            Scenario::UiPersonPage => page(format!("/people/{}", self.busy[pick(self.busy.len())])),
+            Scenario::UiBoard => page(format!("/board?pipeline={}", self.pipelines[pick(self.pipelines.len())])),
         }
     }
 
@@ -203,9 +251,18 @@ fn query_value(s: &str) -> String {
     out
 }
 
-/// Sends one request; the size of the answer's body, or what went wrong.
-pub async fn send(client: &reqwest::Client, base: &str, token: &str, r: Request) -> Result<usize, String> {
-    let mut req = client.request(r.method, format!("{base}{}", r.path)).bearer_auth(token);
+/// How requests sign in: the API token, and the `Cookie` header of a signed-in browser.
+#[derive(Clone)]
+pub struct Auth {
+    pub token: String,
+    pub cookie: String,
+}
+
+/// Sends one request; the size of the answer's body, or what went wrong
+/// (a redirect, e.g. to the sign-in page, is a failure: the client follows none).
+pub async fn send(client: &reqwest::Client, base: &str, auth: &Auth, r: Request) -> Result<usize, String> {
+    let mut req = client.request(r.method, format!("{base}{}", r.path));
+    req = if r.ui { req.header(reqwest::header::COOKIE, &auth.cookie) } else { req.bearer_auth(&auth.token) };
     if let Some(body) = r.body {
         req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
     }
@@ -217,4 +274,42 @@ pub async fn send(client: &reqwest::Client, base: &str, token: &str, r: Request)
         return Err(format!("{status}: {text}"));
     }
     Ok(body.len())
+}
+
+/// Signs in as a browser does (`GET /login` for the CSRF cookie and field, then
+/// `POST /login`); answers the `Cookie` header of the signed-in session.
+pub async fn login(base: &str, email: &str, password: &str) -> anyhow::Result<String> {
+    use anyhow::{Context, bail};
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    let form = client.get(format!("{base}/login")).send().await.context("GET /login")?;
+    let csrf = cookie_value(form.headers(), "rapport_csrf").context("no rapport_csrf cookie from GET /login")?;
+    let body = [("csrf", csrf.as_str()), ("email", email), ("password", password)]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let res = client
+        .post(format!("{base}/login"))
+        .header(reqwest::header::COOKIE, format!("rapport_csrf={csrf}"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .context("POST /login")?;
+    let status = res.status();
+    match cookie_value(res.headers(), "rapport_session") {
+        Some(session) if status.is_redirection() => Ok(format!("rapport_session={session}")),
+        _ => {
+            let text = res.text().await.unwrap_or_default();
+            bail!("sign-in refused ({status}): {}", &text[..text.len().min(300)])
+        }
+    }
+}
+
+/// The value of the cookie `name` among the `Set-Cookie` headers.
+fn cookie_value(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(reqwest::header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let (n, v) = c.split(';').next()?.split_once('=')?;
+        (n.trim() == name && !v.trim().is_empty()).then(|| v.trim().to_string())
+    })
 }

@@ -144,6 +144,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The admin's email and password, for the web interface's sign-in.
+pub const ADMIN_EMAIL: &str = "bench.admin@company.example";
+pub const ADMIN_PASSWORD: &str = "bench-admin-password-1";
+
 /// The workspace the data goes in, with its admin's token.
 pub struct Workspace {
     pub target: Target,
@@ -153,7 +157,7 @@ pub struct Workspace {
 pub async fn workspace(store: &Store) -> anyhow::Result<Workspace> {
     let ws = store.create_workspace("Bench company", "EUR", "FR").await?;
     let system = Scope::system(ws.id, Via::System);
-    let admin = json!({"email": "bench.admin@company.example", "name": "Bench Admin", "role": "admin"});
+    let admin = json!({"email": ADMIN_EMAIL, "name": "Bench Admin", "role": "admin"});
     let admin = admin.as_object().cloned().unwrap_or_default();
     let (admin, _) = store.create(&system, Kind::User, &admin, &WriteOptions::default()).await?;
     let admin_id =
@@ -162,6 +166,9 @@ pub async fn workspace(store: &Store) -> anyhow::Result<Workspace> {
         .as_str()
         .ok_or_else(|| anyhow!("no token"))?
         .to_string();
+    // A password too, as `rapport user add --password-stdin` sets it, for the web pages.
+    let hash = rapport_store::auth::hash_password(ADMIN_PASSWORD).await?;
+    store.set_password_hash(&system, admin_id, &hash, "password_set").await?;
     for (name, stages) in generator::extra_pipelines() {
         let stages: Vec<Json> =
             stages.into_iter().map(|(n, p, o)| json!({"id": null, "name": n, "probability": p, "outcome": o})).collect();
@@ -292,8 +299,8 @@ fn keep(samples: &mut BTreeMap<Table, Vec<Row>>, table: Table, rows: &[Row], max
 /// The state a database reaches by itself soon after a bulk load. PostgreSQL:
 /// `VACUUM (ANALYZE)` of the loaded tables, what autovacuum does within
 /// minutes (statistics, visibility map, GIN pending lists merged). SQLite:
-/// the write-ahead log checkpointed, and no ANALYZE, since Rapport never runs
-/// it, unless `analyze` asks for it.
+/// the write-ahead log checkpointed, and no ANALYZE unless `analyze` asks for
+/// it: the server's store runs `PRAGMA optimize` itself when it opens.
 pub async fn settle(store: &Store, analyze_sqlite: bool) -> anyhow::Result<()> {
     match store.db() {
         Db::Sqlite { write, .. } => {

@@ -24,7 +24,16 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    for line in ["get a person by id", "global search", "move a deal", "Targets", "UI pages", "Import (CSV of 100 new people"] {
+    for line in [
+        "get a person by id",
+        "global search",
+        "move a deal",
+        "Targets",
+        "UI pages",
+        "UI: busy person's page",
+        "UI: pipeline board",
+        "Import (CSV of 100 new people",
+    ] {
         assert!(stdout.contains(line), "no '{line}' in:\n{stdout}");
     }
     let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -32,7 +41,7 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
     assert_eq!(db["database"], "sqlite");
     assert_eq!(db["data"]["rows"]["people"], 200);
     let http = db["http"].as_array().unwrap();
-    assert_eq!(http.len(), 7, "{http:?}");
+    assert_eq!(http.len(), 11, "{http:?}");
     for h in http {
         let m = &h["rapport"];
         assert_eq!(m["errors"], 0, "{h}");
@@ -46,6 +55,14 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
     assert_eq!(import["counts"]["rows"], 100, "{import}");
     assert_eq!(import["counts"]["failed"], 0, "{import}");
     assert!(!db["targets"].as_array().unwrap().is_empty());
+    // The pages were signed in and answered (a redirect to the sign-in page would count as an error).
+    let ui = db["ui"].as_array().unwrap();
+    assert_eq!(ui.len(), 4, "{ui:?}");
+    for u in ui {
+        assert_eq!(u["errors"], 0, "{u}");
+        assert!(u["median_bytes"].as_u64().unwrap() > 1000, "{u}");
+        assert!(u["alone_p50_ms"].as_f64().unwrap() > 0.0, "{u}");
+    }
 }
 
 /// Every generated record reads back through the store, and the search index
