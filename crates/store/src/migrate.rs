@@ -80,6 +80,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_board_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0011_board_indexes.sql"),
     },
+    Migration {
+        version: 12,
+        name: "list_indexes",
+        sqlite: include_str!("../migrations/sqlite/0012_list_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0012_list_indexes.sql"),
+    },
+
 ];
 
 /// The newest schema version this build knows.
