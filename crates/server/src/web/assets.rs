@@ -22,6 +22,7 @@ const CSS: &[&str] = &[
     include_str!("../../assets/css/settings.css"),
     include_str!("../../assets/css/import.css"),
     include_str!("../../assets/css/duplicates.css"),
+    include_str!("../../assets/css/automation.css"),
 ];
 
 const JS: &[&str] = &[
@@ -34,6 +35,7 @@ const JS: &[&str] = &[
     include_str!("../../assets/js/settings.js"),
     include_str!("../../assets/js/import.js"),
     include_str!("../../assets/js/duplicates.js"),
+    include_str!("../../assets/js/automation.js"),
 ];
 
 struct Asset {

@@ -24,6 +24,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("fields", include_str!("../../locales/en/fields.ftl")),
     ("signin", include_str!("../../locales/en/signin.ftl")),
     ("duplicates", include_str!("../../locales/en/duplicates.ftl")),
+    ("automation", include_str!("../../locales/en/automation.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];

@@ -11,6 +11,7 @@
 
 mod account;
 pub mod assets;
+mod automation;
 mod board;
 mod calendar;
 mod duplicates;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(import::routes())
         .merge(duplicates::routes())
+        .merge(automation::routes())
 }
 
 /// The value of a cookie the request carries.

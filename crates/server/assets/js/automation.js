@@ -1,0 +1,1 @@
+// Enhancements of the automation settings pages.

@@ -1,0 +1,1 @@
+# Messages of the automation settings: workflows, assignment rules, webhooks.
