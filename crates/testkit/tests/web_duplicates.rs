@@ -133,6 +133,8 @@ async fn a_merge_keeps_the_chosen_values_and_everything_linked() {
         assert_eq!(done.status, StatusCode::SEE_OTHER, "[{n}] {}", done.body);
         assert_eq!(done.location(), Some(format!("/people/{k}?done=merged").as_str()), "[{n}]");
 
+        let shown = b.get(done.location().unwrap()).await;
+        assert!(shown.body.contains("The records were merged into this one"), "[{n}] the survivor's page says so");
         let survivor = app.get(&format!("/api/v1/people/{k}")).await;
         assert_eq!(survivor.status, StatusCode::OK, "[{n}]");
         assert_eq!(survivor.body["last_name"], "King", "[{n}] the chosen value survives");

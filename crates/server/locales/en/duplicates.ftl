@@ -38,3 +38,4 @@ duplicates-kept-history = The history of each record, and a line saying they wer
 duplicates-kept-redirect = Links to a merged record lead to the one that stays.
 duplicates-merge = Merge
 duplicates-find = Find duplicates
+duplicates-merged = The records were merged into this one. Everything from both is here.
