@@ -83,6 +83,8 @@ async fn the_review_lists_clusters_with_their_reasons_escaped() {
         assert!(empty.body.contains("No likely duplicates were found"), "[{n}]");
 
         let (k, o) = pair(&app).await;
+        let acme = app.create("organizations", json!({"name": "Acme Engines"})).await;
+        app.patch(&format!("/api/v1/people/{k}"), json!({"organizations": [{"id": acme["id"]}]})).await;
         let evil = app.create("people", json!({"first_name": "<script>alert(1)</script>", "emails": ["x@evil.example"]})).await;
         app.create("people", json!({"first_name": "<script>alert(1)</script>", "emails": ["x@evil.example"]})).await;
         app.create("people", json!({"first_name": "Grace", "last_name": "Hopper", "emails": ["grace@navy.example"]})).await;
@@ -95,6 +97,7 @@ async fn the_review_lists_clusters_with_their_reasons_escaped() {
         );
         assert!(page.body.contains("href=\"mailto:ada@acme.example\""), "[{n}]");
         assert!(page.body.contains("100% alike"), "[{n}]");
+        assert!(page.body.contains("Acme Engines"), "[{n}] a person's organization is shown");
         assert!(page.body.contains("Review and merge"), "[{n}]");
         assert!(page.body.contains(&id(&evil)), "[{n}] the second cluster is listed");
         assert!(!page.body.contains("<script>alert(1)"), "[{n}] names are escaped");
@@ -103,6 +106,10 @@ async fn the_review_lists_clusters_with_their_reasons_escaped() {
 
         let orgs = b.get("/duplicates?kind=organizations").await;
         assert!(orgs.body.contains("id=\"duplicates-empty\""), "[{n}] {}", orgs.body);
+        app.create("organizations", json!({"name": "Acme Engines", "domains": ["acme.example"]})).await;
+        let orgs = b.get("/duplicates?kind=organizations").await;
+        assert!(orgs.body.contains("Same name"), "[{n}] organizations too: {}", orgs.body);
+        assert!(orgs.body.contains("/duplicates/merge?kind=organizations&amp;ids="), "[{n}]");
         let anon = app.browser().get("/duplicates").await;
         assert!(anon.location().unwrap_or_default().starts_with("/login"), "[{n}] signed-in only");
     }

@@ -90,8 +90,9 @@ fn list_of(r: &Record, field: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
-fn member(kind: Kind, r: &Record) -> Member {
-    let mut facts = Vec::new();
+fn member(kind: Kind, r: &Record, orgs: &BTreeMap<String, String>) -> Member {
+    // A person's organizations first: the fact that most often tells two namesakes apart.
+    let mut facts: Vec<String> = list_of(r, "organizations", "id").iter().filter_map(|id| orgs.get(id).cloned()).collect();
     for f in ["title", "job_title", "industry", "website"] {
         if schema::field(kind, f).is_some() {
             let v = text(r, f);
@@ -132,7 +133,22 @@ async fn review(State(state): State<AppState>, mut app: App, Query(q): Query<Rev
         if records.len() < 2 {
             continue;
         }
-        let members: Vec<Member> = records.iter().map(|r| member(kind, r)).collect();
+        let org_ids: Vec<Uuid> =
+            records.iter().flat_map(|r| list_of(r, "organizations", "id")).filter_map(|s| Uuid::parse_str(&s).ok()).collect();
+        // Names of linked organizations are a nicety: a reader who may not see them still gets the review.
+        let orgs: BTreeMap<String, String> = if org_ids.is_empty() {
+            BTreeMap::new()
+        } else {
+            state
+                .store
+                .get_many(&app.scope, Kind::Organization, &org_ids)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .map(|o| (text(o, "id"), text(o, "name")))
+                .collect()
+        };
+        let members: Vec<Member> = records.iter().map(|r| member(kind, r, &orgs)).collect();
         clusters.push(Cluster {
             ids: members.iter().map(|m| m.id.as_str()).collect::<Vec<_>>().join(","),
             members,
