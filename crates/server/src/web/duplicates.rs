@@ -185,6 +185,7 @@ pub struct Choice {
     pub id: String,
     pub value: String,
     pub checked: bool,
+    pub blank: bool,
 }
 
 /// A field whose values differ between the records.
@@ -298,6 +299,7 @@ fn merge_page(
                     id: text(r, "id"),
                     value: shown(&ui, f.name, &f.ty, r.get(f.name)),
                     checked: text(r, "id") == default,
+                    blank: empty(r.get(f.name)),
                 })
                 .collect(),
         });
