@@ -124,9 +124,12 @@ async fn a_merge_keeps_the_chosen_values_and_everything_linked() {
         let call_k = app.create("activities", json!({"type": "call", "subject": "First call", "people": [k]})).await;
         let call_o = app.create("activities", json!({"type": "call", "subject": "Second call", "people": [o]})).await;
 
+        let olga = app.create("users", json!({"email": "olga@example.com", "name": "Olga Owner", "role": "member"})).await;
+        app.patch(&format!("/api/v1/people/{o}"), json!({"owner_id": olga["id"]})).await;
         let page = b.get(&format!("/duplicates/merge?kind=people&ids={k},{o}")).await;
         assert_eq!(page.status, StatusCode::OK, "[{n}] {}", page.body);
         assert!(page.body.contains(&format!("name=\"survivor\" value=\"{k}\" checked")), "[{n}] the first is the survivor");
+        assert!(fieldset(&page, "owner_id").contains("Olga Owner"), "[{n}] an owner by name: {}", fieldset(&page, "owner_id"));
         assert!(
             fieldset(&page, "last_name").contains(&format!("value=\"{k}\" checked")),
             "[{n}] the survivor's value by default"

@@ -234,11 +234,12 @@ fn empty(v: Option<&Json>) -> bool {
 }
 
 /// A stored value in words.
-fn shown(ui: &Ui, field: &str, ty: &FieldType, v: Option<&Json>) -> String {
+fn shown(ui: &Ui, field: &str, ty: &FieldType, v: Option<&Json>, names: &BTreeMap<String, String>) -> String {
     if empty(v) {
         return ui.t("duplicates-empty-value");
     }
     match (ty, v) {
+        (FieldType::Ref(_), Some(Json::String(id))) if names.contains_key(id) => names[id].clone(),
         (FieldType::Enum(_), Some(Json::String(s))) => ui.value(field, s),
         (FieldType::Bool, Some(Json::Bool(b))) => ui.t(if *b { "duplicates-yes" } else { "duplicates-no" }),
         (FieldType::Date | FieldType::DateTime, Some(v)) => ui.when(v),
@@ -271,6 +272,7 @@ fn merge_page(
     records: &[Record],
     survivor: &str,
     picked: &BTreeMap<String, String>,
+    names: &BTreeMap<String, String>,
     errors: Vec<String>,
 ) -> MergePage {
     let sides: Vec<Side> = records
@@ -297,7 +299,7 @@ fn merge_page(
                 .iter()
                 .map(|r| Choice {
                     id: text(r, "id"),
-                    value: shown(&ui, f.name, &f.ty, r.get(f.name)),
+                    value: shown(&ui, f.name, &f.ty, r.get(f.name), names),
                     checked: text(r, "id") == default,
                     blank: empty(r.get(f.name)),
                 })
@@ -331,6 +333,29 @@ async fn load(state: &AppState, app: &App, kind: Kind, ids: &[Uuid]) -> Result<V
     Ok(out)
 }
 
+/// The names of the records the chosen fields point at (an owner, a parent
+/// organization), so the choice reads as names rather than ids.
+async fn ref_names(state: &AppState, app: &App, kind: Kind, records: &[Record]) -> BTreeMap<String, String> {
+    let mut wanted: BTreeMap<Kind, Vec<Uuid>> = BTreeMap::new();
+    for f in chosen_fields(kind) {
+        if let FieldType::Ref(target) = f.ty {
+            let ids = records.iter().filter_map(|r| r.get(f.name)?.as_str().and_then(|s| Uuid::parse_str(s).ok()));
+            wanted.entry(target).or_default().extend(ids);
+        }
+    }
+    let mut names = BTreeMap::new();
+    for (target, ids) in wanted.into_iter().filter(|(_, ids)| !ids.is_empty()) {
+        // A name the reader may not see stays an id: a nicety, not a reason to fail the page.
+        for r in state.store.get_many(&app.scope, target, &ids).await.unwrap_or_default() {
+            let name = [text(&r, "name"), text(&r, "title")].into_iter().find(|n| !n.is_empty()).unwrap_or_default();
+            if !name.is_empty() {
+                names.insert(text(&r, "id"), name);
+            }
+        }
+    }
+    names
+}
+
 fn forbidden(ui: &Ui) -> Response {
     store_failure(StoreError::Forbidden(ui.t("duplicates-not-allowed")))
 }
@@ -350,7 +375,8 @@ async fn merge_form(State(state): State<AppState>, mut app: App, Query(q): Query
         Err(e) => return store_failure(e),
     };
     let survivor = q.survivor.filter(|s| ids.iter().any(|i| i.to_string() == *s)).unwrap_or_else(|| ids[0].to_string());
-    page(StatusCode::OK, &merge_page(app.ui, kind, &records, &survivor, &BTreeMap::new(), vec![]), &[])
+    let names = ref_names(&state, &app, kind, &records).await;
+    page(StatusCode::OK, &merge_page(app.ui, kind, &records, &survivor, &BTreeMap::new(), &names, vec![]), &[])
 }
 
 async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Fields) -> Response {
@@ -370,6 +396,7 @@ async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Field
         Ok(r) => r,
         Err(e) => return store_failure(e),
     };
+    let names = ref_names(&state, &app, kind, &records).await;
     let mut picked = BTreeMap::new();
     let mut choose = BTreeMap::new();
     for f in chosen_fields(kind) {
@@ -383,7 +410,7 @@ async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Field
     let refuse = |app: App, errors: Vec<String>, status| {
         // The stale page is redrawn from the latest versions, with the defaults again.
         let keep = if status == StatusCode::CONFLICT { BTreeMap::new() } else { picked.clone() };
-        page(status, &merge_page(app.ui, kind, &records, &survivor.to_string(), &keep, errors), &[])
+        page(status, &merge_page(app.ui, kind, &records, &survivor.to_string(), &keep, &names, errors), &[])
     };
     if stale {
         let e = vec![app.ui.t("error-stale")];
