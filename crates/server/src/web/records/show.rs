@@ -118,6 +118,8 @@ pub async fn show(
     };
     let flash = q.done.as_deref().and_then(|d| match d {
         "created" | "saved" | "logged" | "scheduled" | "completed" => Some(app.ui.t(&format!("records-done-{d}"))),
+        // Sent by the duplicate merge (`web/duplicates.rs`).
+        "merged" => Some(app.ui.t("duplicates-merged")),
         _ => None,
     });
     let extras = Extras { flash, cursor: q.before, open_edit: q.edit.is_some(), ..Extras::default() };
