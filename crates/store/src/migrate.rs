@@ -86,7 +86,6 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0012_list_indexes.sql"),
     },
-
 ];
 
 /// The newest schema version this build knows.

@@ -459,9 +459,8 @@ async fn harness_sees_errors(ctx: Ctx) {
 }
 
 /// The duplicate review page (GET /duplicates) with the demo company, checked
-/// like every main page. Remove the `ignore` once the page is on main.
+/// like every main page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "the duplicate review page (GET /duplicates) is only a route stub on main at 12:55 UTC"]
 async fn browser_duplicates_page() {
     ui::run(vec![journey("duplicate review", |ctx: Ctx| async move {
         let (_app, tab) = ctx.signed_in().await;
