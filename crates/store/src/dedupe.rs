@@ -330,6 +330,8 @@ impl Store {
     /// survivor; list fields (emails, phones, tags, domains, addresses, links)
     /// are united; for other fields `choose` names whose value wins (the
     /// survivor's by default). The merged ids redirect to the survivor after.
+    /// `versions` names the version each record had when the reviewer chose
+    /// (any it leaves out is not checked): a record changed since is refused.
     pub async fn merge(
         &self,
         scope: &Scope,
@@ -337,6 +339,7 @@ impl Store {
         survivor: Uuid,
         merged: &[Uuid],
         choose: &BTreeMap<String, Uuid>,
+        versions: &BTreeMap<Uuid, i64>,
     ) -> Result<Record, StoreError> {
         if !KINDS.contains(&kind) {
             return Err(unsupported(kind));
@@ -358,6 +361,16 @@ impl Store {
         let mut gone: Vec<Record> = Vec::new();
         for id in merged {
             gone.push(writable(&mut tx, scope, kind, *id).await?);
+        }
+        // Checked under the rows' locks, so no change can slip in after.
+        for r in std::iter::once(&keep).chain(gone.iter()) {
+            let id = r.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok());
+            let current = r.get("version").and_then(Json::as_i64).unwrap_or_default();
+            if let Some(&expected) = id.and_then(|id| versions.get(&id))
+                && expected != current
+            {
+                return Err(StoreError::VersionMismatch { expected, current });
+            }
         }
         let at = now();
         // Re-point whatever refers to the merged records before they go.

@@ -111,3 +111,26 @@ async fn merge_keeps_everything_and_redirects() {
         assert_eq!(search.body["items"][0]["id"], json!(k), "[{n}] the index follows: {}", search.body);
     }
 }
+
+#[tokio::test]
+async fn a_merge_decided_on_an_old_version_is_refused() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let a = app.create("people", json!({"first_name": "Ada", "emails": [{"address": "ada@one.example"}]})).await;
+        let b = app.create("people", json!({"first_name": "Ada", "emails": [{"address": "ada@one.example"}]})).await;
+        let id = |v: &rapport_testkit::serde_json::Value| uuid::Uuid::parse_str(v["id"].as_str().unwrap()).unwrap();
+        let (ka, kb) = (id(&a), id(&b));
+        // Someone edits b after the reviewer read it at version 1.
+        app.patch(&format!("/api/v1/people/{kb}"), json!({"title": "CTO"})).await;
+        let versions = std::collections::BTreeMap::from([(ka, 1), (kb, 1)]);
+        let refused = app.store.merge(&app.scope, rapport_domain::Kind::Person, ka, &[kb], &Default::default(), &versions).await;
+        assert!(
+            matches!(refused, Err(rapport_store::StoreError::VersionMismatch { expected: 1, current: 2 })),
+            "[{name}] {refused:?}"
+        );
+        assert_eq!(app.get(&format!("/api/v1/people/{kb}")).await.status.as_u16(), 200, "[{name}] nothing merged");
+        let current = std::collections::BTreeMap::from([(ka, 1), (kb, 2)]);
+        let merged = app.store.merge(&app.scope, rapport_domain::Kind::Person, ka, &[kb], &Default::default(), &current).await;
+        assert!(merged.is_ok(), "[{name}] {merged:?}");
+    }
+}

@@ -396,7 +396,7 @@ async fn a_merged_away_record_leads_to_its_survivor() {
         let a = app.create("people", json!({"first_name": "Kim", "emails": ["kim@example.com"]})).await;
         let c = app.create("people", json!({"first_name": "Kim", "emails": ["kim@example.org"]})).await;
         let (ka, kc) = (Uuid::parse_str(a["id"].as_str().unwrap()).unwrap(), Uuid::parse_str(c["id"].as_str().unwrap()).unwrap());
-        app.store.merge(&app.scope, Kind::Person, ka, &[kc], &BTreeMap::new()).await.unwrap();
+        app.store.merge(&app.scope, Kind::Person, ka, &[kc], &BTreeMap::new(), &BTreeMap::new()).await.unwrap();
         let (mut b, _) = admin(&app).await;
         let r = b.get(&format!("/people/{kc}")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "[{name}] {}", r.body);

@@ -43,6 +43,6 @@ pub async fn merge(
     JsonBody(body, _): JsonBody,
 ) -> ApiResult<Response> {
     let req: MergeRequest = serde_json::from_value(body).map_err(|e| Problem::bad_request("body", e.to_string()))?;
-    let survivor = state.store.merge(&auth.0, kind, parse_id(&id)?, &req.merge_ids, &req.choose).await?;
+    let survivor = state.store.merge(&auth.0, kind, parse_id(&id)?, &req.merge_ids, &req.choose, &Default::default()).await?;
     Ok(with_etag(axum::http::StatusCode::OK, survivor))
 }

@@ -405,8 +405,15 @@ async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Field
             choose.insert(f.name.to_string(), from);
         }
     }
-    // A page drawn before someone else changed one of the records must not decide its values.
+    // A page drawn before someone else changed one of the records must not
+    // decide its values: checked here, and again by the store under the rows' locks.
     let stale = records.iter().any(|r| fields.get(&format!("version.{}", text(r, "id"))) != Some(text(r, "version").as_str()));
+    let versions: BTreeMap<Uuid, i64> = records
+        .iter()
+        .filter_map(|r| {
+            Some((Uuid::parse_str(&text(r, "id")).ok()?, fields.get(&format!("version.{}", text(r, "id")))?.parse().ok()?))
+        })
+        .collect();
     let refuse = |app: App, errors: Vec<String>, status| {
         // The stale page is redrawn from the latest versions, with the defaults again.
         let keep = if status == StatusCode::CONFLICT { BTreeMap::new() } else { picked.clone() };
@@ -417,7 +424,7 @@ async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Field
         return refuse(app, e, StatusCode::CONFLICT);
     }
     let merged: Vec<Uuid> = ids.iter().copied().filter(|i| *i != survivor).collect();
-    match state.store.merge(&app.scope, kind, survivor, &merged, &choose).await {
+    match state.store.merge(&app.scope, kind, survivor, &merged, &choose, &versions).await {
         Ok(_) => see_other(&format!("/{}/{survivor}?done=merged", kind.collection()), &[]),
         Err(StoreError::Invalid(errs)) => {
             let e = sentences(&errs, |f| app.ui.field(kind, f.trim_start_matches("choose.")));
