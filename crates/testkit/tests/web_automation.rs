@@ -166,3 +166,53 @@ async fn others_and_forged_posts_are_refused() {
         assert!(workflows(&app).await.is_empty(), "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn an_assignment_rule_made_in_the_form_assigns_new_records() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (mut b, csrf) = admin(&app).await;
+        let bob = app.create("users", json!({"email": "bob@example.com", "name": "Bob", "role": "member"})).await;
+        let bob = bob["id"].as_str().unwrap().to_string();
+        let rule = |name: &'static str, cond: &'static str, user: String| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("name".into(), name.into()),
+                ("kind".into(), "person".into()),
+                ("conditions".into(), cond.into()),
+                ("method".into(), "user".into()),
+                ("user_id".into(), user),
+                ("team_id".into(), String::new()),
+                ("active".into(), "1".into()),
+            ]
+        };
+        let bad = rule("Bad", "nope=x", bob.clone());
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let shown = b.post_form("/settings/automation/rules/new", &bad).await;
+        assert_eq!(shown.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", shown.body);
+        assert!(shown.body.contains("nope=x</textarea>") && shown.body.contains("class=\"fielderror\""), "[{n}]");
+
+        for (name, cond) in [("Web to Bob", "lead_source=web"), ("Events to Bob", "lead_source=event")] {
+            let f = rule(name, cond, bob.clone());
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let made = b.post_form("/settings/automation/rules/new", &f).await;
+            assert_eq!(made.status, StatusCode::SEE_OTHER, "[{n}] {}", made.body);
+        }
+        let p = app.create("people", json!({"first_name": "Wes", "lead_source": "web"})).await;
+        assert_eq!(p["owner_id"], json!(bob), "[{n}] the rule gave the owner");
+
+        let list = b.get("/settings/automation/rules").await;
+        assert_eq!(list.status, StatusCode::OK, "[{n}]");
+        let first = list.body.find("Web to Bob").unwrap();
+        assert!(first < list.body.find("Events to Bob").unwrap(), "[{n}] in order");
+        let rules = app.get("/api/v1/assignment-rules").await.body["items"].as_array().cloned().unwrap();
+        let events = rules.iter().find(|r| r["name"] == "Events to Bob").unwrap()["id"].as_str().unwrap().to_string();
+        let moved = b.post_form(&format!("/settings/automation/rules/{events}/up"), &[("csrf", &csrf)]).await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "[{n}]");
+        let list = b.get("/settings/automation/rules").await;
+        assert!(list.body.find("Events to Bob").unwrap() < list.body.find("Web to Bob").unwrap(), "[{n}] moved up");
+        let gone = b.post_form(&format!("/settings/automation/rules/{events}/delete"), &[("csrf", &csrf)]).await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER, "[{n}]");
+        assert_eq!(app.get("/api/v1/assignment-rules").await.body["items"].as_array().unwrap().len(), 1, "[{n}]");
+    }
+}

@@ -24,6 +24,9 @@ use super::settings::{admin, admin_post, sentence};
 use super::{Fields, page, see_other, store_failure};
 use crate::AppState;
 
+mod rules;
+mod webhooks;
+
 /// How many action rows the form offers.
 const ACTION_ROWS: usize = 5;
 const TRIGGERS: [&str; 7] =
@@ -38,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/automation/workflows/{id}", get(edit_form).post(save))
         .route("/settings/automation/workflows/{id}/runs", get(runs))
         .route("/settings/automation/workflows/{id}/delete", get(confirm_delete).post(delete))
+        .merge(rules::routes())
+        .merge(webhooks::routes())
 }
 
 /// Store errors by the field they name (`name`, `trigger.field`, `actions[1].url`).
@@ -75,7 +80,7 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    fn from_store(e: StoreError) -> Result<Errors, Response> {
+    pub fn from_store(e: StoreError) -> Result<Errors, Response> {
         match e {
             StoreError::Invalid(v) => Ok(Errors(v.0.into_iter().map(|e| (e.field, sentence(&e.message))).collect())),
             other => Err(store_failure(other)),
@@ -110,7 +115,7 @@ pub struct WorkflowForm {
     pub actions: Vec<ActionRow>,
 }
 
-fn s(v: &Json) -> String {
+pub fn s(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         Json::Null => String::new(),
@@ -297,7 +302,7 @@ fn row_to_json(a: &ActionRow) -> Json {
 }
 
 /// Who an action may name: the owner, users, teams, assignment rules.
-async fn targets(state: &AppState, scope: &Scope, ui: &Ui) -> Result<Vec<Choice>, StoreError> {
+pub async fn targets(state: &AppState, scope: &Scope, ui: &Ui) -> Result<Vec<Choice>, StoreError> {
     let mut out = vec![Choice { value: "owner".into(), label: ui.t("automation-to-owner") }];
     for (kind, prefix, key) in [(Kind::User, "user", "automation-to-user"), (Kind::Team, "team", "automation-to-team")] {
         let q = ListQuery { sort: sort(kind, "name"), limit: 500, ..ListQuery::default() };
@@ -428,7 +433,7 @@ async fn form_page(
     page(status, &p, &[])
 }
 
-fn parse_id(id: &str) -> Result<Uuid, Response> {
+pub fn parse_id(id: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(id).map_err(|_| store_failure(StoreError::NotFound))
 }
 
@@ -546,12 +551,13 @@ async fn runs(State(state): State<AppState>, app: App, Path(id): Path<String>) -
 
 #[derive(Template)]
 #[template(path = "web/automation_delete.html")]
-struct DeletePage {
-    ui: Ui,
-    tab: &'static str,
-    action: String,
-    name: String,
-    back: String,
+pub struct DeletePage {
+    pub ui: Ui,
+    pub tab: &'static str,
+    pub action: String,
+    pub name: String,
+    pub text: String,
+    pub back: String,
 }
 
 async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
@@ -565,11 +571,13 @@ async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<
     };
     match state.store.workflow(&app.scope, uid).await {
         Ok(w) => {
+            let text = app.ui.t("automation-delete-text");
             let p = DeletePage {
                 ui: app.ui,
                 tab: "automation",
                 action: format!("/settings/automation/workflows/{id}/delete"),
                 name: s(&w["name"]),
+                text,
                 back: format!("/settings/automation/workflows/{id}"),
             };
             page(StatusCode::OK, &p, &[])

@@ -1,0 +1,1 @@
+use axum::Router; use crate::AppState; pub fn routes() -> Router<AppState> { Router::new() }
