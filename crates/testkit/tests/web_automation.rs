@@ -216,3 +216,80 @@ async fn an_assignment_rule_made_in_the_form_assigns_new_records() {
         assert_eq!(app.get("/api/v1/assignment-rules").await.body["items"].as_array().unwrap().len(), 1, "[{n}]");
     }
 }
+
+/// A webhook endpoint on loopback that answers 200 and counts what it gets.
+async fn receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = count.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let c = c.clone();
+            async move {
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, count)
+}
+
+#[tokio::test]
+async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (mut b, csrf) = admin(&app).await;
+        let (url, got) = receiver().await;
+        let bad = b.post_form("/settings/automation/webhooks", &[("csrf", &csrf), ("url", "ftp://x"), ("events", "person.*")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", bad.body);
+        assert!(bad.body.contains("value=\"ftp://x\"") && bad.body.contains("class=\"fielderror\""), "[{n}]");
+
+        let made = b
+            .post_form(
+                "/settings/automation/webhooks",
+                &[("csrf", &csrf), ("url", &url), ("description", "<b>CRM feed</b>"), ("events", "person.created")],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "[{n}] {}", made.body);
+        let hooks = app.get("/api/v1/webhooks").await.body["items"].as_array().cloned().unwrap();
+        assert_eq!(hooks.len(), 1, "[{n}]");
+        let secret = hooks[0]["secret"].as_str().unwrap_or_default().to_string();
+        let hook = hooks[0]["id"].as_str().unwrap().to_string();
+        assert!(made.body.contains("id=\"webhook-secret\""), "[{n}] the secret is shown");
+        if !secret.is_empty() {
+            assert!(made.body.contains(&secret), "[{n}] the secret is shown at creation");
+        }
+        assert!(!made.body.contains("<b>CRM feed</b>"), "[{n}] escaped");
+        let list = b.get("/settings/automation/webhooks").await;
+        assert!(!list.body.contains("id=\"webhook-secret\""), "[{n}] and not again");
+        if !secret.is_empty() {
+            assert!(!list.body.contains(&secret), "[{n}]");
+        }
+
+        app.create("people", json!({"first_name": "Ada"})).await;
+        Worker::new(app.store.clone()).drain().await.expect("drain");
+        assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 1, "[{n}] delivered");
+        let page = b.get(&format!("/settings/automation/webhooks/{hook}")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{n}]");
+        assert!(page.body.contains("person.created") && page.body.contains("Delivered"), "[{n}] {}", page.body);
+        let did = app.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await.body["items"][0]["id"].as_str().unwrap().to_string();
+        let again = b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", &csrf)]).await;
+        assert_eq!(again.status, StatusCode::OK, "[{n}] {}", again.body);
+        assert!(again.body.contains("id=\"webhook-notice\""), "[{n}]");
+        Worker::new(app.store.clone()).drain().await.expect("drain");
+        assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 2, "[{n}] redelivered");
+        let forged = b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", "x")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN, "[{n}]");
+
+        // Deactivate, then delete.
+        let saved = b.post_form(&format!("/settings/automation/webhooks/{hook}"), &[("csrf", &csrf), ("url", &url), ("events", "person.created")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "[{n}] {}", saved.body);
+        assert_eq!(app.get(&format!("/api/v1/webhooks/{hook}")).await.body["active"], json!(false), "[{n}]");
+        let gone = b.post_form(&format!("/settings/automation/webhooks/{hook}/delete"), &[("csrf", &csrf)]).await;
+        assert_eq!(gone.status, StatusCode::SEE_OTHER, "[{n}]");
+        assert!(app.get("/api/v1/webhooks").await.body["items"].as_array().unwrap().is_empty(), "[{n}]");
+    }
+}

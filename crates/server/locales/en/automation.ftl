@@ -102,3 +102,26 @@ automation-move-down = Down
 automation-move-up-label = Move “{ $name }” up
 automation-move-down-label = Move “{ $name }” down
 automation-webhooks = Webhooks
+automation-webhooks-intro = Each subscription receives the events it names as signed HTTP posts. Failed deliveries are retried; every attempt is logged.
+automation-webhooks-none = No webhook subscriptions yet.
+automation-webhooks-back = Back to the webhooks
+automation-webhook-new = New subscription
+automation-webhook-edit = Subscription
+automation-webhook-create = Create the subscription
+automation-webhook-url = URL (https)
+automation-webhook-description = Description (optional)
+automation-webhook-events = Events
+automation-webhook-events-help = * means every event. Each kind’s events are created, updated, deleted and merged.
+automation-webhook-secret-once = The subscription is created. Copy its signing secret now: it is not shown again.
+automation-webhook-delete-text = No more events are sent to this URL, and its delivery log is removed.
+automation-deliveries = Deliveries
+automation-deliveries-none = No deliveries yet.
+automation-delivery-ok = Delivered
+automation-delivery-failed = Failed
+automation-delivery-attempt = { $count ->
+    [one] attempt { $count }
+   *[other] attempt { $count }
+}
+automation-delivery-response = answered { $status }
+automation-redeliver = Redeliver
+automation-redelivery-queued = The delivery is queued to be sent again.
