@@ -243,7 +243,8 @@ async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() 
         let n = app.name();
         let (mut b, csrf) = admin(&app).await;
         let (url, got) = receiver().await;
-        let bad = b.post_form("/settings/automation/webhooks", &[("csrf", &csrf), ("url", "ftp://x"), ("events", "person.*")]).await;
+        let bad =
+            b.post_form("/settings/automation/webhooks", &[("csrf", &csrf), ("url", "ftp://x"), ("events", "person.*")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", bad.body);
         assert!(bad.body.contains("value=\"ftp://x\"") && bad.body.contains("class=\"fielderror\""), "[{n}]");
 
@@ -275,17 +276,25 @@ async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() 
         let page = b.get(&format!("/settings/automation/webhooks/{hook}")).await;
         assert_eq!(page.status, StatusCode::OK, "[{n}]");
         assert!(page.body.contains("person.created") && page.body.contains("Delivered"), "[{n}] {}", page.body);
-        let did = app.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await.body["items"][0]["id"].as_str().unwrap().to_string();
-        let again = b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", &csrf)]).await;
+        let did =
+            app.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await.body["items"][0]["id"].as_str().unwrap().to_string();
+        let again =
+            b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", &csrf)]).await;
         assert_eq!(again.status, StatusCode::OK, "[{n}] {}", again.body);
         assert!(again.body.contains("id=\"webhook-notice\""), "[{n}]");
         Worker::new(app.store.clone()).drain().await.expect("drain");
         assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 2, "[{n}] redelivered");
-        let forged = b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", "x")]).await;
+        let forged =
+            b.post_form(&format!("/settings/automation/webhooks/{hook}/deliveries/{did}/redeliver"), &[("csrf", "x")]).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN, "[{n}]");
 
         // Deactivate, then delete.
-        let saved = b.post_form(&format!("/settings/automation/webhooks/{hook}"), &[("csrf", &csrf), ("url", &url), ("events", "person.created")]).await;
+        let saved = b
+            .post_form(
+                &format!("/settings/automation/webhooks/{hook}"),
+                &[("csrf", &csrf), ("url", &url), ("events", "person.created")],
+            )
+            .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "[{n}] {}", saved.body);
         assert_eq!(app.get(&format!("/api/v1/webhooks/{hook}")).await.body["active"], json!(false), "[{n}]");
         let gone = b.post_form(&format!("/settings/automation/webhooks/{hook}/delete"), &[("csrf", &csrf)]).await;

@@ -119,10 +119,24 @@ struct FormPage {
 
 async fn choices(state: &AppState, scope: &Scope, kind: Kind) -> Result<Vec<Choice>, StoreError> {
     let q = ListQuery { sort: sort(kind, "name"), limit: 500, ..ListQuery::default() };
-    Ok(state.store.list(scope, kind, &q).await?.items.iter().map(|r| Choice { value: text(r, "id"), label: text(r, "name") }).collect())
+    Ok(state
+        .store
+        .list(scope, kind, &q)
+        .await?
+        .items
+        .iter()
+        .map(|r| Choice { value: text(r, "id"), label: text(r, "name") })
+        .collect())
 }
 
-async fn form_page(state: &AppState, app: App, id: Option<String>, form: RuleForm, errors: Errors, status: StatusCode) -> Response {
+async fn form_page(
+    state: &AppState,
+    app: App,
+    id: Option<String>,
+    form: RuleForm,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
     let (users, teams) = match (choices(state, &app.scope, Kind::User).await, choices(state, &app.scope, Kind::Team).await) {
         (Ok(u), Ok(t)) => (u, t),
         (Err(e), _) | (_, Err(e)) => return store_failure(e),
@@ -190,7 +204,9 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
     let form = RuleForm::from_fields(&fields);
     // A new rule goes after the others of its kind.
     let last = match ordered(&state, &app.scope).await {
-        Ok(r) => r.iter().filter(|r| s(&r["kind"]) == form.kind).filter_map(|r| r["position"].as_i64()).max().map_or(0, |p| p + 1),
+        Ok(r) => {
+            r.iter().filter(|r| s(&r["kind"]) == form.kind).filter_map(|r| r["position"].as_i64()).max().map_or(0, |p| p + 1)
+        }
         Err(e) => return store_failure(e),
     };
     match state.store.create_assignment_rule(&app.scope, &form.to_json(Some(last.min(10_000)))).await {

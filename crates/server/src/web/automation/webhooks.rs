@@ -40,10 +40,7 @@ pub struct EventBox {
 }
 
 fn boxes(chosen: &[String]) -> Vec<EventBox> {
-    std::iter::once("*".to_string())
-        .chain(event_types())
-        .map(|e| EventBox { checked: chosen.contains(&e), name: e })
-        .collect()
+    std::iter::once("*".to_string()).chain(event_types()).map(|e| EventBox { checked: chosen.contains(&e), name: e }).collect()
 }
 
 #[derive(Template)]
@@ -71,7 +68,14 @@ fn line(w: &Json) -> HookLine {
     }
 }
 
-async fn list_page(state: &AppState, app: App, fields: Option<&Fields>, errors: Errors, secret: Option<String>, status: StatusCode) -> Response {
+async fn list_page(
+    state: &AppState,
+    app: App,
+    fields: Option<&Fields>,
+    errors: Errors,
+    secret: Option<String>,
+    status: StatusCode,
+) -> Response {
     let hooks = match state.store.webhooks(&app.scope).await {
         Ok(h) => h.iter().map(line).collect(),
         Err(e) => return store_failure(e),
@@ -139,7 +143,15 @@ struct ShowPage {
     notice: Option<String>,
 }
 
-async fn show_page(state: &AppState, app: App, id: Uuid, fields: Option<&Fields>, errors: Errors, notice: Option<String>, status: StatusCode) -> Response {
+async fn show_page(
+    state: &AppState,
+    app: App,
+    id: Uuid,
+    fields: Option<&Fields>,
+    errors: Errors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
     let (w, log) = match (state.store.webhook(&app.scope, id).await, state.store.deliveries(&app.scope, id, 100).await) {
         (Ok(w), Ok(l)) => (w, l),
         (Err(e), _) | (_, Err(e)) => return store_failure(e),
@@ -200,7 +212,11 @@ async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, f
     let events = fields.all("events");
     let description = fields.text("description");
     let active = fields.get("active").is_some();
-    match state.store.update_webhook(&app.scope, uid, Some(url.trim()), Some(&events), Some(description.trim()), Some(active)).await {
+    match state
+        .store
+        .update_webhook(&app.scope, uid, Some(url.trim()), Some(&events), Some(description.trim()), Some(active))
+        .await
+    {
         Ok(_) => see_other(&format!("/settings/automation/webhooks/{id}"), &[]),
         Err(e) => match Errors::from_store(e) {
             Ok(errs) => show_page(&state, app, uid, Some(&fields), errs, None, StatusCode::UNPROCESSABLE_ENTITY).await,
