@@ -151,7 +151,13 @@ async fn others_and_forged_posts_are_refused() {
     for app in TestApp::all().await {
         let n = app.name();
         let (mut m, csrf) = member(&app).await;
-        for path in ["/settings/automation", "/settings/automation/workflows/new"] {
+        for path in [
+            "/settings/automation",
+            "/settings/automation/workflows/new",
+            "/settings/automation/rules",
+            "/settings/automation/rules/new",
+            "/settings/automation/webhooks",
+        ] {
             let p = m.get(path).await;
             assert_eq!(p.status, StatusCode::FORBIDDEN, "[{n}] {path}");
             assert!(p.body.contains("id=\"settings-denied\""), "[{n}] {path}");
@@ -159,6 +165,11 @@ async fn others_and_forged_posts_are_refused() {
         let post = m.post_form("/settings/automation/workflows/new", &tag_form(&csrf, "Mine", "")).await;
         assert_eq!(post.status, StatusCode::FORBIDDEN, "[{n}]");
         assert!(workflows(&app).await.is_empty(), "[{n}]");
+        let hook = m
+            .post_form("/settings/automation/webhooks", &[("csrf", &csrf), ("url", "https://example.com/h"), ("events", "*")])
+            .await;
+        assert_eq!(hook.status, StatusCode::FORBIDDEN, "[{n}]");
+        assert!(app.get("/api/v1/webhooks").await.body["items"].as_array().unwrap().is_empty(), "[{n}]");
 
         let (mut b, _) = admin(&app).await;
         let forged = b.post_form("/settings/automation/workflows/new", &tag_form("not-the-token", "Forged", "")).await;
