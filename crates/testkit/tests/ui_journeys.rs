@@ -341,7 +341,12 @@ async fn main_pages(ctx: Ctx) {
         ("settings-users", "/settings/users"),
         ("settings-teams", "/settings/teams"),
         ("settings-tokens", "/settings/tokens"),
+        ("automation", "/settings/automation"),
+        ("automation-workflow-new", "/settings/automation/workflows/new"),
+        ("automation-rules", "/settings/automation/rules"),
+        ("automation-webhooks", "/settings/automation/webhooks"),
     ];
+
     let mut failures = Vec::new();
     for (name, path) in pages {
         if let Err(why) = ui::attempt(async {
