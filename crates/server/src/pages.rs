@@ -14,8 +14,6 @@ use crate::problem::Problem;
 #[template(path = "home.html")]
 struct Home {
     workspace: String,
-    /// The signed-in person's name, if any.
-    signed_in: Option<String>,
     backend: &'static str,
     schema_version: i64,
 }
@@ -58,8 +56,8 @@ fn render(t: impl Template) -> Response {
 
 /// The start page of a Rapport nobody can sign in to yet: how to begin.
 pub async fn start(State(state): State<AppState>) -> Response {
-    let (workspace, signed_in) = match state.store.workspaces().await {
-        Ok(ws) => (ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()), None::<String>),
+    let workspace = match state.store.workspaces().await {
+        Ok(ws) => ws.first().map(|w| w.name.clone()).unwrap_or_else(|| "your company".into()),
         Err(e) => return Problem::from(e).into_response(),
     };
     let schema_version = rapport_store::migrate::current(state.store.db()).await.unwrap_or(0);
@@ -67,7 +65,7 @@ pub async fn start(State(state): State<AppState>) -> Response {
         rapport_store::Backend::Sqlite => "SQLite",
         rapport_store::Backend::Postgres => "PostgreSQL",
     };
-    render(Home { workspace, signed_in, backend, schema_version })
+    render(Home { workspace, backend, schema_version })
 }
 
 fn type_name(t: FieldType) -> String {

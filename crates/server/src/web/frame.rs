@@ -89,14 +89,8 @@ async fn load_ui(state: &AppState, scope: &Scope, session: &Session, accept: &st
 
 /// Percent-encodes a query value.
 pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    // One encoder for the whole UI; a path keeps its slashes readable.
+    super::lists::query::enc(s).replace("%2F", "/")
 }
 
 impl Ui {
@@ -199,11 +193,6 @@ pub fn humanize(name: &str) -> String {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
         None => String::new(),
     }
-}
-
-/// A redirect that keeps the browser on the application after a write.
-pub fn back_to(to: &str) -> Response {
-    see_other(to, &[])
 }
 
 #[cfg(test)]
