@@ -441,6 +441,24 @@ pub fn operations() -> Vec<Operation> {
             &["401", "403", "404"],
         ),
     );
+    for (path, what) in [("/api/v1/webhooks/{id}/secret", "subscription"), ("/api/v1/workflows/{id}/secret", "workflow")] {
+        add(
+            "post",
+            path.into(),
+            format!("Replace a {what}'s signing secret"),
+            tag,
+            op(
+                &format!(
+                    "Make a new signing secret for the {what}; the answer is the only place it is shown (listings show `secret_hint`), and deliveries from now on are signed with it"
+                ),
+                tag,
+                vec![id_param()],
+                None,
+                ok("With its new secret", obj.clone()),
+                &["401", "403", "404"],
+            ),
+        );
+    }
     add(
         "post",
         "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver".into(),

@@ -26,6 +26,7 @@ pub mod privacy;
 pub mod records;
 mod recurring;
 pub mod search;
+mod signing;
 mod sql;
 pub mod timeline;
 mod values;

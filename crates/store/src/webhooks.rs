@@ -1,8 +1,6 @@
 //! Webhook subscriptions and their delivery log. Deliveries themselves are
 //! jobs, run by the automation worker.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rapport_domain::value::{new_id, now};
 use rapport_domain::{Kind, ValidationErrors};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -14,7 +12,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::jobs::enqueue_in;
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, audit};
+use crate::{Scope, Store, StoreError, audit, signing};
 
 /// Event types a subscription may name (besides `*` and `<kind>.*`).
 pub fn event_types() -> Vec<String> {
@@ -57,8 +55,11 @@ fn check(url: &str, events: &[String]) -> Result<(), ValidationErrors> {
 const COLS: [&str; 7] = ["id", "url", "description", "events", "secret", "active", "created_at"];
 const TYPES: [Col; 7] = [Col::Uuid, Col::Text, Col::Text, Col::Json, Col::Text, Col::Bool, Col::DateTime];
 
+/// A subscription as clients see it: the secret only as a hint (it is shown whole
+/// when made or remade).
 fn webhook_json(r: Vec<Json>) -> Json {
-    json!({"id": r[0], "url": r[1], "description": r[2], "events": r[3], "secret": r[4], "active": r[5], "created_at": r[6]})
+    let hint = signing::hint(r[4].as_str().unwrap_or_default());
+    json!({"id": r[0], "url": r[1], "description": r[2], "events": r[3], "secret_hint": hint, "active": r[5], "created_at": r[6]})
 }
 
 /// An active subscription, as the worker needs it.
@@ -93,7 +94,7 @@ impl Store {
         require_admin(scope)?;
         check(url, events)?;
         let id = new_id();
-        let secret = format!("whsec_{}", STANDARD.encode(rand::random::<[u8; 32]>()));
+        let secret = signing::new_secret();
         let ins = Query::insert()
             .into_table(t("webhooks"))
             .columns(
@@ -105,7 +106,7 @@ impl Store {
                 url.into(),
                 description.map(str::to_string).into(),
                 Json::from(events.to_vec()).into(),
-                secret.into(),
+                secret.clone().into(),
                 true.into(),
                 time(now()).into(),
                 opt_uuid(scope.user_id).into(),
@@ -115,7 +116,15 @@ impl Store {
         tx.exec(&ins).await?;
         audit::append(&mut tx, scope, "webhook_created", None, json!({"webhook_id": id, "url": url, "events": events})).await?;
         tx.commit().await?;
-        self.webhook(scope, id).await
+        Ok(signing::revealed(self.webhook(scope, id).await?, secret))
+    }
+
+    /// Replaces a subscription's signing secret (when the old one may have leaked);
+    /// the answer is the only place the new one is shown. Deliveries from now on are
+    /// signed with it.
+    pub async fn rotate_webhook_secret(&self, scope: &Scope, id: Uuid) -> Result<Json, StoreError> {
+        let secret = self.replace_secret(scope, "webhooks", id, ("webhook_secret_rotated", "webhook")).await?;
+        Ok(signing::revealed(self.webhook(scope, id).await?, secret))
     }
 
     pub async fn webhooks(&self, scope: &Scope) -> Result<Vec<Json>, StoreError> {

@@ -14,8 +14,6 @@
 
 use std::collections::BTreeSet;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rapport_domain::filter::ColType;
 use rapport_domain::value::{new_id, now};
@@ -30,7 +28,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, create_in, update_in};
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields};
+use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, signing};
 
 /// How often the time triggers are checked.
 pub const SCAN_EVERY: Duration = Duration::minutes(5);
@@ -62,7 +60,8 @@ const TYPES: [Col; 10] =
     [Col::Uuid, Col::Text, Col::Bool, Col::Json, Col::Json, Col::Json, Col::Text, Col::DateTime, Col::DateTime, Col::Uuid];
 
 fn workflow_json(r: Vec<Json>) -> Json {
-    json!({"id": r[0], "name": r[1], "active": r[2], "trigger": r[3], "conditions": r[4], "actions": r[5], "secret": r[6],
+    let hint = signing::hint(r[6].as_str().unwrap_or_default());
+    json!({"id": r[0], "name": r[1], "active": r[2], "trigger": r[3], "conditions": r[4], "actions": r[5], "secret_hint": hint,
            "created_at": r[7], "updated_at": r[8], "created_by": r[9]})
 }
 
@@ -82,7 +81,8 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
         return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object")));
     };
     let mut errs = ValidationErrors::default();
-    const KNOWN: [&str; 9] = ["name", "active", "trigger", "conditions", "actions", "id", "secret", "created_at", "updated_at"];
+    const KNOWN: [&str; 10] =
+        ["name", "active", "trigger", "conditions", "actions", "id", "secret", "secret_hint", "created_at", "updated_at"];
     for k in o.keys().filter(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "created_by") {
         errs.push(k.clone(), "unknown_field", "is not a field of a workflow");
     }
@@ -234,7 +234,7 @@ impl Store {
         let (name, active, def) = check(&mut tx, scope, input).await?;
         let id = new_id();
         let at = now();
-        let secret = format!("whsec_{}", STANDARD.encode(rand::random::<[u8; 32]>()));
+        let secret = signing::new_secret();
         let ins = Query::insert()
             .into_table(t("workflows"))
             .columns(
@@ -265,7 +265,7 @@ impl Store {
                 input["trigger"].clone().into(),
                 json!(def.conditions).into(),
                 input["actions"].clone().into(),
-                secret.into(),
+                secret.clone().into(),
                 time(at).into(),
                 time(at).into(),
                 opt_uuid(scope.user_id).into(),
@@ -277,7 +277,14 @@ impl Store {
         }
         audit::append(&mut tx, scope, "workflow_created", None, json!({"workflow_id": id, "name": name})).await?;
         tx.commit().await?;
-        self.workflow(scope, id).await
+        Ok(signing::revealed(self.workflow(scope, id).await?, secret))
+    }
+
+    /// Replaces the secret a workflow's webhook actions sign with; the answer is the
+    /// only place the new one is shown.
+    pub async fn rotate_workflow_secret(&self, scope: &Scope, id: Uuid) -> Result<Json, StoreError> {
+        let secret = self.replace_secret(scope, "workflows", id, ("workflow_secret_rotated", "workflow")).await?;
+        Ok(signing::revealed(self.workflow(scope, id).await?, secret))
     }
 
     /// Merges a patch into the workflow and checks the result as a whole.

@@ -114,6 +114,52 @@ async fn webhooks_are_signed_logged_retried_and_redelivered() {
 }
 
 #[tokio::test]
+async fn signing_secrets_are_shown_once_and_can_be_replaced() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (url, rx) = receiver(vec![]).await;
+        let hook = app.post("/api/v1/webhooks", json!({"url": url, "events": ["person.created"]})).await;
+        let first = hook.body["secret"].as_str().unwrap().to_string();
+        let id = hook.id();
+        for listed in
+            [app.get(&format!("/api/v1/webhooks/{id}")).await.body, app.get("/api/v1/webhooks").await.body["items"][0].clone()]
+        {
+            assert!(listed.get("secret").is_none(), "[{n}] {listed}");
+            assert_eq!(listed["secret_hint"], format!("whsec_…{}", &first[first.len() - 4..]), "[{n}]");
+        }
+        let rotated = app.post(&format!("/api/v1/webhooks/{id}/secret"), json!({})).await;
+        assert_eq!(rotated.status, StatusCode::OK, "[{n}] {}", rotated.body);
+        let second = rotated.body["secret"].as_str().unwrap().to_string();
+        assert_ne!(second, first, "[{n}]");
+        // Deliveries from now on are signed with the new secret only.
+        app.create("people", json!({"first_name": "Ada"})).await;
+        Worker::new(app.store.clone()).drain().await.unwrap();
+        let got = received(&rx);
+        assert_eq!(got.len(), 1, "[{n}]");
+        let (headers, body) = &got[0];
+        assert!(standardwebhooks::Webhook::new(&second).unwrap().verify(body.as_bytes(), headers).is_ok(), "[{n}]");
+        assert!(standardwebhooks::Webhook::new(&first).unwrap().verify(body.as_bytes(), headers).is_err(), "[{n}]");
+        let audit = app.get("/api/v1/audit").await;
+        assert!(audit.body.to_string().contains("webhook_secret_rotated"), "[{n}] audited: {}", audit.body);
+
+        let wf = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Tag", "trigger": {"type": "record_created", "kind": "person"},
+                       "actions": [{"type": "add_tag", "tag": "new"}]}),
+            )
+            .await;
+        assert_eq!(wf.status, StatusCode::CREATED, "[{n}] {}", wf.body);
+        assert!(wf.body["secret"].as_str().is_some_and(|s| s.starts_with("whsec_")), "[{n}]");
+        let wid = wf.id();
+        let listed = app.get(&format!("/api/v1/workflows/{wid}")).await.body;
+        assert!(listed.get("secret").is_none() && listed["secret_hint"].is_string(), "[{n}] {listed}");
+        let again = app.post(&format!("/api/v1/workflows/{wid}/secret"), json!({})).await;
+        assert_ne!(again.body["secret"], wf.body["secret"], "[{n}]");
+    }
+}
+
+#[tokio::test]
 async fn reminders_reach_the_assignee_once() {
     for app in TestApp::all().await {
         let n = app.name();

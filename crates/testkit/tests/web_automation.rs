@@ -268,18 +268,29 @@ async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() 
         assert_eq!(made.status, StatusCode::CREATED, "[{n}] {}", made.body);
         let hooks = app.get("/api/v1/webhooks").await.body["items"].as_array().cloned().unwrap();
         assert_eq!(hooks.len(), 1, "[{n}]");
-        let secret = hooks[0]["secret"].as_str().unwrap_or_default().to_string();
         let hook = hooks[0]["id"].as_str().unwrap().to_string();
-        assert!(made.body.contains("id=\"webhook-secret\""), "[{n}] the secret is shown");
-        if !secret.is_empty() {
-            assert!(made.body.contains(&secret), "[{n}] the secret is shown at creation");
-        }
+        let shown = made.body.split("id=\"webhook-secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default();
+        assert!(shown.starts_with("whsec_"), "[{n}] the secret is shown at creation: {}", made.body);
+        let secret = shown.to_string();
+        assert!(
+            secret.ends_with(&hooks[0]["secret_hint"].as_str().unwrap()["whsec_…".len()..]),
+            "[{n}] the listed hint is its tail"
+        );
         assert!(!made.body.contains("<b>CRM feed</b>"), "[{n}] escaped");
         let list = b.get("/settings/automation/webhooks").await;
         assert!(!list.body.contains("id=\"webhook-secret\""), "[{n}] and not again");
-        if !secret.is_empty() {
-            assert!(!list.body.contains(&secret), "[{n}]");
-        }
+        assert!(!list.body.contains(&secret), "[{n}]");
+        let rotated = b.post_form(&format!("/settings/automation/webhooks/{hook}/secret"), &[("csrf", &csrf)]).await;
+        assert_eq!(rotated.status, StatusCode::OK, "[{n}] {}", rotated.body);
+        let new = rotated.body.split("id=\"webhook-secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default();
+        assert!(new.starts_with("whsec_") && new != secret, "[{n}] a new secret, shown once");
+        let forged = b.post_form(&format!("/settings/automation/webhooks/{hook}/secret"), &[("csrf", "forged")]).await;
+        assert_ne!(forged.status, StatusCode::OK, "[{n}] refused without the CSRF token");
+        let page = b.get(&format!("/settings/automation/webhooks/{hook}")).await;
+        assert!(
+            !page.body.contains(new) && page.body.contains(&format!("whsec_…{}", &new[new.len() - 4..])),
+            "[{n}] only its hint afterwards"
+        );
 
         app.create("people", json!({"first_name": "Ada"})).await;
         Worker::new(app.store.clone()).drain().await.expect("drain");

@@ -71,6 +71,10 @@ pub async fn patch_webhook(
     Ok(JsonResponse(updated).into_response())
 }
 
+pub async fn rotate_webhook_secret(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.rotate_webhook_secret(&auth.0, parse_id(&id)?).await?).into_response())
+}
+
 pub async fn delete_webhook(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
     state.store.delete_webhook(&auth.0, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

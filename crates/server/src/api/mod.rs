@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/webhooks/{id}",
             get(automation::get_webhook).patch(automation::patch_webhook).delete(automation::delete_webhook),
         )
+        .route("/api/v1/webhooks/{id}/secret", post(automation::rotate_webhook_secret))
         .route("/api/v1/webhooks/{id}/deliveries", get(automation::deliveries))
         .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", post(automation::redeliver))
         .route("/api/v1/jobs", get(automation::jobs))
@@ -74,6 +75,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/workflows/{id}",
             get(workflows::get_workflow).patch(workflows::patch_workflow).delete(workflows::delete_workflow),
         )
+        .route("/api/v1/workflows/{id}/secret", post(workflows::rotate_secret))
         .route("/api/v1/workflows/{id}/runs", get(workflows::runs))
         .route("/api/v1/notifications", get(automation::notifications))
         .route("/api/v1/notifications/{id}/read", post(automation::read_notification))

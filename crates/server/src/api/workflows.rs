@@ -74,6 +74,10 @@ pub async fn patch_workflow(
     Ok(JsonResponse(state.store.update_workflow(&auth.0, parse_id(&id)?, &body).await?).into_response())
 }
 
+pub async fn rotate_secret(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
+    Ok(JsonResponse(state.store.rotate_workflow_secret(&auth.0, parse_id(&id)?).await?).into_response())
+}
+
 pub async fn delete_workflow(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
     state.store.delete_workflow(&auth.0, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

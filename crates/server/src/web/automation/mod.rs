@@ -437,6 +437,18 @@ pub fn parse_id(id: &str) -> Result<Uuid, Response> {
     Uuid::parse_str(id).map_err(|_| store_failure(StoreError::NotFound))
 }
 
+/// An admin's page about one definition: the checked request and the definition's id.
+pub fn admin_on(app: App, id: &str) -> Result<(App, Uuid), Response> {
+    let app = admin(app)?;
+    Ok((app, parse_id(id)?))
+}
+
+/// An admin's post about one definition: admin, CSRF token checked, and the id.
+pub fn admin_post_on(app: App, fields: &Fields, id: &str) -> Result<(App, Uuid), Response> {
+    let app = admin_post(app, fields)?;
+    Ok((app, parse_id(id)?))
+}
+
 async fn new_form(State(state): State<AppState>, app: App) -> Response {
     match admin(app) {
         Ok(app) => form_page(&state, app, None, WorkflowForm::blank(), Errors::default(), StatusCode::OK).await,
@@ -460,12 +472,8 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
 }
 
 async fn edit_form(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.workflow(&app.scope, uid).await {
@@ -475,12 +483,8 @@ async fn edit_form(State(state): State<AppState>, app: App, Path(id): Path<Strin
 }
 
 async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let form = WorkflowForm::from_fields(&fields);
@@ -515,12 +519,8 @@ struct RunsPage {
 }
 
 async fn runs(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let (w, list) = match (state.store.workflow(&app.scope, uid).await, state.store.workflow_runs(&app.scope, uid, 100).await) {
@@ -561,12 +561,8 @@ pub struct DeletePage {
 }
 
 async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.workflow(&app.scope, uid).await {
@@ -587,12 +583,8 @@ async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<
 }
 
 async fn delete(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.delete_workflow(&app.scope, uid).await {

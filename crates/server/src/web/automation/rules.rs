@@ -12,7 +12,7 @@ use rapport_domain::workflow::ASSIGNABLE;
 use rapport_store::{ListQuery, Scope, StoreError};
 use serde_json::{Value as Json, json};
 
-use super::{Choice, DeletePage, Errors, parse_id, s};
+use super::{Choice, DeletePage, Errors, admin_on, admin_post_on, s};
 use crate::AppState;
 use crate::web::frame::{App, Ui};
 use crate::web::home::{sort, text};
@@ -219,12 +219,8 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
 }
 
 async fn edit_form(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.assignment_rule(&app.scope, uid).await {
@@ -234,12 +230,8 @@ async fn edit_form(State(state): State<AppState>, app: App, Path(id): Path<Strin
 }
 
 async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let form = RuleForm::from_fields(&fields);
@@ -291,12 +283,8 @@ async fn moved(state: AppState, app: App, id: String, fields: Fields, up: bool) 
 }
 
 async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.assignment_rule(&app.scope, uid).await {
@@ -317,12 +305,8 @@ async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<
 }
 
 async fn delete(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.delete_assignment_rule(&app.scope, uid).await {

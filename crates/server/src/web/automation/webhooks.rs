@@ -11,7 +11,7 @@ use rapport_store::webhooks::event_types;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::{DeletePage, Errors, parse_id, s};
+use super::{DeletePage, Errors, admin_on, admin_post_on, parse_id, s};
 use crate::AppState;
 use crate::web::frame::{App, Ui};
 use crate::web::settings::{admin, admin_post};
@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/automation/webhooks", get(list).post(create))
         .route("/settings/automation/webhooks/{id}", get(show).post(save))
         .route("/settings/automation/webhooks/{id}/deliveries/{did}/redeliver", post(redeliver))
+        .route("/settings/automation/webhooks/{id}/secret", post(rotate_secret))
         .route("/settings/automation/webhooks/{id}/delete", get(confirm_delete).post(delete))
 }
 
@@ -140,7 +141,16 @@ struct ShowPage {
     events: Vec<EventBox>,
     errors: Errors,
     deliveries: Vec<DeliveryLine>,
+    /// The end of the signing secret, to tell it apart from an older one.
+    secret_hint: String,
+    flash: Flash,
+}
+
+/// What the page reports after an action: a notice, or a new secret shown this once.
+#[derive(Default)]
+struct Flash {
     notice: Option<String>,
+    secret: Option<String>,
 }
 
 async fn show_page(
@@ -149,7 +159,7 @@ async fn show_page(
     id: Uuid,
     fields: Option<&Fields>,
     errors: Errors,
-    notice: Option<String>,
+    flash: Flash,
     status: StatusCode,
 ) -> Response {
     let (w, log) = match (state.store.webhook(&app.scope, id).await, state.store.deliveries(&app.scope, id, 100).await) {
@@ -183,7 +193,8 @@ async fn show_page(
         tab: "automation",
         errors,
         deliveries,
-        notice,
+        secret_hint: s(&w["secret_hint"]),
+        flash,
     };
     page(status, &p, &[])
 }
@@ -194,18 +205,14 @@ async fn show(State(state): State<AppState>, app: App, Path(id): Path<String>) -
         Err(r) => return r,
     };
     match parse_id(&id) {
-        Ok(uid) => show_page(&state, app, uid, None, Errors::default(), None, StatusCode::OK).await,
+        Ok(uid) => show_page(&state, app, uid, None, Errors::default(), Flash::default(), StatusCode::OK).await,
         Err(r) => r,
     }
 }
 
 async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let url = fields.text("url");
@@ -219,7 +226,9 @@ async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, f
     {
         Ok(_) => see_other(&format!("/settings/automation/webhooks/{id}"), &[]),
         Err(e) => match Errors::from_store(e) {
-            Ok(errs) => show_page(&state, app, uid, Some(&fields), errs, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+            Ok(errs) => {
+                show_page(&state, app, uid, Some(&fields), errs, Flash::default(), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
             Err(r) => r,
         },
     }
@@ -236,20 +245,32 @@ async fn redeliver(State(state): State<AppState>, app: App, Path((id, did)): Pat
     };
     match state.store.redeliver(&app.scope, uid, duid).await {
         Ok(_) => {
-            let notice = app.ui.t("automation-redelivery-queued");
-            show_page(&state, app, uid, None, Errors::default(), Some(notice), StatusCode::OK).await
+            let flash = Flash { notice: Some(app.ui.t("automation-redelivery-queued")), secret: None };
+            show_page(&state, app, uid, None, Errors::default(), flash, StatusCode::OK).await
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
+/// Replaces the signing secret; like at creation, the page answers the post
+/// itself so that the new secret is never in a URL or shown again.
+async fn rotate_secret(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match state.store.rotate_webhook_secret(&app.scope, uid).await {
+        Ok(w) => {
+            let flash = Flash { notice: None, secret: Some(s(&w["secret"])) };
+            show_page(&state, app, uid, None, Errors::default(), flash, StatusCode::OK).await
         }
         Err(e) => store_failure(e),
     }
 }
 
 async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<String>) -> Response {
-    let app = match admin(app) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_on(app, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.webhook(&app.scope, uid).await {
@@ -270,12 +291,8 @@ async fn confirm_delete(State(state): State<AppState>, app: App, Path(id): Path<
 }
 
 async fn delete(State(state): State<AppState>, app: App, Path(id): Path<String>, fields: Fields) -> Response {
-    let app = match admin_post(app, &fields) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let uid = match parse_id(&id) {
-        Ok(u) => u,
+    let (app, uid) = match admin_post_on(app, &fields, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match state.store.delete_webhook(&app.scope, uid).await {
