@@ -278,6 +278,7 @@ pub fn parse_rule(raw: &Json, custom: &[CustomField]) -> Result<Rule, Validation
             "created_at",
             "updated_at",
             "last_user_id",
+            "version",
         ],
         "",
         &mut errs,

@@ -22,9 +22,9 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::Record;
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, audit, custom_fields};
+use crate::{Scope, Store, StoreError, audit, custom_fields, versions};
 
-const COLS: [&str; 12] = [
+const COLS: [&str; 13] = [
     "id",
     "kind",
     "name",
@@ -37,8 +37,9 @@ const COLS: [&str; 12] = [
     "last_user_id",
     "created_at",
     "updated_at",
+    "version",
 ];
-const TYPES: [Col; 12] = [
+const TYPES: [Col; 13] = [
     Col::Uuid,
     Col::Text,
     Col::Text,
@@ -51,11 +52,12 @@ const TYPES: [Col; 12] = [
     Col::Uuid,
     Col::DateTime,
     Col::DateTime,
+    Col::Int,
 ];
 
 fn rule_json(r: Vec<Json>) -> Json {
     json!({"id": r[0], "kind": r[1], "name": r[2], "position": r[3], "conditions": r[4], "method": r[5], "user_id": r[6],
-           "team_id": r[7], "active": r[8], "last_user_id": r[9], "created_at": r[10], "updated_at": r[11]})
+           "team_id": r[7], "active": r[8], "last_user_id": r[9], "created_at": r[10], "updated_at": r[11], "version": r[12]})
 }
 
 /// The rule as stored: its id, its definition and its round-robin turn.
@@ -331,8 +333,17 @@ impl Store {
     }
 
     /// Merges a patch into the rule and checks the result as a whole.
-    pub async fn update_assignment_rule(&self, scope: &Scope, id: Uuid, patch: &Json) -> Result<Json, StoreError> {
+    /// Merges a patch into the rule; refused when the rule is no longer at
+    /// `if_match` (or at the version read here).
+    pub async fn update_assignment_rule(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        patch: &Json,
+        if_match: Option<i64>,
+    ) -> Result<Json, StoreError> {
         let mut merged = self.assignment_rule(scope, id).await?;
+        let expected = versions::expected(if_match, &merged);
         if !patch.is_object() {
             return Err(StoreError::Invalid(ValidationErrors::single(
                 "",
@@ -343,13 +354,14 @@ impl Store {
         json_patch::merge(&mut merged, patch);
         let mut tx = self.db.write().await?;
         let rule = parse(&mut tx, scope, &merged).await?;
-        let upd = Query::update()
+        let mut upd = Query::update()
             .table(t("assignment_rules"))
             .values(values(&rule).into_iter().map(|(c, v)| (t(c), Expr::val(v))))
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
-        tx.exec(&upd).await?;
+        versions::guard(&mut upd, expected);
+        versions::apply(&mut tx, scope, "assignment_rules", id, &upd, expected).await?;
         audit::append(&mut tx, scope, "assignment_rule_changed", None, json!({"rule_id": id, "rule": rule.to_json()})).await?;
         tx.commit().await?;
         self.assignment_rule(scope, id).await

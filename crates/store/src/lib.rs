@@ -30,6 +30,7 @@ mod signing;
 mod sql;
 pub mod timeline;
 mod values;
+mod versions;
 pub mod views;
 pub mod webhooks;
 pub mod workflows;

@@ -28,7 +28,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, create_in, update_in};
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, signing};
+use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, signing, versions};
 
 /// How often the time triggers are checked.
 pub const SCAN_EVERY: Duration = Duration::minutes(5);
@@ -54,15 +54,26 @@ pub(crate) async fn any_active(tx: &mut Tx, workspace_id: Uuid) -> Result<bool, 
     Ok(tx.row(&q, &[Col::Uuid]).await?.is_some())
 }
 
-const COLS: [&str; 10] =
-    ["id", "name", "active", "trigger", "conditions", "actions", "secret", "created_at", "updated_at", "created_by"];
-const TYPES: [Col; 10] =
-    [Col::Uuid, Col::Text, Col::Bool, Col::Json, Col::Json, Col::Json, Col::Text, Col::DateTime, Col::DateTime, Col::Uuid];
+const COLS: [&str; 11] =
+    ["id", "name", "active", "trigger", "conditions", "actions", "secret", "created_at", "updated_at", "created_by", "version"];
+const TYPES: [Col; 11] = [
+    Col::Uuid,
+    Col::Text,
+    Col::Bool,
+    Col::Json,
+    Col::Json,
+    Col::Json,
+    Col::Text,
+    Col::DateTime,
+    Col::DateTime,
+    Col::Uuid,
+    Col::Int,
+];
 
 fn workflow_json(r: Vec<Json>) -> Json {
     let hint = signing::hint(r[6].as_str().unwrap_or_default());
     json!({"id": r[0], "name": r[1], "active": r[2], "trigger": r[3], "conditions": r[4], "actions": r[5], "secret_hint": hint,
-           "created_at": r[7], "updated_at": r[8], "created_by": r[9]})
+           "created_at": r[7], "updated_at": r[8], "created_by": r[9], "version": r[10]})
 }
 
 async fn exists(tx: &mut Tx, workspace_id: Uuid, table: &str, id: Uuid) -> Result<bool, StoreError> {
@@ -81,8 +92,19 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
         return Err(StoreError::Invalid(ValidationErrors::single("", "invalid_type", "expected a JSON object")));
     };
     let mut errs = ValidationErrors::default();
-    const KNOWN: [&str; 10] =
-        ["name", "active", "trigger", "conditions", "actions", "id", "secret", "secret_hint", "created_at", "updated_at"];
+    const KNOWN: [&str; 11] = [
+        "name",
+        "active",
+        "trigger",
+        "conditions",
+        "actions",
+        "id",
+        "secret",
+        "secret_hint",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
     for k in o.keys().filter(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "created_by") {
         errs.push(k.clone(), "unknown_field", "is not a field of a workflow");
     }
@@ -287,8 +309,15 @@ impl Store {
         Ok(signing::revealed(self.workflow(scope, id).await?, secret))
     }
 
-    /// Merges a patch into the workflow and checks the result as a whole.
-    pub async fn update_workflow(&self, scope: &Scope, id: Uuid, patch: &Json) -> Result<Json, StoreError> {
+    /// Merges a patch into the workflow and checks the result as a whole; refused
+    /// when the workflow is no longer at `if_match` (or at the version read here).
+    pub async fn update_workflow(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        patch: &Json,
+        if_match: Option<i64>,
+    ) -> Result<Json, StoreError> {
         if !patch.is_object() {
             return Err(StoreError::Invalid(ValidationErrors::single(
                 "",
@@ -297,6 +326,7 @@ impl Store {
             )));
         }
         let mut merged = self.workflow(scope, id).await?;
+        let expected = versions::expected(if_match, &merged);
         // Arrays and the trigger are replaced whole, not merged key by key.
         for k in ["trigger", "conditions", "actions"] {
             if let Some(v) = patch.get(k) {
@@ -307,7 +337,7 @@ impl Store {
         json_patch::merge(&mut merged, patch);
         let mut tx = self.db.write().await?;
         let (name, active, def) = check(&mut tx, scope, &merged).await?;
-        let upd = Query::update()
+        let mut upd = Query::update()
             .table(t("workflows"))
             .value(t("name"), name.clone())
             .value(t("active"), active)
@@ -320,7 +350,8 @@ impl Store {
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
-        tx.exec(&upd).await?;
+        versions::guard(&mut upd, expected);
+        versions::apply(&mut tx, scope, "workflows", id, &upd, expected).await?;
         if active && def.trigger.is_timed() {
             schedule_scan_in(&mut tx, scope.workspace_id, self.clock.now()).await?;
         }

@@ -132,6 +132,14 @@ async fn bad_input_is_reshown_and_edits_and_deletes_reach_the_store() {
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "[{n}] {}", saved.body);
         let w = &workflows(&app).await[0];
         assert_eq!((w["name"].as_str(), w["active"].as_bool()), (Some("Tagger (paused)"), Some(false)), "[{n}]");
+        // The edit form carries the version it was read at; a form read before that save is refused.
+        assert!(b.get(&path).await.body.contains("name=\"version\" value=\"2\""), "[{n}]");
+        let mut stale = tag_form(&csrf, "Tagger (old tab)", "");
+        stale.push(("version", "1"));
+        let refused = b.post_form(&path, &stale).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", refused.body);
+        assert!(refused.body.contains("Someone else changed this"), "[{n}]");
+        assert_eq!(workflows(&app).await[0]["name"], "Tagger (paused)", "[{n}] nothing overwritten");
         app.create("people", json!({"first_name": "Ida"})).await;
         Worker::new(app.store.clone()).drain().await.expect("drain");
         let log = b.get(&format!("{path}/runs")).await;
@@ -273,8 +281,8 @@ async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() 
         assert!(shown.starts_with("whsec_"), "[{n}] the secret is shown at creation: {}", made.body);
         let secret = shown.to_string();
         assert!(
-            secret.ends_with(&hooks[0]["secret_hint"].as_str().unwrap()["whsec_…".len()..]),
-            "[{n}] the listed hint is its tail"
+            secret.ends_with(&hooks[0]["secret_hint"].as_str().unwrap_or_else(|| panic!("{hooks:?}"))["whsec_…".len()..]),
+            "[{n}] the listed hint is its tail: {hooks:?}"
         );
         assert!(!made.body.contains("<b>CRM feed</b>"), "[{n}] escaped");
         let list = b.get("/settings/automation/webhooks").await;

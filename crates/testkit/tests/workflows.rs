@@ -2,7 +2,7 @@
 
 use rapport_automation::Worker;
 use rapport_testkit::TestApp;
-use rapport_testkit::reqwest::StatusCode;
+use rapport_testkit::reqwest::{Method, StatusCode};
 use rapport_testkit::serde_json::{Value, json};
 
 fn id(v: &Value) -> String {
@@ -504,5 +504,38 @@ async fn no_activity_for_n_days_fires_once_per_quiet_spell() {
         later(&app, chrono::Duration::days(20)).await;
         scan_again(&app).await;
         assert_eq!(notices(&app, "Check in").await.len(), 2, "[{n}] once per quiet spell");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_edits_of_workflows_and_rules_are_refused_not_lost() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let wf = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Tag", "trigger": {"type": "record_created", "kind": "person"},
+                       "actions": [{"type": "add_tag", "tag": "new"}]}),
+            )
+            .await;
+        let rule = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "person", "name": "To me", "method": "user", "user_id": app.user_id}),
+            )
+            .await;
+        assert_eq!(rule.status, StatusCode::CREATED, "[{n}] {}", rule.body);
+        for path in [format!("/api/v1/workflows/{}", wf.id()), format!("/api/v1/assignment-rules/{}", rule.id())] {
+            let read = app.get(&path).await;
+            assert_eq!(read.headers["etag"], "\"1\"", "[{n}] {path}");
+            let first = app.send(Method::PATCH, &path, Some(&json!({"name": "First"})), &[("if-match", "\"1\"")]).await;
+            assert_eq!(first.status, StatusCode::OK, "[{n}] {path} {}", first.body);
+            assert_eq!((first.body["version"].as_i64(), first.headers["etag"].to_str().unwrap()), (Some(2), "\"2\""), "[{n}]");
+            let second = app.send(Method::PATCH, &path, Some(&json!({"name": "Second"})), &[("if-match", "\"1\"")]).await;
+            assert_eq!(second.status, StatusCode::PRECONDITION_FAILED, "[{n}] {path} {}", second.body);
+            assert_eq!(app.get(&path).await.body["name"], "First", "[{n}] the first change stands");
+            // Without If-Match the change applies to the latest version.
+            assert_eq!(app.patch(&path, json!({"name": "Third"})).await.body["version"], 3, "[{n}]");
+        }
     }
 }

@@ -2,16 +2,26 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::{Kind, ValidationErrors};
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use super::records::{Params, parse_id};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, etag, if_match};
 use crate::problem::{ApiResult, Problem};
+
+/// A definition with its version as the ETag, for `If-Match` on the next change.
+fn versioned(definition: Json) -> Response {
+    let tag = definition["version"].as_i64().map(etag).and_then(|e| HeaderValue::from_str(&e).ok());
+    let mut res = JsonResponse(definition).into_response();
+    if let Some(tag) = tag {
+        res.headers_mut().insert(header::ETAG, tag);
+    }
+    res
+}
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
@@ -35,16 +45,17 @@ pub async fn create_rule(State(state): State<AppState>, auth: Auth, JsonBody(bod
 }
 
 pub async fn get_rule(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(JsonResponse(state.store.assignment_rule(&auth.0, parse_id(&id)?).await?).into_response())
+    Ok(versioned(state.store.assignment_rule(&auth.0, parse_id(&id)?).await?))
 }
 
 pub async fn patch_rule(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body, _): JsonBody,
 ) -> ApiResult<Response> {
-    Ok(JsonResponse(state.store.update_assignment_rule(&auth.0, parse_id(&id)?, &body).await?).into_response())
+    Ok(versioned(state.store.update_assignment_rule(&auth.0, parse_id(&id)?, &body, if_match(&headers)?).await?))
 }
 
 pub async fn delete_rule(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
@@ -62,16 +73,17 @@ pub async fn create_workflow(State(state): State<AppState>, auth: Auth, JsonBody
 }
 
 pub async fn get_workflow(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {
-    Ok(JsonResponse(state.store.workflow(&auth.0, parse_id(&id)?).await?).into_response())
+    Ok(versioned(state.store.workflow(&auth.0, parse_id(&id)?).await?))
 }
 
 pub async fn patch_workflow(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body, _): JsonBody,
 ) -> ApiResult<Response> {
-    Ok(JsonResponse(state.store.update_workflow(&auth.0, parse_id(&id)?, &body).await?).into_response())
+    Ok(versioned(state.store.update_workflow(&auth.0, parse_id(&id)?, &body, if_match(&headers)?).await?))
 }
 
 pub async fn rotate_secret(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Response> {

@@ -80,9 +80,12 @@ impl Errors {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-    pub fn from_store(e: StoreError) -> Result<Errors, Response> {
+    /// A refused change as messages for the form; other failures as their page.
+    pub fn from_store(e: StoreError, ui: &Ui) -> Result<Errors, Response> {
         match e {
             StoreError::Invalid(v) => Ok(Errors(v.0.into_iter().map(|e| (e.field, sentence(&e.message))).collect())),
+            // Someone saved the definition since this form was read.
+            StoreError::VersionMismatch { .. } => Ok(Errors(vec![(String::new(), ui.t("error-stale"))])),
             other => Err(store_failure(other)),
         }
     }
@@ -113,6 +116,8 @@ pub struct WorkflowForm {
     pub days: String,
     pub conditions: String,
     pub actions: Vec<ActionRow>,
+    /// The version the form was read at, checked when it is saved.
+    pub version: String,
 }
 
 pub fn s(v: &Json) -> String {
@@ -136,6 +141,7 @@ impl WorkflowForm {
             days: String::new(),
             conditions: String::new(),
             actions: (0..ACTION_ROWS).map(|_| blank_row()).collect(),
+            version: String::new(),
         }
     }
 
@@ -159,6 +165,7 @@ impl WorkflowForm {
                     to: f.text(&format!("a{i}_to")),
                 })
                 .collect(),
+            version: f.text("version"),
         }
     }
 
@@ -187,6 +194,7 @@ impl WorkflowForm {
             days,
             conditions,
             actions,
+            version: s(&w["version"]),
         }
     }
 
@@ -464,7 +472,7 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
     let form = WorkflowForm::from_fields(&fields);
     match state.store.create_workflow(&app.scope, &form.to_json()).await {
         Ok(w) => see_other(&format!("/settings/automation/workflows/{}", s(&w["id"])), &[]),
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => form_page(&state, app, None, form, errs, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },
@@ -488,9 +496,9 @@ async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, f
         Err(r) => return r,
     };
     let form = WorkflowForm::from_fields(&fields);
-    match state.store.update_workflow(&app.scope, uid, &form.to_json()).await {
+    match state.store.update_workflow(&app.scope, uid, &form.to_json(), form.version.parse().ok()).await {
         Ok(_) => see_other("/settings/automation", &[]),
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => form_page(&state, app, Some(id), form, errs, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },

@@ -53,6 +53,8 @@ pub struct RuleForm {
     pub user_id: String,
     pub team_id: String,
     pub active: bool,
+    /// The version the form was read at, checked when it is saved.
+    pub version: String,
 }
 
 impl RuleForm {
@@ -65,6 +67,7 @@ impl RuleForm {
             user_id: f.text("user_id"),
             team_id: f.text("team_id"),
             active: f.get("active").is_some(),
+            version: f.text("version"),
         }
     }
     fn from_json(r: &Json) -> RuleForm {
@@ -79,6 +82,7 @@ impl RuleForm {
             user_id: s(&r["user_id"]),
             team_id: s(&r["team_id"]),
             active: r["active"].as_bool().unwrap_or(true),
+            version: s(&r["version"]),
         }
     }
     fn to_json(&self, position: Option<i64>) -> Json {
@@ -189,6 +193,7 @@ async fn new_form(State(state): State<AppState>, app: App) -> Response {
         user_id: String::new(),
         team_id: String::new(),
         active: true,
+        version: String::new(),
     };
     match admin(app) {
         Ok(app) => form_page(&state, app, None, form, Errors::default(), StatusCode::OK).await,
@@ -211,7 +216,7 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
     };
     match state.store.create_assignment_rule(&app.scope, &form.to_json(Some(last.min(10_000)))).await {
         Ok(_) => see_other("/settings/automation/rules", &[]),
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => form_page(&state, app, None, form, errs, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },
@@ -235,9 +240,9 @@ async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, f
         Err(r) => return r,
     };
     let form = RuleForm::from_fields(&fields);
-    match state.store.update_assignment_rule(&app.scope, uid, &form.to_json(None)).await {
+    match state.store.update_assignment_rule(&app.scope, uid, &form.to_json(None), form.version.parse().ok()).await {
         Ok(_) => see_other("/settings/automation/rules", &[]),
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => form_page(&state, app, Some(id), form, errs, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },
@@ -257,7 +262,7 @@ async fn shift(state: &AppState, scope: &Scope, id: &str, up: bool) -> Result<()
     for (pos, r) in same.iter().enumerate() {
         if r["position"].as_i64() != Some(pos as i64) {
             let uid = uuid::Uuid::parse_str(&s(&r["id"])).map_err(|_| StoreError::NotFound)?;
-            state.store.update_assignment_rule(scope, uid, &json!({"position": pos})).await?;
+            state.store.update_assignment_rule(scope, uid, &json!({"position": pos}), None).await?;
         }
     }
     Ok(())

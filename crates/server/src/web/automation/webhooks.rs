@@ -112,7 +112,7 @@ async fn create(State(state): State<AppState>, app: App, fields: Fields) -> Resp
     match state.store.create_webhook(&app.scope, fields.text("url").trim(), &fields.all("events"), desc).await {
         // The secret is never shown again: the page answers the post itself.
         Ok(w) => list_page(&state, app, None, Errors::default(), Some(s(&w["secret"])), StatusCode::CREATED).await,
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => list_page(&state, app, Some(&fields), errs, None, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },
@@ -225,7 +225,7 @@ async fn save(State(state): State<AppState>, app: App, Path(id): Path<String>, f
         .await
     {
         Ok(_) => see_other(&format!("/settings/automation/webhooks/{id}"), &[]),
-        Err(e) => match Errors::from_store(e) {
+        Err(e) => match Errors::from_store(e, &app.ui) {
             Ok(errs) => {
                 show_page(&state, app, uid, Some(&fields), errs, Flash::default(), StatusCode::UNPROCESSABLE_ENTITY).await
             }
