@@ -1,15 +1,18 @@
 //! Recurring tasks: `{"frequency": "weekly", "interval": 2, "until": "2027-06-30"}`.
 //! When a recurring task is done, the next occurrence is due one interval
-//! after the done one's due date; none once that passes `until`.
+//! after the done one's due date; none once that passes `until`. Monthly and
+//! yearly series keep their day of the month (`day_of_month`, taken from the
+//! first due date): the 31st falls on the 28th in February and on the 31st again
+//! in March.
 
-use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde_json::{Map, Value as Json, json};
 
 use crate::ValidationErrors;
 
 pub const FREQUENCIES: &[&str] = &["daily", "weekly", "monthly", "yearly"];
 pub const MAX_INTERVAL: i64 = 999;
-const KEYS: &[&str] = &["frequency", "interval", "until"];
+const KEYS: &[&str] = &["frequency", "interval", "until", "day_of_month"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frequency {
@@ -25,6 +28,9 @@ pub struct Recurrence {
     pub interval: u32,
     /// The last day an occurrence may fall on.
     pub until: Option<NaiveDate>,
+    /// The day of the month monthly and yearly occurrences fall on (or the
+    /// month's last day when it is shorter).
+    pub day_of_month: Option<u32>,
 }
 
 impl Recurrence {
@@ -76,10 +82,20 @@ impl Recurrence {
                 }
             },
         };
+        let day_of_month = match o.get("day_of_month") {
+            None | Some(Json::Null) => None,
+            Some(v) => match v.as_u64() {
+                Some(d) if (1..=31).contains(&d) => Some(d as u32),
+                _ => {
+                    errs.push(format!("{name}.day_of_month"), "out_of_range", "an integer from 1 to 31");
+                    None
+                }
+            },
+        };
         if errs.0.len() != before {
             return None;
         }
-        Some(Recurrence { frequency: frequency?, interval: interval?, until })
+        Some(Recurrence { frequency: frequency?, interval: interval?, until, day_of_month })
     }
 
     pub fn from_json(v: &Json) -> Option<Recurrence> {
@@ -98,7 +114,21 @@ impl Recurrence {
         o.insert("frequency".into(), json!(frequency));
         o.insert("interval".into(), json!(self.interval));
         o.insert("until".into(), json!(self.until.map(|d| d.to_string())));
+        if let Some(d) = self.day_of_month {
+            o.insert("day_of_month".into(), json!(d));
+        }
         Json::Object(o)
+    }
+
+    /// The series with its day of the month fixed from its first due date, so that
+    /// a month too short for it does not move every later occurrence.
+    pub fn anchored(self, due: DateTime<Utc>) -> Recurrence {
+        match self.frequency {
+            Frequency::Monthly | Frequency::Yearly if self.day_of_month.is_none() => {
+                Recurrence { day_of_month: Some(due.day()), ..self }
+            }
+            _ => self,
+        }
     }
 
     /// When the occurrence after one due at `due` is due; `None` when the series has ended.
@@ -108,13 +138,22 @@ impl Recurrence {
         let next = match self.frequency {
             Frequency::Daily => due.checked_add_days(Days::new(n.into()))?,
             Frequency::Weekly => due.checked_add_days(Days::new(7 * u64::from(n)))?,
-            Frequency::Monthly => due.checked_add_months(Months::new(n))?,
-            Frequency::Yearly => due.checked_add_months(Months::new(n.checked_mul(12)?))?,
+            Frequency::Monthly => self.months_on(due, n)?,
+            Frequency::Yearly => self.months_on(due, n.checked_mul(12)?)?,
         };
         match self.until {
             Some(last) if next.date_naive() > last => None,
             _ => Some(next),
         }
+    }
+
+    /// `months` after `due`, on the series' day of the month (or the month's last day).
+    fn months_on(&self, due: DateTime<Utc>, months: u32) -> Option<DateTime<Utc>> {
+        // From the 1st, so that adding months never clamps; then the day.
+        let first = due.checked_sub_days(Days::new(u64::from(due.day() - 1)))?.checked_add_months(Months::new(months))?;
+        let want = self.day_of_month.unwrap_or(due.day());
+        let last_day = (28..=31).rev().find(|d| first.with_day(*d).is_some())?;
+        first.with_day(want.min(last_day))
     }
 }
 
@@ -161,5 +200,26 @@ mod tests {
         assert_eq!(r("weekly", 1, Some("2027-02-07")).next(due), Some(at("2027-02-07T09:00:00Z")), "until is inclusive");
         assert_eq!(r("weekly", 1, Some("2027-02-06")).next(due), None);
         assert_eq!(r("daily", 1, None).to_json(), json!({"frequency": "daily", "interval": 1, "until": null}));
+    }
+
+    #[test]
+    fn monthly_series_keep_their_day_after_a_short_month() {
+        let monthly = Recurrence::from_json(&json!({"frequency": "monthly"})).unwrap().anchored(at("2027-01-31T09:00:00Z"));
+        assert_eq!(monthly.day_of_month, Some(31));
+        let mut due = at("2027-01-31T09:00:00Z");
+        let mut seen = vec![];
+        for _ in 0..4 {
+            due = monthly.next(due).unwrap();
+            seen.push(due.date_naive().to_string());
+        }
+        assert_eq!(seen, ["2027-02-28", "2027-03-31", "2027-04-30", "2027-05-31"]);
+        let leap = Recurrence::from_json(&json!({"frequency": "yearly"})).unwrap().anchored(at("2028-02-29T09:00:00Z"));
+        let next = leap.next(at("2028-02-29T09:00:00Z")).unwrap();
+        assert_eq!(next, at("2029-02-28T09:00:00Z"));
+        assert_eq!(Recurrence { interval: 3, ..leap }.next(next), Some(at("2032-02-29T09:00:00Z")));
+        assert_eq!(monthly.to_json()["day_of_month"], 31, "kept in the stored form");
+        let weekly = Recurrence::from_json(&json!({"frequency": "weekly"})).unwrap();
+        assert_eq!(weekly.anchored(at("2027-01-31T09:00:00Z")).day_of_month, None);
+        assert_eq!(fields(json!({"frequency": "monthly", "day_of_month": 32})), ["recurrence.day_of_month out_of_range"]);
     }
 }

@@ -247,7 +247,7 @@ static TASK: &[Field] = &[
     w(
         "recurrence",
         FieldType::Recurrence,
-        "How the task repeats: {frequency: daily, weekly, monthly or yearly; interval (1 when left out); until (a date, optional)}. \
+        "How the task repeats: {frequency: daily, weekly, monthly or yearly; interval (1 when left out); until (a date, optional); day_of_month (monthly and yearly, taken from the first due date)}. \
          Needs a due date; when the task is done, the next one is created, due one interval later.",
     ),
     ro("next_task_id", FieldType::Ref(Kind::Task), "The next occurrence, created when this recurring task was done."),

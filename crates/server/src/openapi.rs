@@ -37,6 +37,8 @@ fn field_schema(f: &Field) -> Json {
                 "frequency": {"type": "string", "enum": rapport_domain::recurrence::FREQUENCIES},
                 "interval": {"type": "integer", "minimum": 1, "maximum": rapport_domain::recurrence::MAX_INTERVAL, "default": 1},
                 "until": {"type": ["string", "null"], "format": "date"},
+                "day_of_month": {"type": ["integer", "null"], "minimum": 1, "maximum": 31,
+                    "description": "Monthly and yearly: the day occurrences fall on (the month's last day when shorter); taken from the first due date when left out"},
             },
         }),
         FieldType::Addresses => json!({"type": "array", "items": {"$ref": "#/components/schemas/Address"}}),

@@ -44,6 +44,7 @@ pub(crate) async fn on_update(
     }
     let Some(recurrence) = merged.get("recurrence").and_then(Recurrence::from_json) else { return Ok(()) };
     let Some(due) = merged.get("due_at").and_then(Json::as_str).and_then(parse_datetime) else { return Ok(()) };
+    let recurrence = recurrence.anchored(due);
     // The series has ended.
     let Some(next_due) = recurrence.next(due) else { return Ok(()) };
     let mut next: Record = Map::new();
@@ -52,6 +53,7 @@ pub(crate) async fn on_update(
             next.insert(f.into(), v.clone());
         }
     }
+    next.insert("recurrence".into(), recurrence.to_json());
     next.insert("due_at".into(), Json::String(format_datetime(&next_due)));
     // A reminder keeps its distance to the due date.
     if let Some(remind) = merged.get("remind_at").and_then(Json::as_str).and_then(parse_datetime) {

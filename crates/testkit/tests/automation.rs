@@ -322,6 +322,19 @@ async fn a_recurring_task_done_makes_the_next_one_once() {
         let done = app.patch(&format!("/api/v1/tasks/{}", last["id"].as_str().unwrap()), json!({"status": "done"})).await;
         assert_eq!(done.body["next_task_id"], Value::Null, "[{n}] February 28th is past the end: {}", done.body);
         assert_eq!(app.list_all("/api/v1/tasks?title=Monthly%20report").await.len(), 1, "[{n}]");
+
+        // A monthly series on the 31st comes back to the 31st after February.
+        let mut task = app
+            .create("tasks", json!({"title": "Month end", "due_at": stamp(due), "recurrence": {"frequency": "monthly"}}))
+            .await;
+        let mut days = vec![];
+        for _ in 0..2 {
+            let done = app.patch(&format!("/api/v1/tasks/{}", task["id"].as_str().unwrap()), json!({"status": "done"})).await;
+            task = app.get(&format!("/api/v1/tasks/{}", done.body["next_task_id"].as_str().unwrap())).await.body;
+            days.push(task["due_at"].as_str().unwrap()[..10].to_string());
+        }
+        assert_eq!(days, ["2030-02-28", "2030-03-31"], "[{n}]");
+        assert_eq!(task["recurrence"]["day_of_month"], 31, "[{n}] {task}");
     }
 }
 
