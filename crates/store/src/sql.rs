@@ -75,6 +75,17 @@ fn placeholders(backend: Backend, n: usize) -> String {
     }
 }
 
+/// A time expression, the same value, that no index can serve: ordering by it
+/// makes the database find the rows by their other conditions first and sort
+/// them, instead of walking a time index and filtering (SQLite's unary `+`,
+/// PostgreSQL adding a zero interval).
+pub fn unindexed(backend: Backend, e: Expr) -> Expr {
+    match backend {
+        Backend::Sqlite => Expr::cust_with_exprs("+$1", [e]),
+        Backend::Postgres => Expr::cust_with_exprs("($1 + INTERVAL '0 seconds')", [e]),
+    }
+}
+
 /// A GLOB pattern matching `s` anywhere, ignoring case for every alphabet:
 /// SQLite's LIKE folds ASCII letters only, GLOB with `[éÉ]` classes folds them all.
 fn glob_contains(s: &str) -> String {

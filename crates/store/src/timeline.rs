@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::changes::{CHANGE_COLS, CHANGE_TYPES, change_json};
-use crate::db::{Col, Tx};
+use crate::db::Tx;
 use crate::records::{fetch, fetch_one};
 use crate::sql::{t, tc};
 use crate::values::{time, uuid};
@@ -72,42 +72,20 @@ async fn records_about(
         Kind::Task => Expr::cust(format!("COALESCE(\"{table}\".\"due_at\", \"{table}\".\"created_at\")")),
         _ => tc(table, "occurred_at"),
     };
-    // First the (id, time) of every record about the target, then the newest of
-    // them in full. Asked for the newest `limit` at once, both databases walk the
-    // time index of the whole workspace backwards and probe each row for a link,
-    // which reads thousands of rows for a busy record and all of them for a quiet
-    // one; without the order they start from the target's links.
-    let cond = Cond::all().add(about).add(before(at.clone(), ids_col.clone(), cursor));
-    let mut candidates = Query::select();
-    candidates
-        .expr(ids_col.clone())
-        .expr(at.clone())
-        .from(t(table))
-        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
-        .cond_where(cond);
-    if let Some(visible) = crate::access::condition(tx, scope, kind, false).await? {
-        candidates.cond_where(visible);
-    }
-    let mut found: Vec<(String, String)> = tx
-        .rows(&candidates, &[Col::Uuid, Col::DateTime])
-        .await?
-        .into_iter()
-        .map(|r| (r[1].as_str().unwrap_or_default().to_string(), r[0].as_str().unwrap_or_default().to_string()))
-        .collect();
-    // Times are RFC 3339 UTC with microseconds and ids canonical: they sort as text.
-    found.sort_unstable_by(|a, b| b.cmp(a));
-    found.truncate(limit as usize);
-    if found.is_empty() {
-        return Ok(vec![]);
-    }
-    let newest = found.iter().filter_map(|(_, id)| Uuid::parse_str(id).ok()).map(uuid);
+    // Ordered by the time as an expression no index provides: asked for the
+    // newest `limit` in index order, both databases walk the time index of the
+    // whole workspace backwards and probe each row for a link (thousands of
+    // rows for a busy record, all of them for a quiet one); this way they start
+    // from the target's links and sort those.
+    let newest_first = crate::sql::unindexed(tx.backend(), at.clone());
+    let cond = Cond::all().add(about).add(before(at, ids_col.clone(), cursor));
     let recs = fetch(
         tx,
         scope,
         kind,
-        Cond::all().add(ids_col.clone().is_in(newest)),
+        cond,
         |q| {
-            q.order_by_expr(at, Order::Desc).order_by_expr(ids_col, Order::Desc);
+            q.order_by_expr(newest_first, Order::Desc).order_by_expr(ids_col, Order::Desc);
         },
         Some(limit),
     )
