@@ -542,16 +542,17 @@ async fn an_organization_is_chosen_by_the_name_typed() {
 
         // One match.
         let one = b
-            .post_form("/people/new", &[("csrf", &csrf), ("first_name", "Ann"), ("last_name", "One"), ("organization_id_q", "initech")])
+            .post_form(
+                "/people/new",
+                &[("csrf", &csrf), ("first_name", "Ann"), ("last_name", "One"), ("organization_id_q", "initech")],
+            )
             .await;
         assert_eq!(one.status, StatusCode::SEE_OTHER, "[{name}] {}", one.body);
         let person = get(&app, Kind::Person, &id_of(one.location(), "people")).await;
         assert_eq!(person["organizations"][0]["id"], json!(id_of_org("Initech")), "[{name}] {person:?}");
 
         // Several, one of them named exactly so.
-        let exact = b
-            .post_form("/deals/new", &[("csrf", &csrf), ("name", "Exact deal"), ("organization_id_q", "Globex")])
-            .await;
+        let exact = b.post_form("/deals/new", &[("csrf", &csrf), ("name", "Exact deal"), ("organization_id_q", "Globex")]).await;
         assert_eq!(exact.status, StatusCode::SEE_OTHER, "[{name}] {}", exact.body);
         let deal = get(&app, Kind::Deal, &id_of(exact.location(), "deals")).await;
         assert_eq!(deal["organization_id"], json!(id_of_org("Globex")), "[{name}]");
@@ -560,7 +561,10 @@ async fn an_organization_is_chosen_by_the_name_typed() {
         let p = app.create("people", json!({"first_name": "Bob", "last_name": "Two"})).await;
         let pid = p["id"].as_str().unwrap().to_string();
         let several = b
-            .post_form(&format!("/people/{pid}"), &[("csrf", &csrf), ("version", "1"), ("last_name", "Two"), ("organization_id_q", "glob")])
+            .post_form(
+                &format!("/people/{pid}"),
+                &[("csrf", &csrf), ("version", "1"), ("last_name", "Two"), ("organization_id_q", "glob")],
+            )
             .await;
         assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", several.body);
         assert!(several.body.contains("id=\"edit-organization_id-error\""), "[{name}]");
@@ -573,7 +577,13 @@ async fn an_organization_is_chosen_by_the_name_typed() {
         let ok = b
             .post_form(
                 &format!("/people/{pid}"),
-                &[("csrf", &csrf), ("version", "1"), ("last_name", "Two"), ("organization_id", &chosen), ("organization_id_q", "")],
+                &[
+                    ("csrf", &csrf),
+                    ("version", "1"),
+                    ("last_name", "Two"),
+                    ("organization_id", &chosen),
+                    ("organization_id_q", ""),
+                ],
             )
             .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "[{name}] {}", ok.body);
@@ -584,9 +594,8 @@ async fn an_organization_is_chosen_by_the_name_typed() {
         assert!(!page.body.contains("Initech"), "[{name}] no list of organizations");
 
         // None.
-        let none = b
-            .post_form("/people/new", &[("csrf", &csrf), ("first_name", "Cy"), ("organization_id_q", "Nowhere Inc")])
-            .await;
+        let none =
+            b.post_form("/people/new", &[("csrf", &csrf), ("first_name", "Cy"), ("organization_id_q", "Nowhere Inc")]).await;
         assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", none.body);
         assert!(none.body.contains("No organization matches"), "[{name}]");
     }

@@ -185,12 +185,7 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
             // The pipeline too, so the (workspace, pipeline, stage) index serves the query.
             let (pid, sid) = (pipeline.id.to_string(), s.id.to_string());
             let filter = all_of(Kind::Deal, &[("pipeline_id", "eq", &pid), ("stage_id", "eq", &sid)]);
-            let lq = ListQuery {
-                filter,
-                sort: sort(Kind::Deal, "-stage_entered_at"),
-                limit,
-                ..ListQuery::default()
-            };
+            let lq = ListQuery { filter, sort: sort(Kind::Deal, "-stage_entered_at"), limit, ..ListQuery::default() };
             state.store.list(&app.scope, Kind::Deal, &lq).await?.items
         };
         per_stage.push(items);
@@ -298,8 +293,7 @@ async fn move_page(State(state): State<AppState>, app: Result<App, Response>, Qu
     let Some(id) = q.deal.as_deref().and_then(|d| Uuid::parse_str(d).ok()) else {
         return failure(&app.ui, StoreError::NotFound);
     };
-    let (deal, pipelines) = match (state.store.get(&app.scope, Kind::Deal, id).await, state.store.pipelines(&app.scope).await)
-    {
+    let (deal, pipelines) = match (state.store.get(&app.scope, Kind::Deal, id).await, state.store.pipelines(&app.scope).await) {
         (Ok(d), Ok(p)) => (d, p),
         (Err(e), _) | (_, Err(e)) => return failure(&app.ui, e),
     };

@@ -157,7 +157,13 @@ impl Choices {
         if matches!(kind, Kind::Person | Kind::Deal) {
             let chosen: Vec<uuid::Uuid> =
                 vals.get("organization_id").and_then(|v| uuid::Uuid::parse_str(v).ok()).into_iter().collect();
-            c.organizations = state.store.get_many(scope, Kind::Organization, &chosen).await?.iter().map(|o| (text(o, "id"), text(o, "name"))).collect();
+            c.organizations = state
+                .store
+                .get_many(scope, Kind::Organization, &chosen)
+                .await?
+                .iter()
+                .map(|o| (text(o, "id"), text(o, "name")))
+                .collect();
             if let Some(q) = vals.get(ORGANIZATION_QUERY).filter(|q| !q.is_empty()) {
                 for (id, name) in organizations_matching(state, scope, q).await? {
                     if !c.organizations.iter().any(|o| o.0 == id) {
@@ -187,10 +193,7 @@ impl Choices {
 /// Organizations found by the search index for `q`: id and name.
 async fn organizations_matching(state: &AppState, scope: &Scope, q: &str) -> Result<Vec<(String, String)>, StoreError> {
     let hits = state.store.search(scope, q, &[Kind::Organization], PICKER_MATCHES).await?;
-    Ok(hits
-        .iter()
-        .filter_map(|h| Some((h.get("id")?.as_str()?.to_string(), h.get("label")?.as_str()?.to_string())))
-        .collect())
+    Ok(hits.iter().filter_map(|h| Some((h.get("id")?.as_str()?.to_string(), h.get("label")?.as_str()?.to_string()))).collect())
 }
 
 /// The organization searched for in a form sent without script: the only
