@@ -442,6 +442,7 @@ async fn without_script(ctx: Ctx) {
     tab.goto(&href).await;
     tab.open_details("#record-edit").await;
     tab.fill("#edit-organization_id-q", "Acme").await;
+    tab.allow_console("status of 422");
     tab.click_to_page("#record-edit-save").await;
     assert!(tab.text("#record-edit").await.contains("choose one in the list"), "[{}] asked to choose", tab.label);
     tab.select_by_text("#edit-organization_id", "Acme Tooling").await;
