@@ -1,11 +1,14 @@
 //! A short memory of what almost every request reads before its real work:
 //! who the actor is (role, teams, team-mates, managed users), each workspace's
-//! visibility settings, and what an API token stands for. Reading them from the
-//! database on every request cost more round trips than the request itself.
+//! visibility settings, and what an API token stands for; and what every page
+//! reads besides: the workspace's settings, its pipelines and stages, and its
+//! custom field definitions. Reading them from the database on every request
+//! cost more round trips than the request itself.
 //!
-//! Correctness: every change to users, teams, memberships, visibility or
-//! tokens made through this process forgets all entries at once (after its
-//! commit, so no reader can put back what it read before), and an entry is
+//! Correctness: every change to users, teams, memberships, visibility,
+//! tokens, workspace settings, pipelines or custom fields made through this
+//! process forgets all entries at once (after its commit, so no reader can put
+//! back what it read before), and an entry is
 //! trusted for at most `TTL`, which bounds how long another server of the same
 //! database may act on an older picture.
 
@@ -79,6 +82,16 @@ pub static ACTORS: LazyLock<Memo<(Uuid, Uuid), Option<rapport_domain::access::Ac
 pub static VISIBILITY: LazyLock<
     Memo<Uuid, std::collections::BTreeMap<rapport_domain::Kind, rapport_domain::access::Visibility>>,
 > = LazyLock::new(Memo::new);
+
+/// Workspace settings by workspace.
+pub static WORKSPACES: LazyLock<Memo<Uuid, crate::workspaces::Workspace>> = LazyLock::new(Memo::new);
+
+/// Pipelines with their stages by workspace.
+pub static PIPELINES: LazyLock<Memo<Uuid, Vec<crate::pipelines::Pipeline>>> = LazyLock::new(Memo::new);
+
+/// Custom field definitions by workspace and kind.
+pub static CUSTOM_FIELDS: LazyLock<Memo<(Uuid, rapport_domain::Kind), Vec<rapport_domain::custom::CustomField>>> =
+    LazyLock::new(Memo::new);
 
 #[cfg(test)]
 mod tests {

@@ -36,10 +36,16 @@ pub(crate) async fn load(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Vec<C
 impl Store {
     pub async fn custom_fields(&self, scope: &Scope, kind: Kind) -> Result<Vec<CustomField>, StoreError> {
         crate::access::require_staff(scope)?;
+        let key = (scope.workspace_id, kind);
+        if let Some(defs) = crate::cache::CUSTOM_FIELDS.get(&key) {
+            return Ok(defs);
+        }
+        let read_at = crate::cache::epoch();
         let mut tx = self.db.read().await?;
-        let defs = load(&mut tx, scope, kind).await;
+        let defs = load(&mut tx, scope, kind).await?;
         tx.commit().await?;
-        defs
+        crate::cache::CUSTOM_FIELDS.put(key, defs.clone(), read_at);
+        Ok(defs)
     }
 
     /// Defines a custom field. Existing records simply have no value for it.
@@ -85,6 +91,7 @@ impl Store {
             }
         })?;
         tx.commit().await?;
+        crate::cache::invalidate();
         Ok(def.clone())
     }
 
@@ -100,6 +107,7 @@ impl Store {
         let mut tx = self.db.write().await?;
         let n = tx.exec(&del).await?;
         tx.commit().await?;
+        crate::cache::invalidate();
         if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }

@@ -345,10 +345,15 @@ fn bad(field: &str, code: &'static str, m: impl Into<String>) -> StoreError {
 impl Store {
     pub async fn pipelines(&self, scope: &Scope) -> Result<Vec<Pipeline>, StoreError> {
         crate::access::require_staff(scope)?;
+        if let Some(p) = crate::cache::PIPELINES.get(&scope.workspace_id) {
+            return Ok(p);
+        }
+        let read_at = crate::cache::epoch();
         let mut tx = self.db.read().await?;
-        let p = load_all(&mut tx, scope).await;
+        let p = load_all(&mut tx, scope).await?;
         tx.commit().await?;
-        p
+        crate::cache::PIPELINES.put(scope.workspace_id, p.clone(), read_at);
+        Ok(p)
     }
 
     pub async fn pipeline(&self, scope: &Scope, id: Uuid) -> Result<Pipeline, StoreError> {
@@ -366,6 +371,7 @@ impl Store {
         let id = insert_pipeline(&mut tx, scope, p, existing.len() as i64).await?;
         let created = load_all(&mut tx, scope).await?.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
         tx.commit().await?;
+        crate::cache::invalidate();
         Ok(created)
     }
 
@@ -467,6 +473,7 @@ impl Store {
         tx.exec(&upd).await?;
         let out = load_all(&mut tx, scope).await?.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
         tx.commit().await?;
+        crate::cache::invalidate();
         Ok(out)
     }
 
@@ -497,7 +504,9 @@ impl Store {
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
         tx.exec(&del).await?;
-        tx.commit().await
+        tx.commit().await?;
+        crate::cache::invalidate();
+        Ok(())
     }
 
     /// Every stage a deal has been in: when it entered and left each.

@@ -552,7 +552,7 @@ impl Store {
             .sort
             .clone()
             .unwrap_or(Sort { column: Column { name: "id".into(), ty: ColType::Uuid, custom: false }, desc: false });
-        let mut cond = Cond::all().add(sql::compile(backend, table, kind, &q.filter));
+        let mut cond = Cond::all().add(sql::compile(backend, scope.workspace_id, table, kind, &q.filter));
         if let Some(text) = q.search.as_deref().filter(|s| !s.trim().is_empty()) {
             match self.search_query(scope, text).await? {
                 Some(sq) if search::KINDS.contains(&kind) => {

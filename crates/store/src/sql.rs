@@ -8,7 +8,8 @@ use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SimpleExpr, Value};
 
 use crate::Backend;
 use crate::db::Col;
-use crate::values::to_sql;
+use crate::values::{to_sql, uuid};
+use uuid::Uuid;
 
 pub fn t(name: &str) -> Alias {
     Alias::new(name)
@@ -71,6 +72,17 @@ fn placeholders(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => vec!["?"; n].join(", "),
         Backend::Postgres => (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// A time expression, the same value, that no index can serve: ordering by it
+/// makes the database find the rows by their other conditions first and sort
+/// them, instead of walking a time index and filtering (SQLite's unary `+`,
+/// PostgreSQL adding a zero interval).
+pub fn unindexed(backend: Backend, e: Expr) -> Expr {
+    match backend {
+        Backend::Sqlite => Expr::cust_with_exprs("+$1", [e]),
+        Backend::Postgres => Expr::cust_with_exprs("($1 + INTERVAL '0 seconds')", [e]),
     }
 }
 
@@ -148,40 +160,57 @@ fn list_is_empty(backend: Backend, table: &str, c: &Column) -> SimpleExpr {
     }
 }
 
-/// `EXISTS` a link from this record to a record of `target`, optionally one of `ids`.
-pub fn link_exists(table: &str, kind: Kind, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
+/// This record links to a record of `target`; with `ids`, to one of them.
+///
+/// With ids the test is uncorrelated, `id IN (SELECT from_id FROM record_links
+/// WHERE workspace_id = ? AND to_kind = ? AND to_id IN (..))`, which both
+/// databases drive from the links' target index (a person's open tasks read the
+/// person's links, not every task of the workspace). Without ids it is a
+/// correlated `EXISTS`, probed per row through the links' primary key.
+pub fn link_exists(ws: Uuid, table: &str, kind: Kind, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
     let mut q = Query::select();
-    q.expr(Expr::val(1))
-        .from(t("record_links"))
-        .and_where(tc("record_links", "workspace_id").equals((t(table), t("workspace_id"))))
-        .and_where(tc("record_links", "from_kind").eq(kind.as_str()))
-        .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
-        .and_where(tc("record_links", "to_kind").eq(target.as_str()));
-    if let Some(ids) = ids {
-        q.and_where(tc("record_links", "to_id").is_in(ids));
+    match ids {
+        Some(ids) => {
+            q.column(t("from_id"))
+                .from(t("record_links"))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+                .and_where(Expr::col(t("to_kind")).eq(target.as_str()))
+                .and_where(Expr::col(t("to_id")).is_in(ids))
+                .and_where(Expr::col(t("from_kind")).eq(kind.as_str()));
+            tc(table, "id").in_subquery(q.to_owned())
+        }
+        None => {
+            q.expr(Expr::val(1))
+                .from(t("record_links"))
+                .and_where(tc("record_links", "workspace_id").equals((t(table), t("workspace_id"))))
+                .and_where(tc("record_links", "from_kind").eq(kind.as_str()))
+                .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
+                .and_where(tc("record_links", "to_kind").eq(target.as_str()));
+            Expr::exists(q.to_owned())
+        }
     }
-    Expr::exists(q.to_owned())
 }
 
-pub fn compile(backend: Backend, table: &str, kind: Kind, f: &Filter) -> Cond {
+/// A filter as SQL for `table` in workspace `ws`.
+pub fn compile(backend: Backend, ws: Uuid, table: &str, kind: Kind, f: &Filter) -> Cond {
     match f {
-        Filter::All(items) => items.iter().fold(Cond::all(), |c, i| c.add(compile(backend, table, kind, i))),
-        Filter::Any(items) => items.iter().fold(Cond::any(), |c, i| c.add(compile(backend, table, kind, i))),
-        Filter::Cond(c) => Cond::all().add(condition(backend, table, kind, c)),
+        Filter::All(items) => items.iter().fold(Cond::all(), |c, i| c.add(compile(backend, ws, table, kind, i))),
+        Filter::Any(items) => items.iter().fold(Cond::any(), |c, i| c.add(compile(backend, ws, table, kind, i))),
+        Filter::Cond(c) => Cond::all().add(condition(backend, ws, table, kind, c)),
     }
 }
 
-fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> SimpleExpr {
+fn condition(backend: Backend, ws: Uuid, table: &str, kind: Kind, c: &Condition) -> SimpleExpr {
     let col = &c.column;
     let vals: Vec<Value> = c.values.iter().map(|v| bind(backend, col, v)).collect();
     let first = vals[0].clone();
     let is_null = matches!(c.values[0], FieldValue::Bool(true));
     if let ColType::Link(target) = col.ty {
         return match c.op {
-            Op::IsNull if is_null => link_exists(table, kind, target, None).not(),
-            Op::IsNull => link_exists(table, kind, target, None),
-            Op::Ne => link_exists(table, kind, target, Some(vals)).not(),
-            _ => link_exists(table, kind, target, Some(vals)),
+            Op::IsNull if is_null => link_exists(ws, table, kind, target, None).not(),
+            Op::IsNull => link_exists(ws, table, kind, target, None),
+            Op::Ne => link_exists(ws, table, kind, target, Some(vals)).not(),
+            _ => link_exists(ws, table, kind, target, Some(vals)),
         };
     }
     if col.ty == ColType::StringList {
@@ -236,7 +265,7 @@ mod tests {
             let q = Query::select()
                 .column(t("id"))
                 .from(t("organizations"))
-                .cond_where(compile(backend, "organizations", Kind::Organization, &f))
+                .cond_where(compile(backend, Uuid::nil(), "organizations", Kind::Organization, &f))
                 .to_owned();
             let (sql, values) = match backend {
                 Backend::Sqlite => q.build(SqliteQueryBuilder),

@@ -72,14 +72,20 @@ async fn records_about(
         Kind::Task => Expr::cust(format!("COALESCE(\"{table}\".\"due_at\", \"{table}\".\"created_at\")")),
         _ => tc(table, "occurred_at"),
     };
-    let cond = Cond::all().add(about).add(before(at.clone(), ids_col.clone(), cursor));
+    // Ordered by the time as an expression no index provides: asked for the
+    // newest `limit` in index order, both databases walk the time index of the
+    // whole workspace backwards and probe each row for a link (thousands of
+    // rows for a busy record, all of them for a quiet one); this way they start
+    // from the target's links and sort those.
+    let newest_first = crate::sql::unindexed(tx.backend(), at.clone());
+    let cond = Cond::all().add(about).add(before(at, ids_col.clone(), cursor));
     let recs = fetch(
         tx,
         scope,
         kind,
         cond,
         |q| {
-            q.order_by_expr(at, Order::Desc).order_by_expr(ids_col, Order::Desc);
+            q.order_by_expr(newest_first, Order::Desc).order_by_expr(ids_col, Order::Desc);
         },
         Some(limit),
     )

@@ -118,10 +118,15 @@ impl Store {
 
     pub async fn workspace(&self, scope: &Scope) -> Result<Workspace, StoreError> {
         crate::access::require_staff(scope)?;
+        if let Some(ws) = crate::cache::WORKSPACES.get(&scope.workspace_id) {
+            return Ok(ws);
+        }
+        let read_at = crate::cache::epoch();
         let mut tx = self.db.read().await?;
-        let ws = load(&mut tx, scope.workspace_id).await;
+        let ws = load(&mut tx, scope.workspace_id).await?;
         tx.commit().await?;
-        ws
+        crate::cache::WORKSPACES.put(scope.workspace_id, ws.clone(), read_at);
+        Ok(ws)
     }
 
     /// Changes the workspace's name, currency, phone region or time zone.
@@ -149,6 +154,7 @@ impl Store {
         let ws = load(&mut tx, scope.workspace_id).await?;
         audit::append(&mut tx, scope, "workspace_settings_changed", None, serde_json::to_value(&ws).unwrap_or_default()).await?;
         tx.commit().await?;
+        crate::cache::invalidate();
         Ok(ws)
     }
 

@@ -119,6 +119,9 @@ async fn contacts_call_and_follow_up(ctx: Ctx) {
     tab.fill("#new-last_name", "Hopper").await;
     tab.fill("#new-email", "grace@acme.example").await;
     tab.fill("#new-phone", "+33 1 42 68 53 00").await;
+    // The organization is found by its name as one types: no list of every organization.
+    tab.fill("#new-organization_id-q", "Acme").await;
+    tab.wait_for_element("#new-organization_id option:not([value=''])").await;
     tab.select_by_text("#new-organization_id", "Acme Corporation").await;
     tab.click_to_page("#new-submit").await;
     let person_id = record_id(&tab, "people").await;
@@ -205,9 +208,10 @@ async fn deal_to_next_stage(ctx: Ctx) {
     tab.wait_for_element(&format!("#stage-{first} {card}")).await;
     tab.check_page("board").await;
     if ctx.width.is_phone() {
-        tab.open_details(&format!("{card} .board-move")).await;
-        tab.set_value(&format!("#move-{id}"), &second).await;
-        tab.click_to_page(&format!("{card} .board-move-form button[type=submit]")).await;
+        tab.click_to_page(&format!("{card} .board-move")).await;
+        tab.check_page("board-move").await;
+        tab.set_value("#move-stage", &second).await;
+        tab.click_to_page("#move-submit").await;
     } else {
         tab.drag(&format!("{card} .board-card-meta"), &format!("#stage-{second} .board-colhead")).await;
         tab.wait_for_element(&format!("#stage-{second} {card}")).await;
@@ -380,7 +384,8 @@ async fn main_pages(ctx: Ctx) {
 }
 
 /// With the page's scripts turned off, plain links and forms still do the
-/// work: search from the box, filter a list, move a deal with "Move to".
+/// work: search from the box, filter a list, move a deal with "Move to",
+/// choose an organization found by name.
 async fn without_script(ctx: Ctx) {
     if ctx.width.is_phone() {
         return;
@@ -422,13 +427,28 @@ async fn without_script(ctx: Ctx) {
     assert_eq!(tab.count("#list-table tbody tr").await, 1, "[{}] customers only", tab.label);
     assert!(tab.text("#list-table tbody").await.contains("Hopper"), "[{}]", tab.label);
 
-    // The board's Move to form.
+    // The board's Move to page.
     tab.goto("/board").await;
-    tab.open_details(&format!("#deal-{id} .board-move")).await;
-    tab.set_value(&format!("#move-{id}"), &second).await;
-    tab.click_to_page(&format!("#deal-{id} .board-move-form button[type=submit]")).await;
+    tab.click_to_page(&format!("#deal-{id} .board-move")).await;
+    tab.set_value("#move-stage", &second).await;
+    tab.click_to_page("#move-submit").await;
     wait_for_stage(&app, &tab, &id, &second).await;
     tab.wait_for_element(&format!("#stage-{second} #deal-{id}")).await;
+
+    // The organization picker: the name typed is searched when the form is
+    // sent; two matches come back as choices in the list.
+    app.create("organizations", json!({"name": "Acme Corporation"})).await;
+    let tooling = app.create("organizations", json!({"name": "Acme Tooling"})).await;
+    tab.goto(&href).await;
+    tab.open_details("#record-edit").await;
+    tab.fill("#edit-organization_id-q", "Acme").await;
+    tab.allow_console("status of 422");
+    tab.click_to_page("#record-edit-save").await;
+    assert!(tab.text("#record-edit").await.contains("choose one in the list"), "[{}] asked to choose", tab.label);
+    tab.select_by_text("#edit-organization_id", "Acme Tooling").await;
+    tab.click_to_page("#record-edit-save").await;
+    let person = api_record(&app, "people", &href["/people/".len()..]).await;
+    assert_eq!(person["organizations"][0]["id"], tooling["id"], "[{}] {person}", tab.label);
     tab.finish().await;
 }
 

@@ -121,18 +121,33 @@ async fn stage_counts_and_totals_follow_visibility() {
 async fn columns_show_the_first_cards_and_link_to_the_rest() {
     for app in TestApp::all().await {
         let name = app.name();
-        let (_, st) = stages(&app).await;
+        let (pid, st) = stages(&app).await;
         let inputs: Vec<_> = (0..35)
             .map(|i| obj(json!({"name": format!("Bulk {i}"), "stage_id": st[2], "amount_minor": 100, "currency": "EUR"})))
             .collect();
         app.store.create_many(&app.scope, Kind::Deal, &inputs).await.unwrap();
+        // Into the won stage too: closed columns show their count and total, no cards.
+        deal(&app, "Won deal", st[4], 900, "EUR", app.user_id).await;
         let mut b = admin(&app).await;
         let page = b.get("/board").await;
         let col = column(&page.body, st[2]);
-        assert_eq!(col.matches("class=\"board-card\"").count(), 30, "[{name}] 30 cards drawn");
+        assert_eq!(col.matches("class=\"board-card\"").count(), 12, "[{name}] 12 cards drawn");
         assert!(col.contains("data-count=\"35\""), "[{name}]");
         assert!(col.contains("€35.00"), "[{name}]");
         assert!(col.contains(&format!("href=\"/deals?stage_id={}\"", st[2])), "[{name}] show all link");
+        let more = format!("/board?pipeline={pid}&#38;more={}#stage-{}", st[2], st[2]);
+        assert!(col.contains(&format!("href=\"{more}\"")), "[{name}] show more link: {col}");
+        let won = column(&page.body, st[4]);
+        assert!(won.contains("data-count=\"1\"") && won.contains("€9.00"), "[{name}] {won}");
+        assert!(page.body.contains(&format!("is-collapsed\" id=\"stage-{}\"", st[4])), "[{name}] collapsed");
+        assert!(!won.contains("Won deal") && !won.contains("board-card"), "[{name}] no cards in a closed column: {won}");
+        assert!(won.contains(&format!("href=\"/deals?stage_id={}\"", st[4])), "[{name}] the won deals are in the list");
+
+        let page = b.get(&format!("/board?pipeline={pid}&more={}", st[2])).await;
+        let col = column(&page.body, st[2]);
+        assert_eq!(col.matches("class=\"board-card\"").count(), 35, "[{name}] the column drawn in full");
+        assert!(!col.contains("more="), "[{name}] nothing more to show");
+        assert_eq!(column(&page.body, st[0]).matches("class=\"board-card\"").count(), 0, "[{name}] other columns as before");
     }
 }
 
@@ -179,8 +194,17 @@ async fn the_move_form_changes_the_stage_once() {
         let id = d["id"].as_str().unwrap().to_string();
         let mut b = admin(&app).await;
         let page = b.get("/board").await;
-        assert!(page.body.contains(&format!("id=\"move-{id}\"")), "[{name}] a Move to form per card");
+        assert!(page.body.contains(&format!("href=\"/board/move?deal={id}\"")), "[{name}] a Move to link per card");
+        assert!(!page.body.contains("<select"), "[{name}] no form per card");
+        let page = b.get(&format!("/board/move?deal={id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
+        assert!(page.body.contains("id=\"move-stage\""), "[{name}] the move page");
+        assert!(page.body.contains(&format!("<option value=\"{}\" selected>", st[0])), "[{name}] the current stage chosen");
+        assert!(page.body.contains("Moving deal"), "[{name}]");
+        assert_eq!(page.field("version").as_deref(), Some("1"), "[{name}]");
         let csrf = page.field("csrf").unwrap();
+        let missing = b.get(&format!("/board/move?deal={}", Uuid::now_v7())).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND, "[{name}]");
         let (pid_s, s1, s2) = (pid.to_string(), st[1].to_string(), st[2].to_string());
 
         // Without the CSRF token: refused, unchanged.
@@ -239,6 +263,9 @@ async fn the_move_form_changes_the_stage_once() {
         assert_eq!(res.status, StatusCode::SEE_OTHER, "[{name}] {}", res.body);
         let d = app.get(&format!("/api/v1/deals/{id}")).await;
         assert_eq!(d.body["status"], "won", "[{name}]");
+        let after = b.get("/board").await;
+        assert!(column(&after.body, st[4]).contains("data-count=\"1\""), "[{name}] counted as won");
+        assert!(!after.body.contains("Moving deal"), "[{name}] a won deal leaves the open columns");
 
         // A stage that does not exist.
         let res = b
@@ -268,7 +295,9 @@ async fn read_only_users_and_other_workspaces_cannot_move_deals() {
         let page = reader.get("/board").await;
         assert_eq!(page.status, StatusCode::OK, "[{name}] {}", page.body);
         assert!(page.body.contains("Watched deal"), "[{name}] a reader sees the board");
-        assert!(!page.body.contains("board-move-form"), "[{name}] no move form for a reader");
+        assert!(!page.body.contains("/board/move?deal="), "[{name}] no move link for a reader");
+        let move_page = reader.get(&format!("/board/move?deal={id}")).await;
+        assert_eq!(move_page.status, StatusCode::FORBIDDEN, "[{name}] no move page for a reader");
         assert!(!page.body.contains("draggable=\"true\""), "[{name}] nothing to drag for a reader");
         let csrf = reader.session_csrf().await;
         let res = reader

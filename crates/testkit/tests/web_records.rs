@@ -520,3 +520,83 @@ async fn times_are_typed_in_the_readers_zone_and_the_timeline_pages() {
         assert!(older.body.contains("id=\"timeline-newest\""), "[{name}]");
     }
 }
+
+/// The organization of a person or deal is found by name: no form lists the
+/// organizations. Without script the name typed is searched when the form is
+/// sent: one match (or the one of that exact name) is taken, several are
+/// offered in the list, none is an error next to the field.
+#[tokio::test]
+async fn an_organization_is_chosen_by_the_name_typed() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        for n in ["Globex", "Globex Logistics", "Initech", "Umbrella"] {
+            app.create("organizations", json!({"name": n})).await;
+        }
+        let orgs = all(&app, Kind::Organization).await;
+        let id_of_org = |n: &str| orgs.iter().find(|o| o["name"] == n).unwrap()["id"].as_str().unwrap().to_string();
+        let (mut b, csrf) = admin(&app).await;
+
+        let form = b.get("/people/new").await;
+        assert!(form.body.contains("id=\"new-organization_id-q\""), "[{name}] a search field");
+        assert!(!form.body.contains("Umbrella"), "[{name}] no list of organizations: {}", form.body);
+
+        // One match.
+        let one = b
+            .post_form(
+                "/people/new",
+                &[("csrf", &csrf), ("first_name", "Ann"), ("last_name", "One"), ("organization_id_q", "initech")],
+            )
+            .await;
+        assert_eq!(one.status, StatusCode::SEE_OTHER, "[{name}] {}", one.body);
+        let person = get(&app, Kind::Person, &id_of(one.location(), "people")).await;
+        assert_eq!(person["organizations"][0]["id"], json!(id_of_org("Initech")), "[{name}] {person:?}");
+
+        // Several, one of them named exactly so.
+        let exact = b.post_form("/deals/new", &[("csrf", &csrf), ("name", "Exact deal"), ("organization_id_q", "Globex")]).await;
+        assert_eq!(exact.status, StatusCode::SEE_OTHER, "[{name}] {}", exact.body);
+        let deal = get(&app, Kind::Deal, &id_of(exact.location(), "deals")).await;
+        assert_eq!(deal["organization_id"], json!(id_of_org("Globex")), "[{name}]");
+
+        // Several: offered, nothing saved; the choice then goes through.
+        let p = app.create("people", json!({"first_name": "Bob", "last_name": "Two"})).await;
+        let pid = p["id"].as_str().unwrap().to_string();
+        let several = b
+            .post_form(
+                &format!("/people/{pid}"),
+                &[("csrf", &csrf), ("version", "1"), ("last_name", "Two"), ("organization_id_q", "glob")],
+            )
+            .await;
+        assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", several.body);
+        assert!(several.body.contains("id=\"edit-organization_id-error\""), "[{name}]");
+        for n in ["Globex", "Globex Logistics"] {
+            assert!(several.body.contains(&format!("<option value=\"{}\"", id_of_org(n))), "[{name}] {n} offered");
+        }
+        assert!(!several.body.contains("Umbrella"), "[{name}] only the matches");
+        assert_eq!(get(&app, Kind::Person, &pid).await["version"], 1, "[{name}] nothing saved");
+        let chosen = id_of_org("Globex Logistics");
+        let ok = b
+            .post_form(
+                &format!("/people/{pid}"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", "1"),
+                    ("last_name", "Two"),
+                    ("organization_id", &chosen),
+                    ("organization_id_q", ""),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "[{name}] {}", ok.body);
+        assert_eq!(get(&app, Kind::Person, &pid).await["organizations"][0]["id"], json!(chosen), "[{name}]");
+        // The page shows the current organization in the list, and no other.
+        let page = b.get(&format!("/people/{pid}")).await;
+        assert!(page.body.contains(&format!("<option value=\"{chosen}\" selected")), "[{name}]");
+        assert!(!page.body.contains("Initech"), "[{name}] no list of organizations");
+
+        // None.
+        let none =
+            b.post_form("/people/new", &[("csrf", &csrf), ("first_name", "Cy"), ("organization_id_q", "Nowhere Inc")]).await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", none.body);
+        assert!(none.body.contains("No organization matches"), "[{name}]");
+    }
+}

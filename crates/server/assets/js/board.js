@@ -1,6 +1,8 @@
 // Enhancements of the board pages: drag a card to another column to change
-// the deal's stage. The "Move to" form on each card does the same without
-// script, by keyboard and on touch screens.
+// the deal's stage. The "Move to" link on each card leads to a small page
+// that does the same without script, by keyboard and on touch screens. A card
+// dropped on a won or lost column leaves the board: those columns show their
+// count and total only.
 (function () {
   "use strict";
 
@@ -54,11 +56,9 @@
         if (res.status >= 200 && res.status < 300) {
           var v = res.body && res.body.version !== undefined ? String(res.body.version) : res.etag ? res.etag.replace(/"/g, "") : version;
           card.setAttribute("data-version", v);
-          var input = card.querySelector('input[name="version"]');
-          if (input) input.value = v;
-          var select = card.querySelector('select[name="stage_id"]');
-          if (select) select.value = stage;
-          target.querySelector(".board-cards").insertBefore(card, target.querySelector(".board-card"));
+          var cards = target.querySelector(".board-cards");
+          if (cards) cards.insertBefore(card, cards.querySelector(".board-card"));
+          else card.remove();
           adjust(board, from, card, -1);
           adjust(board, target, card, 1);
           Rapport.announce(board.getAttribute("data-msg-moved") + " " + target.getAttribute("data-stage-name"));

@@ -11,18 +11,15 @@
     return b;
   }
 
-  // A select of organizations holds only the first ones by name: a search box
-  // above it finds any other through the search API and offers the matches.
+  // A select of organizations holds only the current choice: the search field
+  // above it (sent with the form when there is no script) finds any other
+  // through the search API as one types, and offers the matches in the select.
   function searchable(select) {
-    var box = document.createElement("input");
-    box.type = "search";
-    box.id = select.id + "-search";
-    box.autocomplete = "off";
-    box.className = "select-search";
-    box.setAttribute("aria-label", select.getAttribute("data-search-label") || "");
-    box.placeholder = select.getAttribute("data-search-label") || "";
+    var box = document.getElementById(select.id + "-q");
+    if (!box) return;
+    // The select holds the choice now; the server need not search again.
+    box.removeAttribute("name");
     box.setAttribute("aria-controls", select.id);
-    select.parentNode.insertBefore(box, select);
     var timer = null;
     // Enter picks the match; it does not send the form.
     box.addEventListener("keydown", function (e) { if (e.key === "Enter") e.preventDefault(); });

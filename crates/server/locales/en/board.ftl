@@ -23,3 +23,5 @@ board-show-all = { $count ->
     [one] Show the deal in the list
    *[other] Show all { $count } deals
 }
+board-show-more = Show more
+board-move-title = Move { $name }

@@ -25,6 +25,9 @@ records-field-stage = Pipeline stage
 records-field-amount = Amount
 records-field-job-title = Job title
 records-search-organizations = Find an organization by name
+records-search-organizations-hint = Type part of its name: the matches fill the list below (without script, when you save).
+records-organization-none-found = No organization matches “{ $query }”.
+records-organization-choose = Several organizations match “{ $query }”: choose one in the list.
 records-hint-amount = In the currency's main unit, e.g. 1250.50.
 records-hint-domain = The web or email domain, e.g. example.com.
 

@@ -1,6 +1,11 @@
 //! The pipeline board: one column per stage with count and total amount; drag a
 //! deal to change its stage (a plain form does the same without script); switch pipelines.
-//! Routes: GET /board, POST /board/move.
+//! Routes: GET /board, GET /board/move (the move page of one deal), POST /board/move.
+//!
+//! The board stays light however many deals there are: each open column draws
+//! its first cards only (a "Show more" link draws more of that one column), the
+//! won and lost columns show their count and total alone, and a card carries a
+//! link to its move page rather than a form of its own.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,7 +14,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::NaiveDate;
 use rapport_domain::Kind;
 use rapport_store::board::StageTotal;
@@ -21,14 +26,17 @@ use uuid::Uuid;
 
 use super::frame::{App, Ui};
 use super::home::{all_of, sort, text};
+use super::records::{failure, forbidden};
 use super::{Fields, csrf_refused, page, see_other, store_failure};
 use crate::AppState;
 
-/// Cards drawn per column; the rest are one link away in the deals list.
-const CARDS_PER_COLUMN: u64 = 30;
+/// Cards drawn per open column; the rest are one link away.
+const CARDS_PER_COLUMN: u64 = 12;
+/// Cards drawn in the one column the reader asked to see more of.
+const CARDS_SHOWN_MORE: u64 = 100;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/board", get(show)).route("/board/move", post(move_deal))
+    Router::new().route("/board", get(show)).route("/board/move", get(move_page).post(move_deal))
 }
 
 pub struct PipelineLink {
@@ -66,8 +74,12 @@ pub struct Column {
     /// Totals per currency in minor units, for the script to keep up to date.
     pub totals_json: String,
     pub cards: Vec<Card>,
-    pub more: bool,
-    pub all_href: String,
+    /// Won and lost columns: the count and total, no cards.
+    pub collapsed: bool,
+    /// The link drawing more cards of this column, when some are not drawn.
+    pub more_href: Option<String>,
+    /// The deals list of this stage, when some cards are not drawn.
+    pub all_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -78,7 +90,6 @@ struct BoardPage {
     pipeline_id: String,
     pipeline_name: String,
     columns: Vec<Column>,
-    stages: Vec<StageOption>,
     flash: String,
     /// Why the last move was refused; the board below shows the deals as they are now.
     error: String,
@@ -88,6 +99,8 @@ struct BoardPage {
 pub struct BoardQuery {
     pipeline: Option<String>,
     moved: Option<String>,
+    /// The stage whose column draws more cards.
+    more: Option<String>,
 }
 
 async fn show(State(state): State<AppState>, app: Result<App, Response>, Query(q): Query<BoardQuery>) -> Response {
@@ -157,7 +170,6 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
             pipeline_id: String::new(),
             pipeline_name: String::new(),
             columns: vec![],
-            stages: vec![],
             flash: String::new(),
             error: String::new(),
         }));
@@ -166,18 +178,14 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
     let mut per_stage = Vec::with_capacity(pipeline.stages.len());
     for s in &pipeline.stages {
         let (count, _) = stage_figures(&totals, s.id);
-        let items = if count == 0 {
+        let limit = if q.more.as_deref() == Some(&s.id.to_string()) { CARDS_SHOWN_MORE } else { CARDS_PER_COLUMN };
+        let items = if count == 0 || s.outcome != "open" {
             vec![]
         } else {
             // The pipeline too, so the (workspace, pipeline, stage) index serves the query.
             let (pid, sid) = (pipeline.id.to_string(), s.id.to_string());
             let filter = all_of(Kind::Deal, &[("pipeline_id", "eq", &pid), ("stage_id", "eq", &sid)]);
-            let lq = ListQuery {
-                filter,
-                sort: sort(Kind::Deal, "-stage_entered_at"),
-                limit: CARDS_PER_COLUMN,
-                ..ListQuery::default()
-            };
+            let lq = ListQuery { filter, sort: sort(Kind::Deal, "-stage_entered_at"), limit, ..ListQuery::default() };
             state.store.list(&app.scope, Kind::Deal, &lq).await?.items
         };
         per_stage.push(items);
@@ -193,6 +201,9 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
         .map(|(s, items)| {
             let (count, amounts) = stage_figures(&totals, s.id);
             let cards: Vec<Card> = items.iter().map(|r| card(ui, r, &orgs, &owners)).collect();
+            let collapsed = s.outcome != "open";
+            let hidden = count > cards.len() as i64;
+            let shown_more = cards.len() as u64 > CARDS_PER_COLUMN;
             Column {
                 id: s.id.to_string(),
                 name: s.name.clone(),
@@ -200,9 +211,11 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
                 count,
                 total: money_list(ui, &amounts),
                 totals_json: json!(amounts).to_string(),
-                more: count > cards.len() as i64,
+                more_href: (hidden && !collapsed && !shown_more)
+                    .then(|| format!("/board?pipeline={}&more={}#stage-{}", pipeline.id, s.id, s.id)),
+                all_href: hidden.then(|| format!("/deals?stage_id={}", s.id)),
                 cards,
-                all_href: format!("/deals?stage_id={}", s.id),
+                collapsed,
             }
         })
         .collect();
@@ -218,7 +231,6 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
             .collect(),
         pipeline_id: pipeline.id.to_string(),
         pipeline_name: pipeline.name.clone(),
-        stages: pipeline.stages.iter().map(|s| StageOption { id: s.id.to_string(), name: s.name.clone() }).collect(),
         columns,
         flash,
         error: String::new(),
@@ -248,6 +260,63 @@ fn card(ui: &Ui, r: &Record, orgs: &HashMap<String, String>, owners: &HashMap<St
         owner: owners.get(&text(r, "owner_id")).cloned().unwrap_or_default(),
         version: r.get("version").and_then(Json::as_i64).unwrap_or(0),
     }
+}
+
+#[derive(Template)]
+#[template(path = "web/board_move.html")]
+struct MovePage {
+    ui: Ui,
+    deal_id: String,
+    deal_name: String,
+    version: i64,
+    pipeline_id: String,
+    stage_id: String,
+    stages: Vec<StageOption>,
+}
+
+#[derive(Deserialize)]
+pub struct MoveQuery {
+    deal: Option<String>,
+}
+
+/// The move page of one deal: the stages of every pipeline to choose from,
+/// for readers without script, on a keyboard or on a touch screen.
+async fn move_page(State(state): State<AppState>, app: Result<App, Response>, Query(q): Query<MoveQuery>) -> Response {
+    let mut app = match app {
+        Ok(a) => a,
+        Err(redirect) => return redirect,
+    };
+    app.ui.section = "board";
+    if !app.ui.can_write() {
+        return forbidden(&app.ui);
+    }
+    let Some(id) = q.deal.as_deref().and_then(|d| Uuid::parse_str(d).ok()) else {
+        return failure(&app.ui, StoreError::NotFound);
+    };
+    let (deal, pipelines) = match (state.store.get(&app.scope, Kind::Deal, id).await, state.store.pipelines(&app.scope).await) {
+        (Ok(d), Ok(p)) => (d, p),
+        (Err(e), _) | (_, Err(e)) => return failure(&app.ui, e),
+    };
+    let several = pipelines.len() > 1;
+    let stages = pipelines
+        .iter()
+        .flat_map(|p| {
+            p.stages.iter().map(move |s| StageOption {
+                id: s.id.to_string(),
+                name: if several { format!("{} · {}", p.name, s.name) } else { s.name.clone() },
+            })
+        })
+        .collect();
+    let p = MovePage {
+        deal_id: id.to_string(),
+        deal_name: text(&deal, "name"),
+        version: deal.get("version").and_then(Json::as_i64).unwrap_or(0),
+        pipeline_id: text(&deal, "pipeline_id"),
+        stage_id: text(&deal, "stage_id"),
+        stages,
+        ui: app.ui,
+    };
+    page(StatusCode::OK, &p, &[])
 }
 
 /// The form alternative to dragging: moves one deal to a stage, then back to the board.
@@ -297,7 +366,7 @@ async fn move_deal(State(state): State<AppState>, app: Result<App, Response>, fi
 async fn refused(state: &AppState, mut app: App, pipeline: Option<String>, status: StatusCode, text: String) -> Response {
     app.ui.section = "board";
     let error = format!("{} {}", app.ui.t("board-move-failed"), text);
-    match build(state, app, &BoardQuery { pipeline, moved: None }).await {
+    match build(state, app, &BoardQuery { pipeline, ..BoardQuery::default() }).await {
         Ok(Some(mut p)) => {
             p.error = error;
             page(status, &p, &[])

@@ -165,7 +165,11 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
     // My open deals, grouped by stage in pipeline order.
     let pipelines = state.store.pipelines(scope).await?;
     let mine = all_of(Kind::Deal, &[("owner_id", "eq", &me), ("status", "eq", "open")]);
-    let deals = list(state, scope, Kind::Deal, mine, "-updated_at", 500).await?;
+    // Grouped by stage below, so read in stage order: no index serves that
+    // order, so the owner's index finds the deals. Sorted by `-updated_at`,
+    // SQLite walked every deal of the workspace by its update time looking for
+    // the owner's (all of them for a user who owns none).
+    let deals = list(state, scope, Kind::Deal, mine, "stage_id", 500).await?;
     let mut stages = vec![];
     let mut total: i64 = 0;
     for p in &pipelines {

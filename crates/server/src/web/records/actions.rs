@@ -34,11 +34,14 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
         Err(r) => return r,
     };
     let kind = coll.kind;
-    let vals = form::typed(kind, &fields);
+    let mut vals = form::typed(kind, &fields);
     let Ok(version) = fields.text("version").parse::<i64>() else {
         return stale(&state, app, coll, uid, rec).await;
     };
     let mut errs = Errs::new();
+    if let Err(e) = form::pick_organization(&state, &app.scope, &app.ui, kind, &fields, &mut vals, &mut errs).await {
+        return failure(&app.ui, e);
+    }
     let patch = form::to_record(&app.ui, kind, &vals, Some(&rec), &mut errs);
     if !errs.is_empty() {
         let x = Extras {

@@ -9,7 +9,7 @@ use rapport_domain::{Kind, ValidationErrors, money};
 use rapport_store::{Record, Scope, StoreError};
 use serde_json::{Value as Json, json};
 
-use super::{link_ids, related, text, users};
+use super::{link_ids, text, users};
 use crate::AppState;
 use crate::web::Fields;
 use crate::web::frame::Ui;
@@ -130,6 +130,10 @@ pub fn field_label(ui: &Ui, kind: Kind, name: &str) -> String {
 }
 
 /// What the selects of a kind's form offer.
+///
+/// No list of records is ever loaded for a form: the organization select holds
+/// the current choice and, after a search typed without script, its matches;
+/// with script its search field asks the search API as one types.
 #[derive(Default)]
 pub struct Choices {
     pub users: Vec<(String, String)>,
@@ -140,15 +144,33 @@ pub struct Choices {
     pub first_stage: String,
 }
 
+/// Most organizations offered for a search typed into a form.
+const PICKER_MATCHES: usize = 20;
+
+/// The form field holding an organization search typed without script.
+pub const ORGANIZATION_QUERY: &str = "organization_id_q";
+
 impl Choices {
-    pub async fn load(state: &AppState, scope: &Scope, kind: Kind) -> Result<Choices, StoreError> {
+    /// The choices of a form holding `vals`.
+    pub async fn load(state: &AppState, scope: &Scope, kind: Kind, vals: &Vals) -> Result<Choices, StoreError> {
         let mut c = Choices { users: users(state, scope).await, ..Choices::default() };
         if matches!(kind, Kind::Person | Kind::Deal) {
-            c.organizations = related(state, scope, Kind::Organization, &[], "name", 500)
+            let chosen: Vec<uuid::Uuid> =
+                vals.get("organization_id").and_then(|v| uuid::Uuid::parse_str(v).ok()).into_iter().collect();
+            c.organizations = state
+                .store
+                .get_many(scope, Kind::Organization, &chosen)
                 .await?
                 .iter()
                 .map(|o| (text(o, "id"), text(o, "name")))
                 .collect();
+            if let Some(q) = vals.get(ORGANIZATION_QUERY).filter(|q| !q.is_empty()) {
+                for (id, name) in organizations_matching(state, scope, q).await? {
+                    if !c.organizations.iter().any(|o| o.0 == id) {
+                        c.organizations.push((id, name));
+                    }
+                }
+            }
         }
         if kind == Kind::Deal {
             let pipelines = state.store.pipelines(scope).await?;
@@ -166,6 +188,50 @@ impl Choices {
         }
         Ok(c)
     }
+}
+
+/// Organizations found by the search index for `q`: id and name.
+async fn organizations_matching(state: &AppState, scope: &Scope, q: &str) -> Result<Vec<(String, String)>, StoreError> {
+    let hits = state.store.search(scope, q, &[Kind::Organization], PICKER_MATCHES).await?;
+    Ok(hits.iter().filter_map(|h| Some((h.get("id")?.as_str()?.to_string(), h.get("label")?.as_str()?.to_string()))).collect())
+}
+
+/// The organization searched for in a form sent without script: the only
+/// match, or the one of that exact name, becomes the choice. Otherwise the
+/// field gets an error and the query stays in `vals`, so that the form drawn
+/// again offers the matches in its list.
+pub async fn pick_organization(
+    state: &AppState,
+    scope: &Scope,
+    ui: &Ui,
+    kind: Kind,
+    fields: &Fields,
+    vals: &mut Vals,
+    errs: &mut Errs,
+) -> Result<(), StoreError> {
+    let q = fields.text(ORGANIZATION_QUERY).trim().to_string();
+    if q.is_empty() || !has_field(kind, "organization_id") {
+        return Ok(());
+    }
+    let found = organizations_matching(state, scope, &q).await?;
+    let exact: Vec<_> = found.iter().filter(|o| o.1.to_lowercase() == q.to_lowercase()).cloned().collect();
+    let pick = match (found.as_slice(), exact.as_slice()) {
+        ([only], _) | (_, [only]) => Some(only.0.clone()),
+        _ => None,
+    };
+    match pick {
+        Some(id) => {
+            vals.insert("organization_id".into(), id);
+        }
+        None if found.is_empty() => {
+            errs.insert("organization_id".into(), ui.t1("records-organization-none-found", "query", &q));
+        }
+        None => {
+            errs.insert("organization_id".into(), ui.t1("records-organization-choose", "query", &q));
+            vals.insert(ORGANIZATION_QUERY.into(), q);
+        }
+    }
+    Ok(())
 }
 
 pub type Vals = BTreeMap<String, String>;
@@ -195,7 +261,7 @@ pub fn inputs(ui: &Ui, kind: Kind, vals: &Vals, errs: &Errs, choices: &Choices, 
             };
             let mut options = options;
             let value = vals.get(*name).cloned().unwrap_or_default();
-            // A value not offered (a hidden owner, an organization beyond the list) is kept.
+            // A value not offered (a hidden owner, an organization the reader may not see) is kept.
             if *widget == Widget::Select && !value.is_empty() && !options.iter().any(|o| o.0 == value) {
                 options.push((value.clone(), value.clone()));
             }

@@ -83,12 +83,12 @@ fn not_found(ui: &Ui) -> Response {
 }
 
 /// The page for a change the reader may not make.
-fn forbidden(ui: &Ui) -> Response {
+pub(super) fn forbidden(ui: &Ui) -> Response {
     message(StatusCode::FORBIDDEN, &ui.t("records-forbidden-title"), &ui.t("error-forbidden"), "/", &ui.t("records-back-home"))
 }
 
 /// A store failure as a page in the reader's language where it is theirs to see.
-fn failure(ui: &Ui, e: StoreError) -> Response {
+pub(super) fn failure(ui: &Ui, e: StoreError) -> Response {
     match e {
         StoreError::NotFound => not_found(ui),
         StoreError::Forbidden(_) => forbidden(ui),

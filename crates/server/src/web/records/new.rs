@@ -9,7 +9,7 @@ use rapport_domain::Kind;
 use rapport_store::{Scope, StoreError, WriteOptions};
 use serde_json::{Value as Json, json};
 
-use super::form::{Choices, Errs, Input, Vals, inputs, place_errors, to_record, tomorrow_morning, typed};
+use super::form::{Choices, Errs, Input, Vals, inputs, pick_organization, place_errors, to_record, tomorrow_morning, typed};
 use super::{Coll, failure, forbidden, label, text};
 use crate::AppState;
 use crate::web::frame::{App, Ui};
@@ -160,7 +160,7 @@ async fn render(
     duplicates: Vec<Duplicate>,
     status: StatusCode,
 ) -> Response {
-    let choices = match Choices::load(state, &app.scope, coll.kind).await {
+    let choices = match Choices::load(state, &app.scope, coll.kind, &vals).await {
         Ok(c) => c,
         Err(e) => return failure(&app.ui, e),
     };
@@ -191,7 +191,7 @@ pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields:
         return csrf_refused();
     }
     let kind = coll.kind;
-    let vals = typed(kind, &fields);
+    let mut vals = typed(kind, &fields);
     let wanted = [
         ("people", fields.get("link_people").map(str::to_string)),
         ("organizations", fields.get("link_organizations").map(str::to_string)),
@@ -199,6 +199,9 @@ pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields:
     ];
     let links = links(&state, &app.scope, kind, wanted).await;
     let mut errs = Errs::new();
+    if let Err(e) = pick_organization(&state, &app.scope, &app.ui, kind, &fields, &mut vals, &mut errs).await {
+        return failure(&app.ui, e);
+    }
     let mut record = to_record(&app.ui, kind, &vals, None, &mut errs);
     for l in &links {
         record.insert(l.field.into(), json!([l.id]));

@@ -353,8 +353,8 @@ async fn build(
     let can_write = ui.can_write();
     let editing = x.edit.is_some() || x.open_edit;
     let edit_inputs = if can_write {
-        let choices = tryq!(Choices::load(state, &scope, kind).await);
         let (vals, errs) = x.edit.unwrap_or_else(|| (form::current(&ui, kind, &rec), Errs::new()));
+        let choices = tryq!(Choices::load(state, &scope, kind, &vals).await);
         form::inputs(&ui, kind, &vals, &errs, &choices, true)
     } else {
         vec![]
