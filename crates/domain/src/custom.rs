@@ -49,6 +49,13 @@ impl CustomField {
     }
 }
 
+/// The `from_kind` of the `record_links` rows mirroring a relation field:
+/// `organization.parent_contract`, `object.organization`. Built-in link
+/// fields use the bare kind, so the two never mix.
+pub fn relation_origin(kind: crate::Kind, key: &str) -> String {
+    format!("{}.{key}", kind.as_str())
+}
+
 /// The ids a relation value holds (a string, or a list of strings with `many`).
 pub fn relation_ids(value: &Json) -> Vec<uuid::Uuid> {
     let one = |v: &Json| v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok());

@@ -149,12 +149,13 @@ fn list_is_empty(backend: Backend, table: &str, c: &Column) -> SimpleExpr {
 }
 
 /// `EXISTS` a link from this record to a record of `target`, optionally one of `ids`.
-pub fn link_exists(table: &str, kind: Kind, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
+/// `origin` is the kind, or for a relation custom field its `relation_origin`.
+pub fn link_exists(table: &str, origin: &str, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
     let mut q = Query::select();
     q.expr(Expr::val(1))
         .from(t("record_links"))
         .and_where(tc("record_links", "workspace_id").equals((t(table), t("workspace_id"))))
-        .and_where(tc("record_links", "from_kind").eq(kind.as_str()))
+        .and_where(tc("record_links", "from_kind").eq(origin))
         .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
         .and_where(tc("record_links", "to_kind").eq(target.as_str()));
     if let Some(ids) = ids {
@@ -177,11 +178,13 @@ fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> Simple
     let first = vals[0].clone();
     let is_null = matches!(c.values[0], FieldValue::Bool(true));
     if let ColType::Link(target) = col.ty {
+        let origin =
+            if col.custom { rapport_domain::custom::relation_origin(kind, &col.name) } else { kind.as_str().to_string() };
         return match c.op {
-            Op::IsNull if is_null => link_exists(table, kind, target, None).not(),
-            Op::IsNull => link_exists(table, kind, target, None),
-            Op::Ne => link_exists(table, kind, target, Some(vals)).not(),
-            _ => link_exists(table, kind, target, Some(vals)),
+            Op::IsNull if is_null => link_exists(table, &origin, target, None).not(),
+            Op::IsNull => link_exists(table, &origin, target, None),
+            Op::Ne => link_exists(table, &origin, target, Some(vals)).not(),
+            _ => link_exists(table, &origin, target, Some(vals)),
         };
     }
     if col.ty == ColType::StringList {
