@@ -16,7 +16,7 @@ use crate::auth::Auth;
 use crate::body::{JsonBody, etag, if_match};
 use crate::problem::{ApiResult, Problem};
 
-fn from_json<T: for<'de> Deserialize<'de>>(v: Json) -> ApiResult<T> {
+pub fn from_json<T: for<'de> Deserialize<'de>>(v: Json) -> ApiResult<T> {
     serde_json::from_value(v).map_err(|e| Problem::bad_request("body", e.to_string()))
 }
 
@@ -84,7 +84,7 @@ pub async fn delete_pipeline(State(state): State<AppState>, auth: Auth, Path(id)
 
 fn custom_kind(collection: &str) -> ApiResult<Kind> {
     Kind::from_collection(collection)
-        .filter(|k| k.has_custom_fields())
+        .filter(|k| k.has_custom_fields() && *k != Kind::Object)
         .ok_or_else(|| Problem::not_found().detail(format!("'{collection}' has no custom fields")))
 }
 
