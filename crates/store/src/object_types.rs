@@ -189,6 +189,22 @@ impl Store {
         out
     }
 
+    /// The key and plural label of each custom record kind, in order (for navigation).
+    pub async fn object_type_names(&self, scope: &Scope) -> Result<Vec<(String, String)>, StoreError> {
+        crate::access::require_staff(scope)?;
+        let q = Query::select()
+            .columns(["key", "plural"].map(t))
+            .from(t("object_types"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .order_by(t("position"), Order::Asc)
+            .order_by(t("key"), Order::Asc)
+            .to_owned();
+        let mut tx = self.db.read().await?;
+        let rows = tx.rows(&q, &[Col::Text, Col::Text]).await?;
+        tx.commit().await?;
+        Ok(rows.iter().filter_map(|r| Some((str_at(r, 0)?.to_string(), str_at(r, 1)?.to_string()))).collect())
+    }
+
     pub async fn object_type(&self, scope: &Scope, key: &str) -> Result<ObjectType, StoreError> {
         crate::access::require_staff(scope)?;
         let mut tx = self.db.read().await?;
