@@ -946,7 +946,8 @@ pub fn operations() -> Vec<Operation> {
 /// The custom record kinds' definitions and records.
 fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Json)) {
     const TAG: &str = "CustomRecord";
-    let ty = json!({"name": "type", "in": "path", "required": true, "description": "The kind's key", "schema": {"type": "string"}});
+    let ty =
+        json!({"name": "type", "in": "path", "required": true, "description": "The kind's key", "schema": {"type": "string"}});
     let key = json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}});
     let field = json!({"name": "field", "in": "path", "required": true, "schema": {"type": "string"}});
     let if_match = json!({"name": "If-Match", "in": "header", "description": "The ETag last read: a stale one gets 412", "schema": {"type": "string"}});
@@ -954,22 +955,147 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
     let def_in = json!({"$ref": "#/components/schemas/ObjectTypeInput"});
     let read = json!({"$ref": "#/components/schemas/CustomRecord"});
     let write = json!({"$ref": "#/components/schemas/CustomRecordInput"});
-    let ops: Vec<(&'static str, &str, &str, Vec<Json>, Option<Json>, (String, Json), &[&str])> = vec![
-        ("get", "/api/v1/object-types", "List the custom record kinds", vec![], None, ok("Definitions", json!({"type": "object", "properties": {"items": {"type": "array", "items": def}}})), &["401"]),
-        ("post", "/api/v1/object-types", "Define a record kind (with its first fields and stages)", vec![], Some(def_in.clone()), ("201".into(), json!({"description": "Defined"})), &["400", "401", "403", "422"]),
-        ("get", "/api/v1/object-types/{key}", "Get a record kind's definition", vec![key.clone()], None, ok("The definition, its version as ETag", def.clone()), &["401", "404"]),
-        ("patch", "/api/v1/object-types/{key}", "Change a record kind's labels, shown fields or stages", vec![key.clone(), if_match.clone()], Some(def_in), ok("The definition", def), &["400", "401", "403", "404", "412", "422"]),
-        ("delete", "/api/v1/object-types/{key}", "Delete a record kind that has no records", vec![key.clone(), if_match.clone()], None, ("204".into(), json!({"description": "Deleted"})), &["401", "403", "404", "409", "412"]),
-        ("post", "/api/v1/object-types/{key}/fields", "Add a field to a record kind", vec![key.clone()], Some(json!({"$ref": "#/components/schemas/CustomField"})), ("201".into(), json!({"description": "Created"})), &["400", "401", "403", "404", "422"]),
-        ("delete", "/api/v1/object-types/{key}/fields/{field}", "Remove a field of a record kind (stored values stay)", vec![key, field], None, ("204".into(), json!({"description": "Removed"})), &["401", "403", "404"]),
-        ("get", "/api/v1/objects/{type}", "List records of a custom kind (filters as field=value, custom.key=value; relations by id)", vec![ty.clone()], None, ok("A page", json!({"type": "object", "properties": {"items": {"type": "array", "items": read}, "next_cursor": {"type": ["string", "null"]}}})), &["401", "404", "422"]),
-        ("post", "/api/v1/objects/{type}", "Create a record of a custom kind", vec![ty.clone()], Some(write.clone()), ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})), &["400", "401", "403", "404", "422"]),
-        ("get", "/api/v1/objects/{type}/{id}", "Get a record of a custom kind", vec![ty.clone(), id_param()], None, ok("The record, its version as ETag", read.clone()), &["400", "401", "404"]),
-        ("patch", "/api/v1/objects/{type}/{id}", "Change a record of a custom kind (JSON merge patch)", vec![ty.clone(), id_param(), if_match.clone()], Some(json!({"type": "object"})), ok("The changed record", read), &["400", "401", "403", "404", "412", "422"]),
-        ("delete", "/api/v1/objects/{type}/{id}", "Delete a record of a custom kind", vec![ty.clone(), id_param(), if_match], None, ("204".into(), json!({"description": "Deleted"})), &["400", "401", "403", "404", "412"]),
-        ("get", "/api/v1/objects/{type}/{id}/timeline", "Activities, tasks and changes around a custom record", vec![ty.clone(), id_param()], None, ok("A page of the timeline", json!({"type": "object"})), &["400", "401", "404", "422"]),
-        ("get", "/api/v1/objects/{type}/{id}/history", "A custom record's change history", vec![ty.clone(), id_param()], None, ok("Changes, newest first", json!({"type": "object"})), &["400", "401", "404"]),
-        ("get", "/api/v1/objects/{type}/{id}/related", "Records whose relation fields point at a custom record", vec![ty, id_param()], None, ok("{items: [{kind, field, record}]}", json!({"type": "object"})), &["400", "401", "404"]),
+    // method, path, summary, parameters, body, success, errors
+    type Spec<'a> = (&'static str, &'a str, &'a str, Vec<Json>, Option<Json>, (String, Json), &'a [&'a str]);
+    let ops: Vec<Spec> = vec![
+        (
+            "get",
+            "/api/v1/object-types",
+            "List the custom record kinds",
+            vec![],
+            None,
+            ok("Definitions", json!({"type": "object", "properties": {"items": {"type": "array", "items": def}}})),
+            &["401"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types",
+            "Define a record kind (with its first fields and stages)",
+            vec![],
+            Some(def_in.clone()),
+            ("201".into(), json!({"description": "Defined"})),
+            &["400", "401", "403", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/object-types/{key}",
+            "Get a record kind's definition",
+            vec![key.clone()],
+            None,
+            ok("The definition, its version as ETag", def.clone()),
+            &["401", "404"],
+        ),
+        (
+            "patch",
+            "/api/v1/object-types/{key}",
+            "Change a record kind's labels, shown fields or stages",
+            vec![key.clone(), if_match.clone()],
+            Some(def_in),
+            ok("The definition", def),
+            &["400", "401", "403", "404", "412", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/object-types/{key}",
+            "Delete a record kind that has no records",
+            vec![key.clone(), if_match.clone()],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["401", "403", "404", "409", "412"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types/{key}/fields",
+            "Add a field to a record kind",
+            vec![key.clone()],
+            Some(json!({"$ref": "#/components/schemas/CustomField"})),
+            ("201".into(), json!({"description": "Created"})),
+            &["400", "401", "403", "404", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/object-types/{key}/fields/{field}",
+            "Remove a field of a record kind (stored values stay)",
+            vec![key, field],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "403", "404"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}",
+            "List records of a custom kind (filters as field=value, custom.key=value; relations by id)",
+            vec![ty.clone()],
+            None,
+            ok(
+                "A page",
+                json!({"type": "object", "properties": {"items": {"type": "array", "items": read}, "next_cursor": {"type": ["string", "null"]}}}),
+            ),
+            &["401", "404", "422"],
+        ),
+        (
+            "post",
+            "/api/v1/objects/{type}",
+            "Create a record of a custom kind",
+            vec![ty.clone()],
+            Some(write.clone()),
+            ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})),
+            &["400", "401", "403", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}",
+            "Get a record of a custom kind",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("The record, its version as ETag", read.clone()),
+            &["400", "401", "404"],
+        ),
+        (
+            "patch",
+            "/api/v1/objects/{type}/{id}",
+            "Change a record of a custom kind (JSON merge patch)",
+            vec![ty.clone(), id_param(), if_match.clone()],
+            Some(json!({"type": "object"})),
+            ok("The changed record", read),
+            &["400", "401", "403", "404", "412", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/objects/{type}/{id}",
+            "Delete a record of a custom kind",
+            vec![ty.clone(), id_param(), if_match],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["400", "401", "403", "404", "412"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/timeline",
+            "Activities, tasks and changes around a custom record",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("A page of the timeline", json!({"type": "object"})),
+            &["400", "401", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/history",
+            "A custom record's change history",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("Changes, newest first", json!({"type": "object"})),
+            &["400", "401", "404"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/related",
+            "Records whose relation fields point at a custom record",
+            vec![ty, id_param()],
+            None,
+            ok("{items: [{kind, field, record}]}", json!({"type": "object"})),
+            &["400", "401", "404"],
+        ),
     ];
     for (method, path, summary, params, body, success, errors) in ops {
         add(method, path.into(), summary.into(), TAG, op(summary, TAG, params, body, success, errors));

@@ -284,7 +284,11 @@ pub(crate) async fn settle(
     let stage_id = match given(c, "stage_id") {
         Some(Some(s)) => s,
         Some(None) => {
-            return Err(StoreError::Invalid(ValidationErrors::single("stage_id", "required", "a record with a status is always in a stage")));
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "stage_id",
+                "required",
+                "a record with a status is always in a stage",
+            )));
         }
         None => {
             let kept = old_stage.filter(|_| old_pipeline == Some(pipeline_id));

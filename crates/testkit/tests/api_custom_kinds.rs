@@ -58,7 +58,10 @@ async fn a_custom_kind_with_relations_end_to_end() {
             (json!({"key": "person", "singular": "P", "plural": "Ps"}), "key"),
             (json!({"key": "Bad Key", "singular": "P", "plural": "Ps"}), "key"),
             (json!({"key": "thing", "plural": "Things"}), "singular"),
-            (json!({"key": "thing", "singular": "T", "plural": "Ts", "fields": [{"key": "x", "label": "X", "type": "relation"}]}), "fields[0].target"),
+            (
+                json!({"key": "thing", "singular": "T", "plural": "Ts", "fields": [{"key": "x", "label": "X", "type": "relation"}]}),
+                "fields[0].target",
+            ),
             (
                 json!({"key": "thing", "singular": "T", "plural": "Ts", "fields": [{"key": "x", "label": "X", "type": "relation", "target": "spaceship"}]}),
                 "fields[0].target",
@@ -145,7 +148,8 @@ async fn a_custom_kind_with_relations_end_to_end() {
             );
         }
         // Activities and tasks concern a contract: its own timeline.
-        let call_id = id_of(&app.create("activities", json!({"type": "call", "subject": "Renewal terms", "objects": [msa]})).await);
+        let call_id =
+            id_of(&app.create("activities", json!({"type": "call", "subject": "Renewal terms", "objects": [msa]})).await);
         let task_id = id_of(&app.create("tasks", json!({"title": "Send the countersigned copy", "objects": [msa]})).await);
         let t = app.get(&format!("/api/v1/objects/contract/{msa}/timeline")).await;
         status(&app, &t, 200, "the contract's timeline");
@@ -159,9 +163,8 @@ async fn a_custom_kind_with_relations_end_to_end() {
         let path = format!("/api/v1/objects/contract/{msa}");
         let stale = app.send(Method::PATCH, &path, Some(&json!({"name": "MSA"})), &[("If-Match", "\"7\"")]).await;
         status(&app, &stale, 412, "a stale If-Match");
-        let moved = app
-            .send(Method::PATCH, &path, Some(&json!({"custom": {"organization": other_org}})), &[("If-Match", "\"1\"")])
-            .await;
+        let moved =
+            app.send(Method::PATCH, &path, Some(&json!({"custom": {"organization": other_org}})), &[("If-Match", "\"1\"")]).await;
         status(&app, &moved, 200, "move the contract to another organization");
         assert_eq!(moved.header("etag"), Some("\"2\""), "[{n}]");
         assert_eq!(moved.body["custom"]["value"], 12000, "[{n}] a merge patch keeps the other values");
@@ -198,7 +201,8 @@ async fn a_custom_kind_with_relations_end_to_end() {
 
         // The API document describes it all.
         let doc = app.get("/api/openapi.json").await;
-        for p in ["/api/v1/object-types", "/api/v1/objects/{type}", "/api/v1/objects/{type}/{id}", "/api/v1/people/{id}/related"] {
+        for p in ["/api/v1/object-types", "/api/v1/objects/{type}", "/api/v1/objects/{type}/{id}", "/api/v1/people/{id}/related"]
+        {
             assert!(doc.body["paths"].get(p).is_some(), "[{n}] OpenAPI has {p}");
         }
         assert!(doc.body["components"]["schemas"]["CustomRecord"].is_object(), "[{n}]");
@@ -215,10 +219,7 @@ fn ids_of_related(a: &Answer) -> Vec<String> {
 
 async fn define_kind(app: &TestApp, key: &str, has_status: bool) -> Value {
     let a = app
-        .post(
-            "/api/v1/object-types",
-            json!({"key": key, "singular": key, "plural": format!("{key}s"), "has_status": has_status}),
-        )
+        .post("/api/v1/object-types", json!({"key": key, "singular": key, "plural": format!("{key}s"), "has_status": has_status}))
         .await;
     status(app, &a, 201, &format!("define {key}"));
     a.body
@@ -236,7 +237,8 @@ async fn custom_records_follow_owners_roles_and_token_scopes() {
         let v = app.patch("/api/v1/workspace/visibility", json!({"objects": "private", "people": "private"})).await;
         status(&app, &v, 200, "private custom records");
         let a_person = id_of(&o.a.post(&app, "/api/v1/people", json!({"first_name": "Alma"})).await.body);
-        let mine = o.a.post(&app, "/api/v1/objects/contract", json!({"name": "A's contract", "custom": {"signers": [a_person]}})).await;
+        let mine =
+            o.a.post(&app, "/api/v1/objects/contract", json!({"name": "A's contract", "custom": {"signers": [a_person]}})).await;
         status(&app, &mine, 201, "A creates a contract");
         let mine = id_of(&mine.body);
         let path = format!("/api/v1/objects/contract/{mine}");
@@ -255,7 +257,8 @@ async fn custom_records_follow_owners_roles_and_token_scopes() {
         // Read-only users and read tokens cannot write.
         status(&app, &o.r.post(&app, "/api/v1/objects/contract", json!({"name": "R's"})).await, 403, "read-only user");
         let scope = access::scope_of(&app, o.a.id).await;
-        for scopes in [vec![TokenScope { kind: None, write: false }], vec![TokenScope { kind: Some(Kind::Object), write: false }]] {
+        for scopes in [vec![TokenScope { kind: None, write: false }], vec![TokenScope { kind: Some(Kind::Object), write: false }]]
+        {
             let token = issue_token(&app, &scope, o.a.id, &scopes).await["token"].as_str().unwrap().to_string();
             let read = call(&app, &token, Method::GET, &path, None).await;
             status(&app, &read, 200, "a read token reads");

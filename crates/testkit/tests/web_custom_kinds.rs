@@ -60,7 +60,9 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
             let p = b.post_form("/settings/kinds/property/fields", &form).await;
             redirected(&app, &p, "/settings/kinds/property", &format!("add {key}"));
         }
-        let twice = b.post_form("/settings/kinds/property/fields", &[("csrf", c), ("label", "City"), ("key", "city"), ("type", "text")]).await;
+        let twice = b
+            .post_form("/settings/kinds/property/fields", &[("csrf", c), ("label", "City"), ("key", "city"), ("type", "text")])
+            .await;
         assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] a field twice");
         let page = b.get("/settings/kinds/property").await;
         assert_eq!(page.status, StatusCode::OK, "[{n}]");
@@ -91,7 +93,8 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         assert!(home.body.contains("href=\"/objects/property\""), "[{n}] a navigation entry");
 
         let org = app.create("organizations", json!({"name": "Harbour Estates"})).await["id"].as_str().unwrap().to_string();
-        let tenant = app.create("people", json!({"first_name": "Tess", "last_name": "Tenant"})).await["id"].as_str().unwrap().to_string();
+        let tenant =
+            app.create("people", json!({"first_name": "Tess", "last_name": "Tenant"})).await["id"].as_str().unwrap().to_string();
         let form = b.get("/objects/property/new").await;
         assert_eq!(form.status, StatusCode::OK, "[{n}]");
         assert!(form.body.contains(&format!("value=\"{org}\"")), "[{n}] the landlord can be chosen: {}", form.body);
@@ -101,7 +104,13 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         let made = b
             .post_form(
                 "/objects/property/new",
-                &[("csrf", c), ("name", "12 Harbour Road"), ("custom.landlord", &org), ("custom.city", "Brest"), ("custom.tenants", &tenant)],
+                &[
+                    ("csrf", c),
+                    ("name", "12 Harbour Road"),
+                    ("custom.landlord", &org),
+                    ("custom.city", "Brest"),
+                    ("custom.tenants", &tenant),
+                ],
             )
             .await;
         redirected(&app, &made, "/objects/property/", "create a property");
@@ -130,12 +139,26 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         let task = b.post_form(&format!("{path}/follow-up"), &[("csrf", c), ("title", "Send the lease")]).await;
         redirected(&app, &task, &path, "a follow-up");
         let rec = b.get(&path).await;
-        assert!(rec.body.contains("Viewing booked") && rec.body.contains("Send the lease"), "[{n}] on the timeline: {}", rec.body);
+        assert!(
+            rec.body.contains("Viewing booked") && rec.body.contains("Send the lease"),
+            "[{n}] on the timeline: {}",
+            rec.body
+        );
         // Moving it to another stage from the form.
         let stage = rec.body.split("<option value=\"").nth(3).and_then(|s| s.split('"').next()).unwrap_or_default().to_string();
         let version = rec.field("version").unwrap();
         let moved = b
-            .post_form(&path, &[("csrf", c), ("version", &version), ("name", "12 Harbour Road"), ("stage_id", &stage), ("custom.landlord", &org), ("custom.tenants", &tenant)])
+            .post_form(
+                &path,
+                &[
+                    ("csrf", c),
+                    ("version", &version),
+                    ("name", "12 Harbour Road"),
+                    ("stage_id", &stage),
+                    ("custom.landlord", &org),
+                    ("custom.tenants", &tenant),
+                ],
+            )
             .await;
         redirected(&app, &moved, &path, "change the stage");
 

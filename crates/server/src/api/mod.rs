@@ -58,10 +58,7 @@ pub fn routes() -> Router<AppState> {
         }
     }
     r.route("/api/v1/object-types", get(objects::list_types).post(objects::create_type))
-        .route(
-            "/api/v1/object-types/{key}",
-            get(objects::get_type).patch(objects::patch_type).delete(objects::delete_type),
-        )
+        .route("/api/v1/object-types/{key}", get(objects::get_type).patch(objects::patch_type).delete(objects::delete_type))
         .route("/api/v1/object-types/{key}/fields", post(objects::create_field))
         .route("/api/v1/object-types/{key}/fields/{field}", axum::routing::delete(objects::delete_field))
         .route("/api/v1/objects/{type}", get(objects::list).post(objects::create))

@@ -163,14 +163,12 @@ async fn kind_view(state: &AppState, app: App, key: &str, problems: Problems, st
     let fields = kind.fields.iter().map(|f| (f.key.clone(), f.label.clone(), type_name(ui, f.ty))).collect();
     let types = FIELD_TYPES
         .iter()
-        .map(|t| (serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), type_name(ui, *t)))
+        .map(|t| {
+            (serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), type_name(ui, *t))
+        })
         .collect();
     let others = state.store.object_type_names(&app.scope).await.unwrap_or_default();
-    let targets = RELATION_TARGETS
-        .iter()
-        .map(|k| (k.as_str().to_string(), ui.kinds(*k)))
-        .chain(others.into_iter())
-        .collect();
+    let targets = RELATION_TARGETS.iter().map(|k| (k.as_str().to_string(), ui.kinds(*k))).chain(others).collect();
     let p = KindPage { ui: app.ui, tab: "kinds", kind, shown, fields, types, targets, problems };
     page(status, &p, &[])
 }
@@ -285,7 +283,6 @@ async fn relation_names(state: &AppState, scope: &Scope, kind: &ObjectType, reco
     out
 }
 
-
 /// Where a record of a kind is shown.
 fn href(kind: Kind, r: &Record) -> String {
     match kind {
@@ -330,7 +327,9 @@ fn cell(ui: &Ui, kind: &ObjectType, names: &Names<'_>, r: &Record, column: &str)
         "owner_id" => plain(names.users.get(&text(r, "owner_id")).cloned().unwrap_or_default()),
         "stage_id" => plain(names.stages.get(&text(r, "stage_id")).cloned().unwrap_or_default()),
         "status" => plain(if text(r, "status").is_empty() { String::new() } else { ui.value("status", &text(r, "status")) }),
-        "tags" => plain(r.get("tags").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect::<Vec<_>>().join(", ")),
+        "tags" => plain(
+            r.get("tags").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect::<Vec<_>>().join(", "),
+        ),
         c => plain(r.get(c).map(|v| ui.when(v)).unwrap_or_default()),
     }
 }
@@ -427,7 +426,9 @@ async fn inputs(
         let first = values.first().cloned().unwrap_or_default();
         let (input, options) = match def.ty {
             CustomType::Relation => ("select", candidates(state, scope, def).await),
-            CustomType::Select | CustomType::MultiSelect => ("select", def.options.iter().map(|o| (o.clone(), o.clone())).collect()),
+            CustomType::Select | CustomType::MultiSelect => {
+                ("select", def.options.iter().map(|o| (o.clone(), o.clone())).collect())
+            }
             CustomType::LongText => ("textarea", vec![]),
             CustomType::Number => ("number", vec![]),
             CustomType::Date => ("date", vec![]),
@@ -470,11 +471,9 @@ fn from_form(ui: &Ui, kind: &ObjectType, f: &Fields) -> Map<String, Json> {
             CustomType::Relation if def.many => json!(f.all(&name).into_iter().filter(|v| !v.is_empty()).collect::<Vec<_>>()),
             _ if raw.is_empty() => Json::Null,
             CustomType::Number => raw.parse::<f64>().map(|n| json!(n)).unwrap_or(json!(raw)),
-            CustomType::DateTime => ui
-                .fmt
-                .parse_input_datetime(&raw)
-                .map(|t| json!(rapport_domain::value::format_datetime(&t)))
-                .unwrap_or(json!(raw)),
+            CustomType::DateTime => {
+                ui.fmt.parse_input_datetime(&raw).map(|t| json!(rapport_domain::value::format_datetime(&t))).unwrap_or(json!(raw))
+            }
             _ => json!(raw),
         };
         custom.insert(def.key.clone(), v);
@@ -562,9 +561,9 @@ pub async fn list(
         .iter()
         .map(|c| {
             let sortable = !c.starts_with("custom.")
-                || kind.field(&c["custom.".len()..]).is_some_and(|f| {
-                    !matches!(f.ty, CustomType::Relation | CustomType::MultiSelect | CustomType::LongText)
-                });
+                || kind
+                    .field(&c["custom.".len()..])
+                    .is_some_and(|f| !matches!(f.ty, CustomType::Relation | CustomType::MultiSelect | CustomType::LongText));
             let sortable = sortable && c != "tags";
             let (aria, flip) = if sort == *c {
                 ("ascending", format!("-{c}"))
@@ -634,11 +633,8 @@ async fn record_view(
         }
         let rel_names = relation_names(state, &app.scope, &kind, std::slice::from_ref(&rec)).await;
         let names = Names { users: &user_names, related: &rel_names, stages: stage_names(&kind) };
-        facts = kind
-            .record_fields
-            .iter()
-            .map(|c| (column_label(&app.ui, &kind, c), cell(&app.ui, &kind, &names, &rec, c)))
-            .collect();
+        facts =
+            kind.record_fields.iter().map(|c| (column_label(&app.ui, &kind, c), cell(&app.ui, &kind, &names, &rec, c))).collect();
     }
     let inputs = inputs(state, &app.scope, &app.ui, &kind, &rec, typed, &problems).await;
     let p = RecordPage {
@@ -730,7 +726,15 @@ pub async fn save(State(state): State<AppState>, app: App, Path((ty, id)): Path<
 }
 
 /// Creates a record about this one (an activity or a task), then back to its page.
-async fn about(state: AppState, app: App, ty: &str, id: &str, fields: &Fields, kind: Kind, mut input: Map<String, Json>) -> Response {
+async fn about(
+    state: AppState,
+    app: App,
+    ty: &str,
+    id: &str,
+    fields: &Fields,
+    kind: Kind,
+    mut input: Map<String, Json>,
+) -> Response {
     if !app.csrf_ok(fields) {
         return csrf_refused();
     }
