@@ -185,6 +185,22 @@ async fn a_custom_kind_with_relations_end_to_end() {
         let s = app.get("/api/v1/objects/contract?q=mutual").await;
         assert_eq!(ids(&s), vec![nda.clone()], "[{n}] list search");
 
+        // A relation on a built-in kind, pointing at a custom kind.
+        let f = app
+            .post(
+                "/api/v1/custom-fields/deals",
+                json!({"key": "contract", "label": "Contract", "type": "relation", "target": "contract"}),
+            )
+            .await;
+        status(&app, &f, 201, "a relation field on deals");
+        let wrong = app.post("/api/v1/deals", json!({"name": "Renewal", "custom": {"contract": org}})).await;
+        status(&app, &wrong, 422, "a deal pointing at an organization as a contract");
+        let deal = id_of(&app.create("deals", json!({"name": "Renewal", "custom": {"contract": msa}})).await);
+        assert_eq!(ids(&app.get(&format!("/api/v1/deals?custom.contract={msa}")).await), vec![deal.clone()], "[{n}]");
+        let rel = app.get(&format!("/api/v1/objects/contract/{msa}/related")).await;
+        assert_eq!(ids_of_related(&rel), vec![deal.clone()], "[{n}] the contract lists the deal: {}", rel.body);
+        status(&app, &app.delete(&format!("/api/v1/deals/{deal}")).await, 204, "delete the deal");
+
         // Deleting a target detaches it; a kind with records is not deleted.
         status(&app, &app.delete(&format!("/api/v1/people/{bob}")).await, 204, "delete a signer");
         let after = app.get(&path).await;

@@ -169,6 +169,9 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         let found = b.get(&format!("/object/{}", path.rsplit('/').next().unwrap())).await;
         redirected(&app, &found, &path, "a custom record found by id");
 
+        let search = b.get("/search?q=harbour%20road").await;
+        assert!(search.body.contains(&format!("href=\"{path}\"")), "[{n}] global search links the property: {}", search.body);
+
         // A kind with records stays; the record goes, then the kind.
         let kept = b.post_form("/settings/kinds/property/delete", &[("csrf", c)]).await;
         assert_eq!(kept.status, StatusCode::CONFLICT, "[{n}] {}", kept.body);

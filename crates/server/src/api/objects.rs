@@ -13,19 +13,15 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::records::{self, Params, expect_object, include, parse_id, project, select_fields, with_etag};
-use super::settings::from_json;
+use super::settings::{from_json, versioned};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::body::{JsonBody, etag, if_match};
+use crate::body::{JsonBody, if_match};
 use crate::problem::{ApiResult, Problem};
 
 fn type_response(status: StatusCode, t: ObjectType) -> Response {
-    let tag = etag(t.version);
-    let mut res = (status, JsonResponse(t)).into_response();
-    if let Ok(v) = tag.parse() {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
+    let version = t.version;
+    versioned(status, t, version)
 }
 
 pub async fn list_types(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {

@@ -43,8 +43,14 @@ pub async fn patch_workspace(State(state): State<AppState>, auth: Auth, JsonBody
 }
 
 fn pipeline_response(status: StatusCode, p: rapport_store::pipelines::Pipeline) -> Response {
-    let tag = etag(p.version);
-    let mut res = (status, JsonResponse(p)).into_response();
+    let version = p.version;
+    versioned(status, p, version)
+}
+
+/// A settings object as JSON with its version as ETag.
+pub fn versioned(status: StatusCode, body: impl serde::Serialize, version: i64) -> Response {
+    let tag = etag(version);
+    let mut res = (status, JsonResponse(body)).into_response();
     if let Ok(v) = tag.parse() {
         res.headers_mut().insert(axum::http::header::ETAG, v);
     }
