@@ -62,12 +62,12 @@ impl Visibility {
 }
 
 /// Kinds whose records have an owner and follow a visibility setting.
-pub const OWNED_KINDS: [Kind; 5] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task];
+pub const OWNED_KINDS: [Kind; 6] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task, Kind::Object];
 
 /// The column naming a record's owner: the user it belongs to.
 pub fn owner_column(kind: Kind) -> Option<&'static str> {
     match kind {
-        Kind::Organization | Kind::Person | Kind::Deal => Some("owner_id"),
+        Kind::Organization | Kind::Person | Kind::Deal | Kind::Object => Some("owner_id"),
         Kind::Task => Some("assignee_user_id"),
         Kind::Activity => Some("created_by"),
         Kind::User | Kind::Team | Kind::Consent => None,

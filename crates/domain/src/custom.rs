@@ -17,6 +17,8 @@ pub enum CustomType {
     MultiSelect,
     Email,
     Url,
+    /// Ids of records of another kind (`target`), one or `many`; mirrored into `record_links`.
+    Relation,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +32,37 @@ pub struct CustomField {
     /// Allowed values of a select or multi-select.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// What a relation points at: a built-in kind (`organization`, `person`,
+    /// `deal`) or the key of a custom record kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// A relation holding a list of ids instead of one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub many: bool,
+}
+
+impl CustomField {
+    /// The record kind a relation's ids belong to (custom record kinds are all `Object`).
+    pub fn relation_kind(&self) -> Option<crate::Kind> {
+        let target = self.target.as_deref().filter(|_| self.ty == CustomType::Relation)?;
+        Some(crate::Kind::parse(target).filter(|k| *k != crate::Kind::Object).unwrap_or(crate::Kind::Object))
+    }
+}
+
+/// The `from_kind` of the `record_links` rows mirroring a relation field:
+/// `organization.parent_contract`, `object.organization`. Built-in link
+/// fields use the bare kind, so the two never mix.
+pub fn relation_origin(kind: crate::Kind, key: &str) -> String {
+    format!("{}.{key}", kind.as_str())
+}
+
+/// The ids a relation value holds (a string, or a list of strings with `many`).
+pub fn relation_ids(value: &Json) -> Vec<uuid::Uuid> {
+    let one = |v: &Json| v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok());
+    match value {
+        Json::Array(items) => items.iter().filter_map(one).collect(),
+        v => one(v).into_iter().collect(),
+    }
 }
 
 /// A key must be usable in filter expressions and JSON paths as it is.
@@ -73,6 +106,22 @@ pub fn check_value(def: &CustomField, value: &Json) -> Result<Json, String> {
             Some(s) if def.options.iter().any(|o| o == s) => Ok(value.clone()),
             _ => Err(format!("expected one of: {}", def.options.join(", "))),
         },
+        Relation => {
+            let one = |v: &Json| v.as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()).map(|u| Json::String(u.to_string()));
+            if def.many {
+                let items = value.as_array().ok_or("expected an array of record ids")?;
+                let mut ids: Vec<Json> = Vec::with_capacity(items.len());
+                for i in items {
+                    let id = one(i).ok_or("each item must be a record id (UUID)")?;
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+                Ok(Json::Array(ids))
+            } else {
+                one(value).ok_or_else(|| "expected a record id (UUID)".into())
+            }
+        }
         MultiSelect => {
             let items = value.as_array().ok_or("expected an array")?;
             for i in items {

@@ -73,6 +73,7 @@ impl Column {
                 CustomType::Date => ColType::Date,
                 CustomType::DateTime => ColType::DateTime,
                 CustomType::MultiSelect => ColType::StringList,
+                CustomType::Relation => ColType::Link(def.relation_kind()?),
                 _ => ColType::Text,
             };
             return Some(Column { name: key.to_string(), ty, custom: true });
@@ -233,6 +234,8 @@ mod tests {
             ty: CustomType::Number,
             required: false,
             options: vec![],
+            target: None,
+            many: false,
         }];
         assert_eq!(condition(Kind::Person, "custom.score", "lt", "3.5", &custom).unwrap().column.ty, ColType::Float);
         assert!(sort(Kind::Person, "-name", &[]).unwrap().desc);

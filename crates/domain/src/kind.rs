@@ -12,6 +12,9 @@ pub enum Kind {
     User,
     Team,
     Consent,
+    /// A record of a kind an admin defined (contract, property, project...):
+    /// one generic table for every such kind, the kind's key in its `type` field.
+    Object,
 }
 
 impl Kind {
@@ -21,6 +24,7 @@ impl Kind {
     /// The database table holding records of this kind.
     pub fn table(self) -> &'static str {
         match self {
+            Kind::Object => "custom_records",
             Kind::Organization => "organizations",
             Kind::Person => "people",
             Kind::Deal => "deals",
@@ -34,11 +38,28 @@ impl Kind {
 
     /// The collection name used in URLs (`/api/v1/{collection}`); the same as the table.
     pub fn collection(self) -> &'static str {
-        self.table()
+        match self {
+            Kind::Object => "objects",
+            _ => self.table(),
+        }
     }
 
+    /// The built-in kinds and the custom records; custom records have their
+    /// own routes (`/api/v1/objects/{type}`), so `ALL` leaves them out.
+    pub const EVERY: [Kind; 9] = [
+        Kind::Organization,
+        Kind::Person,
+        Kind::Deal,
+        Kind::Activity,
+        Kind::Task,
+        Kind::User,
+        Kind::Team,
+        Kind::Consent,
+        Kind::Object,
+    ];
+
     pub fn from_collection(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.collection() == s)
+        Kind::EVERY.into_iter().find(|k| k.collection() == s)
     }
 
     /// The name stored in change-log and link rows.
@@ -52,11 +73,12 @@ impl Kind {
             Kind::User => "user",
             Kind::Team => "team",
             Kind::Consent => "consent",
+            Kind::Object => "object",
         }
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+        Kind::EVERY.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Title used in documentation and the OpenAPI document.
@@ -70,6 +92,7 @@ impl Kind {
             Kind::User => "User",
             Kind::Team => "Team",
             Kind::Consent => "Consent",
+            Kind::Object => "CustomRecord",
         }
     }
 
@@ -80,7 +103,7 @@ impl Kind {
 
     /// Kinds with a timeline (the 360-degree view).
     pub fn has_timeline(self) -> bool {
-        matches!(self, Kind::Person | Kind::Organization | Kind::Deal)
+        matches!(self, Kind::Person | Kind::Organization | Kind::Deal | Kind::Object)
     }
 }
 

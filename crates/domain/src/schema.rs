@@ -227,6 +227,7 @@ static ACTIVITY: &[Field] = &[
     w("people", FieldType::Links { target: Kind::Person, role: false }, "People it concerns."),
     w("organizations", FieldType::Links { target: Kind::Organization, role: false }, "Organizations it concerns."),
     w("deals", FieldType::Links { target: Kind::Deal, role: false }, "Deals it concerns."),
+    w("objects", FieldType::Links { target: Kind::Object, role: false }, "Custom records it concerns."),
     w(
         "external_id",
         FieldType::Text { max: 200 },
@@ -254,6 +255,7 @@ static TASK: &[Field] = &[
     w("people", FieldType::Links { target: Kind::Person, role: false }, "Linked people."),
     w("organizations", FieldType::Links { target: Kind::Organization, role: false }, "Linked organizations."),
     w("deals", FieldType::Links { target: Kind::Deal, role: false }, "Linked deals."),
+    w("objects", FieldType::Links { target: Kind::Object, role: false }, "Linked custom records."),
 ];
 
 static USER: &[Field] = &[
@@ -284,6 +286,24 @@ static CONSENT: &[Field] = &[
     w("evidence", FieldType::LongText, "The wording agreed to, a form reference, or notes."),
 ];
 
+/// The columns every custom record has, whatever its kind; the kind's own
+/// fields are custom fields, defined per kind.
+static OBJECT: &[Field] = &[
+    req("type", FieldType::Text { max: 64 }, "The key of the record's kind (contract, property, ...); set at creation."),
+    req("name", NAME, "The record's name."),
+    w("owner_id", FieldType::Ref(Kind::User), "User responsible for the record."),
+    w("pipeline_id", FieldType::Pipeline, "The kind's pipeline, for kinds with a status."),
+    w("stage_id", FieldType::Stage, "Stage within the kind's pipeline; the first open stage when left out."),
+    w(
+        "status",
+        FieldType::Enum(DEAL_STATUSES),
+        "open, won or lost, from the stage; setting won or lost moves the record to such a stage.",
+    ),
+    ro("closed_at", FieldType::DateTime, "When the record reached a won or lost stage."),
+    ro("stage_entered_at", FieldType::DateTime, "When the record entered its current stage."),
+    w("tags", TAGS, "Free tags."),
+];
+
 pub fn fields(kind: Kind) -> &'static [Field] {
     match kind {
         Kind::Organization => ORGANIZATION,
@@ -294,6 +314,7 @@ pub fn fields(kind: Kind) -> &'static [Field] {
         Kind::User => USER,
         Kind::Team => TEAM,
         Kind::Consent => CONSENT,
+        Kind::Object => OBJECT,
     }
 }
 

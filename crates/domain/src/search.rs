@@ -120,6 +120,17 @@ pub fn document(kind: Kind, r: &serde_json::Map<String, Json>) -> Option<Documen
             d.label = s(r, "title").to_string();
             d.add("title", s(r, "title"));
         }
+        Kind::Object => {
+            d.label = s(r, "name").to_string();
+            d.add("name", s(r, "name"));
+            // Text custom fields; ids (relations) are not words.
+            for v in r.get("custom").and_then(Json::as_object).into_iter().flat_map(|o| o.values()) {
+                if let Some(text) = v.as_str().filter(|t| uuid::Uuid::parse_str(t).is_err()) {
+                    let text: String = text.chars().take(2000).collect();
+                    d.add("custom", &text);
+                }
+            }
+        }
         Kind::User | Kind::Team | Kind::Consent => return None,
     }
     Some(d)

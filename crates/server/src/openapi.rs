@@ -347,8 +347,23 @@ pub fn operations() -> Vec<Operation> {
                     &["400", "401", "404", "422"],
                 ),
             );
+            add(
+                "get",
+                format!("{item}/related"),
+                format!("Records related to a {}", kind.as_str()),
+                title,
+                op(
+                    &format!("Records whose relation fields point at a {}", kind.as_str()),
+                    title,
+                    vec![id_param()],
+                    None,
+                    ok("{items: [{kind, field, record}]}", json!({"type": "object"})),
+                    &["400", "401", "404"],
+                ),
+            );
         }
     }
+    object_operations(&mut add);
     add(
         "get",
         "/api/v1/deals/{id}/stage-history".into(),
@@ -948,6 +963,165 @@ pub fn operations() -> Vec<Operation> {
     ops
 }
 
+/// The custom record kinds' definitions and records.
+fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Json)) {
+    const TAG: &str = "CustomRecord";
+    let ty =
+        json!({"name": "type", "in": "path", "required": true, "description": "The kind's key", "schema": {"type": "string"}});
+    let key = json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}});
+    let field = json!({"name": "field", "in": "path", "required": true, "schema": {"type": "string"}});
+    let if_match = json!({"name": "If-Match", "in": "header", "description": "The ETag last read: a stale one gets 412", "schema": {"type": "string"}});
+    let def = json!({"$ref": "#/components/schemas/ObjectType"});
+    let def_in = json!({"$ref": "#/components/schemas/ObjectTypeInput"});
+    let read = json!({"$ref": "#/components/schemas/CustomRecord"});
+    let write = json!({"$ref": "#/components/schemas/CustomRecordInput"});
+    // method, path, summary, parameters, body, success, errors
+    type Spec<'a> = (&'static str, &'a str, &'a str, Vec<Json>, Option<Json>, (String, Json), &'a [&'a str]);
+    let ops: Vec<Spec> = vec![
+        (
+            "get",
+            "/api/v1/object-types",
+            "List the custom record kinds",
+            vec![],
+            None,
+            ok("Definitions", json!({"type": "object", "properties": {"items": {"type": "array", "items": def}}})),
+            &["401"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types",
+            "Define a record kind (with its first fields and stages)",
+            vec![],
+            Some(def_in.clone()),
+            ("201".into(), json!({"description": "Defined"})),
+            &["400", "401", "403", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/object-types/{key}",
+            "Get a record kind's definition",
+            vec![key.clone()],
+            None,
+            ok("The definition, its version as ETag", def.clone()),
+            &["401", "404"],
+        ),
+        (
+            "patch",
+            "/api/v1/object-types/{key}",
+            "Change a record kind's labels, shown fields or stages",
+            vec![key.clone(), if_match.clone()],
+            Some(def_in),
+            ok("The definition", def),
+            &["400", "401", "403", "404", "412", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/object-types/{key}",
+            "Delete a record kind that has no records",
+            vec![key.clone(), if_match.clone()],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["401", "403", "404", "409", "412"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types/{key}/fields",
+            "Add a field to a record kind",
+            vec![key.clone()],
+            Some(json!({"$ref": "#/components/schemas/CustomField"})),
+            ("201".into(), json!({"description": "Created"})),
+            &["400", "401", "403", "404", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/object-types/{key}/fields/{field}",
+            "Remove a field of a record kind (stored values stay)",
+            vec![key, field],
+            None,
+            ("204".into(), json!({"description": "Removed"})),
+            &["401", "403", "404"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}",
+            "List records of a custom kind (filters as field=value, custom.key=value; relations by id)",
+            vec![ty.clone()],
+            None,
+            ok(
+                "A page",
+                json!({"type": "object", "properties": {"items": {"type": "array", "items": read}, "next_cursor": {"type": ["string", "null"]}}}),
+            ),
+            &["401", "404", "422"],
+        ),
+        (
+            "post",
+            "/api/v1/objects/{type}",
+            "Create a record of a custom kind",
+            vec![ty.clone()],
+            Some(write.clone()),
+            ("201".into(), json!({"description": "Created", "content": {"application/json": {"schema": read}}})),
+            &["400", "401", "403", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}",
+            "Get a record of a custom kind",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("The record, its version as ETag", read.clone()),
+            &["400", "401", "404"],
+        ),
+        (
+            "patch",
+            "/api/v1/objects/{type}/{id}",
+            "Change a record of a custom kind (JSON merge patch)",
+            vec![ty.clone(), id_param(), if_match.clone()],
+            Some(json!({"type": "object"})),
+            ok("The changed record", read),
+            &["400", "401", "403", "404", "412", "422"],
+        ),
+        (
+            "delete",
+            "/api/v1/objects/{type}/{id}",
+            "Delete a record of a custom kind",
+            vec![ty.clone(), id_param(), if_match],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["400", "401", "403", "404", "412"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/timeline",
+            "Activities, tasks and changes around a custom record",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("A page of the timeline", json!({"type": "object"})),
+            &["400", "401", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/history",
+            "A custom record's change history",
+            vec![ty.clone(), id_param()],
+            None,
+            ok("Changes, newest first", json!({"type": "object"})),
+            &["400", "401", "404"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/{id}/related",
+            "Records whose relation fields point at a custom record",
+            vec![ty, id_param()],
+            None,
+            ok("{items: [{kind, field, record}]}", json!({"type": "object"})),
+            &["400", "401", "404"],
+        ),
+    ];
+    for (method, path, summary, params, body, success, errors) in ops {
+        add(method, path.into(), summary.into(), TAG, op(summary, TAG, params, body, success, errors));
+    }
+}
+
 pub fn document() -> Json {
     let mut paths = Map::new();
     for o in operations() {
@@ -955,7 +1129,7 @@ pub fn document() -> Json {
         entry[o.method] = o.op;
     }
     let mut schemas = Map::new();
-    for kind in Kind::ALL {
+    for kind in Kind::EVERY {
         let (read, write) = record_schemas(kind);
         schemas.insert(kind.title().into(), read);
         schemas.insert(format!("{}Input", kind.title()), write);
@@ -972,7 +1146,16 @@ pub fn document() -> Json {
     schemas.insert("Pipeline".into(), json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "position": {"type": "integer"}, "is_default": {"type": "boolean"}, "version": {"type": "integer"}, "stages": {"type": "array", "items": stage}}}));
     schemas.insert("PipelineInput".into(), json!({"type": "object", "properties": {"name": {"type": "string"}, "is_default": {"type": "boolean"}, "stages": {"type": "array", "items": stage}}, "required": ["name", "stages"]}));
     schemas.insert("CustomField".into(), json!({"type": "object", "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "label": {"type": "string"},
-        "type": {"type": "string", "enum": ["text", "long_text", "number", "boolean", "date", "date_time", "select", "multi_select", "email", "url"]}, "required": {"type": "boolean"}, "options": {"type": "array", "items": {"type": "string"}}}, "required": ["key", "label", "type"]}));
+        "type": {"type": "string", "enum": ["text", "long_text", "number", "boolean", "date", "date_time", "select", "multi_select", "email", "url", "relation"]}, "required": {"type": "boolean"}, "options": {"type": "array", "items": {"type": "string"}},
+        "target": {"type": "string", "description": "A relation's target: organization, person, deal, activity, task or a custom record kind's key"},
+        "many": {"type": "boolean", "description": "A relation holding a list of ids"}}, "required": ["key", "label", "type"]}));
+    let shown = json!({"type": "array", "items": {"type": "string"}, "description": "Fields shown, in order: name, owner_id, stage_id, status, tags, created_at, updated_at or custom.key"});
+    schemas.insert("ObjectType".into(), json!({"type": "object", "properties": {"key": {"type": "string"}, "singular": {"type": "string"}, "plural": {"type": "string"},
+        "has_status": {"type": "boolean"}, "pipeline": {"oneOf": [{"$ref": "#/components/schemas/Pipeline"}, {"type": "null"}]},
+        "list_fields": shown, "record_fields": shown, "fields": {"type": "array", "items": {"$ref": "#/components/schemas/CustomField"}}, "version": {"type": "integer"}}}));
+    schemas.insert("ObjectTypeInput".into(), json!({"type": "object", "additionalProperties": false, "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$", "description": "Only when defining"},
+        "singular": {"type": "string"}, "plural": {"type": "string"}, "has_status": {"type": "boolean"}, "stages": {"type": "array", "items": stage},
+        "list_fields": shown, "record_fields": shown, "fields": {"type": "array", "items": {"$ref": "#/components/schemas/CustomField"}, "description": "Only when defining"}}}));
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Rapport API", "version": env!("CARGO_PKG_VERSION"),

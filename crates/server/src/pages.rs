@@ -96,7 +96,7 @@ pub async fn api_docs() -> Response {
     let mut groups: Vec<Group> = Vec::new();
     for o in operations() {
         if groups.last().is_none_or(|g| g.name != o.tag) {
-            let kind = Kind::ALL.into_iter().find(|k| k.title() == o.tag);
+            let kind = Kind::EVERY.into_iter().find(|k| k.title() == o.tag);
             let fields = kind
                 .map(|k| {
                     schema::fields(k)

@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_definition_versions.sql"),
         postgres: include_str!("../migrations/postgres/0013_definition_versions.sql"),
     },
+    Migration {
+        version: 14,
+        name: "custom_kinds",
+        sqlite: include_str!("../migrations/sqlite/0014_custom_kinds.sql"),
+        postgres: include_str!("../migrations/postgres/0014_custom_kinds.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -92,11 +92,20 @@ fn check_input(p: &PipelineInput) -> Result<(), ValidationErrors> {
     errs.into_result()
 }
 
+/// Pipelines belong to deals (`deal`) or to one custom record kind (its key).
+pub(crate) const DEALS: &str = "deal";
+
 async fn load_all(tx: &mut Tx, scope: &Scope) -> Result<Vec<Pipeline>, StoreError> {
+    load_of(tx, scope, DEALS).await
+}
+
+/// The pipelines of deals or of one custom record kind.
+pub(crate) async fn load_of(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<Pipeline>, StoreError> {
     let q = Query::select()
         .columns(["id", "name", "position", "is_default", "version"].map(t))
         .from(t("pipelines"))
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("kind")).eq(owner))
         .order_by(t("position"), Order::Asc)
         .order_by(t("id"), Order::Asc)
         .to_owned();
@@ -157,13 +166,25 @@ async fn insert_stages(tx: &mut Tx, scope: &Scope, pipeline: Uuid, stages: &[Sta
 }
 
 async fn insert_pipeline(tx: &mut Tx, scope: &Scope, p: &PipelineInput, position: i64) -> Result<Uuid, StoreError> {
+    insert_pipeline_of(tx, scope, DEALS, p, position).await
+}
+
+pub(crate) async fn insert_pipeline_of(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: &str,
+    p: &PipelineInput,
+    position: i64,
+) -> Result<Uuid, StoreError> {
+    check_input(p)?;
     let id = new_id();
     let ts = now();
     let ins = Query::insert()
         .into_table(t("pipelines"))
-        .columns(["workspace_id", "id", "name", "position", "is_default", "created_at", "updated_at", "version"].map(t))
+        .columns(["workspace_id", "kind", "id", "name", "position", "is_default", "created_at", "updated_at", "version"].map(t))
         .values_panic([
             uuid(scope.workspace_id).into(),
+            owner.into(),
             uuid(id).into(),
             p.name.trim().into(),
             position.into(),
@@ -215,7 +236,20 @@ pub(crate) async fn settle_deal(
     c: &mut Changes,
     now: DateTime<Utc>,
 ) -> Result<Option<StageMove>, StoreError> {
-    let pipelines = load_all(tx, scope).await?;
+    settle(tx, scope, DEALS, current, c, now).await
+}
+
+/// As `settle_deal`, for the records of any kind with pipelines (deals, or a
+/// custom record kind with a status): `owner` names whose pipelines apply.
+pub(crate) async fn settle(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: &str,
+    current: Option<&Record>,
+    c: &mut Changes,
+    now: DateTime<Utc>,
+) -> Result<Option<StageMove>, StoreError> {
+    let pipelines = load_of(tx, scope, owner).await?;
     let given = |c: &Changes, n: &str| match c.columns.get(n) {
         Some(FieldValue::Uuid(u)) => Some(Some(*u)),
         Some(_) => Some(None),
@@ -250,7 +284,11 @@ pub(crate) async fn settle_deal(
     let stage_id = match given(c, "stage_id") {
         Some(Some(s)) => s,
         Some(None) => {
-            return Err(StoreError::Invalid(ValidationErrors::single("stage_id", "required", "a deal is always in a stage")));
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "stage_id",
+                "required",
+                "a record with a status is always in a stage",
+            )));
         }
         None => {
             let kept = old_stage.filter(|_| old_pipeline == Some(pipeline_id));
@@ -385,93 +423,8 @@ impl Store {
         if_match: Option<i64>,
     ) -> Result<Pipeline, StoreError> {
         crate::access::require_admin(scope)?;
-        check_input(p)?;
         let mut tx = self.db.write().await?;
-        let all = load_all(&mut tx, scope).await?;
-        let cur = all.iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
-        if let Some(v) = if_match
-            && v != cur.version
-        {
-            return Err(StoreError::VersionMismatch { expected: v, current: cur.version });
-        }
-        for (i, s) in p.stages.iter().enumerate() {
-            if let Some(sid) = s.id
-                && !cur.stages.iter().any(|c| c.id == sid)
-            {
-                return Err(bad(&format!("stages[{i}].id"), "not_found", format!("pipeline has no stage {sid}")));
-            }
-        }
-        for old in &cur.stages {
-            if p.stages.iter().any(|s| s.id == Some(old.id)) {
-                continue;
-            }
-            let q = Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from(t("deals"))
-                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-                .and_where(Expr::col(t("stage_id")).eq(uuid(old.id)))
-                .to_owned();
-            let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
-            if n > 0 {
-                return Err(StoreError::Conflict(format!("stage '{}' still holds {n} deal(s): move them first", old.name)));
-            }
-        }
-        // Stages are rewritten in place: keep ids, so deals and history stay attached.
-        for old in &cur.stages {
-            let keep = p.stages.iter().any(|s| s.id == Some(old.id));
-            if !keep {
-                let del = Query::delete()
-                    .from_table(t("stages"))
-                    .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-                    .and_where(Expr::col(t("id")).eq(uuid(old.id)))
-                    .to_owned();
-                tx.exec(&del).await?;
-            }
-        }
-        for (i, s) in p.stages.iter().enumerate() {
-            match s.id {
-                Some(sid) => {
-                    let upd = Query::update()
-                        .table(t("stages"))
-                        .value(t("name"), s.name.trim())
-                        .value(t("position"), i as i64)
-                        .value(t("probability"), s.probability)
-                        .value(t("outcome"), s.outcome.clone())
-                        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-                        .and_where(Expr::col(t("id")).eq(uuid(sid)))
-                        .to_owned();
-                    tx.exec(&upd).await?;
-                }
-                None => insert_stages(&mut tx, scope, id, std::slice::from_ref(s)).await?,
-            }
-        }
-        // New stages were inserted at position 0; put every stage at its place.
-        for (i, s) in p.stages.iter().enumerate() {
-            if s.id.is_none() {
-                let upd = Query::update()
-                    .table(t("stages"))
-                    .value(t("position"), i as i64)
-                    .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-                    .and_where(Expr::col(t("pipeline_id")).eq(uuid(id)))
-                    .and_where(Expr::col(t("name")).eq(s.name.trim()))
-                    .to_owned();
-                tx.exec(&upd).await?;
-            }
-        }
-        if p.is_default {
-            clear_default(&mut tx, scope).await?;
-        }
-        let upd = Query::update()
-            .table(t("pipelines"))
-            .value(t("name"), p.name.trim())
-            .value(t("is_default"), p.is_default || cur.is_default)
-            .value(t("updated_at"), time(now()))
-            .value(t("version"), Expr::col(t("version")).add(1))
-            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-            .and_where(Expr::col(t("id")).eq(uuid(id)))
-            .to_owned();
-        tx.exec(&upd).await?;
-        let out = load_all(&mut tx, scope).await?.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
+        let out = update_in(&mut tx, scope, DEALS, id, p, if_match).await?;
         tx.commit().await?;
         crate::cache::invalidate();
         Ok(out)
@@ -531,11 +484,114 @@ impl Store {
     }
 }
 
+/// The table holding the records a pipeline's stages are used by.
+fn records_table(owner: &str) -> &'static str {
+    if owner == DEALS { "deals" } else { "custom_records" }
+}
+
+/// Renames a pipeline of `owner` and sets its stages (see `Store::update_pipeline`).
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: &str,
+    id: Uuid,
+    p: &PipelineInput,
+    if_match: Option<i64>,
+) -> Result<Pipeline, StoreError> {
+    check_input(p)?;
+    let all = load_of(tx, scope, owner).await?;
+    let cur = all.iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
+    if let Some(v) = if_match
+        && v != cur.version
+    {
+        return Err(StoreError::VersionMismatch { expected: v, current: cur.version });
+    }
+    for (i, s) in p.stages.iter().enumerate() {
+        if let Some(sid) = s.id
+            && !cur.stages.iter().any(|c| c.id == sid)
+        {
+            return Err(bad(&format!("stages[{i}].id"), "not_found", format!("pipeline has no stage {sid}")));
+        }
+    }
+    for old in &cur.stages {
+        if p.stages.iter().any(|s| s.id == Some(old.id)) {
+            continue;
+        }
+        let q = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(t(records_table(owner)))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .and_where(Expr::col(t("stage_id")).eq(uuid(old.id)))
+            .to_owned();
+        let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
+        if n > 0 {
+            return Err(StoreError::Conflict(format!("stage '{}' still holds {n} record(s): move them first", old.name)));
+        }
+    }
+    // Stages are rewritten in place: keep ids, so deals and history stay attached.
+    for old in &cur.stages {
+        let keep = p.stages.iter().any(|s| s.id == Some(old.id));
+        if !keep {
+            let del = Query::delete()
+                .from_table(t("stages"))
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t("id")).eq(uuid(old.id)))
+                .to_owned();
+            tx.exec(&del).await?;
+        }
+    }
+    for (i, s) in p.stages.iter().enumerate() {
+        match s.id {
+            Some(sid) => {
+                let upd = Query::update()
+                    .table(t("stages"))
+                    .value(t("name"), s.name.trim())
+                    .value(t("position"), i as i64)
+                    .value(t("probability"), s.probability)
+                    .value(t("outcome"), s.outcome.clone())
+                    .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                    .and_where(Expr::col(t("id")).eq(uuid(sid)))
+                    .to_owned();
+                tx.exec(&upd).await?;
+            }
+            None => insert_stages(tx, scope, id, std::slice::from_ref(s)).await?,
+        }
+    }
+    // New stages were inserted at position 0; put every stage at its place.
+    for (i, s) in p.stages.iter().enumerate() {
+        if s.id.is_none() {
+            let upd = Query::update()
+                .table(t("stages"))
+                .value(t("position"), i as i64)
+                .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+                .and_where(Expr::col(t("pipeline_id")).eq(uuid(id)))
+                .and_where(Expr::col(t("name")).eq(s.name.trim()))
+                .to_owned();
+            tx.exec(&upd).await?;
+        }
+    }
+    if p.is_default && owner == DEALS {
+        clear_default(tx, scope).await?;
+    }
+    let upd = Query::update()
+        .table(t("pipelines"))
+        .value(t("name"), p.name.trim())
+        .value(t("is_default"), p.is_default || cur.is_default)
+        .value(t("updated_at"), time(now()))
+        .value(t("version"), Expr::col(t("version")).add(1))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("id")).eq(uuid(id)))
+        .to_owned();
+    tx.exec(&upd).await?;
+    load_of(tx, scope, owner).await?.into_iter().find(|x| x.id == id).ok_or(StoreError::NotFound)
+}
+
 async fn clear_default(tx: &mut Tx, scope: &Scope) -> Result<(), StoreError> {
     let upd = Query::update()
         .table(t("pipelines"))
         .value(t("is_default"), false)
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("kind")).eq(DEALS))
         .to_owned();
     tx.exec(&upd).await?;
     Ok(())

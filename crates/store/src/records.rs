@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::sql::{self, t, tc};
 use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
-use crate::{Scope, Store, StoreError, access, changes, pipelines, search, workspaces};
+use crate::{Scope, Store, StoreError, access, changes, pipelines, relations, search, workspaces};
 
 /// A record as the API shows it: a JSON object.
 pub type Record = Map<String, Json>;
@@ -87,6 +87,7 @@ fn never_null(kind: Kind, column: &Column) -> bool {
         Kind::Task => &["title", "priority", "status"],
         Kind::User => &["email", "name", "role", "active"],
         Kind::Consent => &[],
+        Kind::Object => &["type", "name"],
     };
     ["id", "created_at", "updated_at", "version"].contains(&column.name.as_str()) || per_kind.contains(&column.name.as_str())
 }
@@ -401,19 +402,27 @@ fn unique_conflict(kind: Kind, e: StoreError) -> StoreError {
 /// Creates one record inside the caller's transaction.
 pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Record) -> Result<Record, StoreError> {
     access::require_write(scope, kind)?;
-    let ctx_data = workspaces::context(tx, scope, kind).await?;
+    let object = relations::object_type_of(tx, scope, kind, input).await?;
+    let ctx_data = match &object {
+        Some(o) => workspaces::context_for(tx, scope, &o.key).await?,
+        None => workspaces::context(tx, scope, kind).await?,
+    };
     let now = now();
     // What a user creates is theirs unless they name another owner.
     let mut input = std::borrow::Cow::Borrowed(input);
     let assigned_by = crate::assignment::apply_in(tx, scope, kind, &mut input).await?;
     if let Some(user) = scope.user_id
-        && matches!(kind, Kind::Organization | Kind::Person | Kind::Deal)
+        && matches!(kind, Kind::Organization | Kind::Person | Kind::Deal | Kind::Object)
         && !input.contains_key("owner_id")
     {
         input.to_mut().insert("owner_id".into(), Json::String(user.to_string()));
     }
     let mut c = validate::validate(kind, &input, Mode::Create, &ctx_data.context(now))?;
     check_refs(tx, scope, kind, None, &c).await?;
+    relations::check(tx, scope, &ctx_data.custom, &c).await?;
+    if let Some(o) = &object {
+        relations::settle_object(tx, scope, o, None, &mut c, now).await?;
+    }
     let moved = if kind == Kind::Deal { pipelines::settle_deal(tx, scope, None, &mut c, now).await? } else { None };
     let id = new_id();
     let mut cols = vec![
@@ -430,6 +439,7 @@ pub(crate) async fn create_in(tx: &mut Tx, scope: &Scope, kind: Kind, input: &Re
     let ins = Query::insert().into_table(t(kind.table())).columns(names).values_panic(vals.into_iter().map(Expr::val)).to_owned();
     tx.exec(&ins).await.map_err(|e| unique_conflict(kind, e))?;
     replace_links(tx, scope, kind, id, &c).await?;
+    relations::mirror(tx, scope, kind, id, &ctx_data.custom, &c).await?;
     if let Some(m) = moved {
         pipelines::record_stage_move(tx, scope, id, m, now).await?;
     }
@@ -474,10 +484,21 @@ pub(crate) async fn update_in(
     let mut merged = Json::Object(current.clone());
     json_patch::merge(&mut merged, patch);
     let Json::Object(merged) = merged else { unreachable!("merging an object into an object") };
-    let ctx_data = workspaces::context(tx, scope, kind).await?;
+    if kind == Kind::Object && merged.get("type") != current.get("type") {
+        return Err(StoreError::Invalid(ValidationErrors::single("type", "read_only", "a record's kind cannot change")));
+    }
+    let object = relations::object_type_of(tx, scope, kind, &current).await?;
+    let ctx_data = match &object {
+        Some(o) => workspaces::context_for(tx, scope, &o.key).await?,
+        None => workspaces::context(tx, scope, kind).await?,
+    };
     let now = now();
     let mut c = validate::validate(kind, &merged, Mode::Update { current: &current, touched: &touched }, &ctx_data.context(now))?;
     check_refs(tx, scope, kind, Some(id), &c).await?;
+    relations::check(tx, scope, &ctx_data.custom, &c).await?;
+    if let Some(o) = &object {
+        relations::settle_object(tx, scope, o, Some(&current), &mut c, now).await?;
+    }
     if kind == Kind::Task {
         crate::recurring::on_update(tx, scope, &current, &merged, &mut c).await?;
     }
@@ -500,6 +521,7 @@ pub(crate) async fn update_in(
         return Ok(Applied::Raced { version });
     }
     replace_links(tx, scope, kind, id, &c).await?;
+    relations::mirror(tx, scope, kind, id, &ctx_data.custom, &c).await?;
     if let Some(m) = moved {
         pipelines::record_stage_move(tx, scope, id, m, now).await?;
     }
@@ -750,6 +772,7 @@ impl Store {
         }
         let now = now();
         detach_references(&mut tx, scope, kind, id, now).await?;
+        relations::detach(&mut tx, scope, kind, id).await?;
         for (from, to) in [("from_kind", "from_id"), ("to_kind", "to_id")] {
             let del = Query::delete()
                 .from_table(t("record_links"))

@@ -17,7 +17,7 @@ use crate::values::uuid;
 use crate::{Backend, Scope, Store, StoreError, access, workspaces};
 
 /// Kinds global search covers, in the order hits of equal rank are shown.
-pub const KINDS: [Kind; 5] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Activity, Kind::Task];
+pub const KINDS: [Kind; 6] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Activity, Kind::Task, Kind::Object];
 
 /// Writes (or rewrites) a record's index row.
 pub(crate) async fn refresh(tx: &mut Tx, scope: &Scope, kind: Kind, record: &Record) -> Result<(), StoreError> {
@@ -134,7 +134,8 @@ fn similar(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]
 }
 
 /// Keeps the candidates the scope may read.
-async fn visible(tx: &mut Tx, scope: &Scope, kind: Kind, ids: Vec<Uuid>) -> Result<BTreeSet<Uuid>, StoreError> {
+/// The ids the scope may read, each with its custom record kind (for custom records).
+async fn visible(tx: &mut Tx, scope: &Scope, kind: Kind, ids: Vec<Uuid>) -> Result<BTreeMap<Uuid, Option<String>>, StoreError> {
     let table = kind.table();
     let mut cond = Cond::all()
         .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
@@ -142,8 +143,13 @@ async fn visible(tx: &mut Tx, scope: &Scope, kind: Kind, ids: Vec<Uuid>) -> Resu
     if let Some(c) = access::condition(tx, scope, kind, false).await? {
         cond = cond.add(c);
     }
-    let q = Query::select().column((t(table), t("id"))).from(t(table)).cond_where(cond).to_owned();
-    Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect())
+    let mut q = Query::select().column((t(table), t("id"))).from(t(table)).cond_where(cond).to_owned();
+    if kind == Kind::Object {
+        q.column((t(table), t("type")));
+        let rows = tx.rows(&q, &[Col::Uuid, Col::Text]).await?;
+        return Ok(rows.iter().filter_map(|r| Some((uuid_at(r, 0)?, str_at(r, 1).map(str::to_string)))).collect());
+    }
+    Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| Some((uuid_at(r, 0)?, None))).collect())
 }
 
 struct Candidate {
@@ -221,15 +227,15 @@ impl Store {
         for c in &candidates {
             by_kind.entry(c.kind).or_default().push(c.id);
         }
-        let mut allowed = BTreeSet::new();
+        let mut allowed = BTreeMap::new();
         for (kind, ids) in by_kind {
-            allowed.extend(visible(&mut tx, scope, kind, ids).await?.into_iter().map(|id| (kind, id)));
+            allowed.extend(visible(&mut tx, scope, kind, ids).await?.into_iter().map(|(id, ty)| ((kind, id), ty)));
         }
         tx.commit().await?;
         let mut hits: Vec<(f64, Json)> = candidates
             .into_iter()
-            .filter(|c| allowed.contains(&(c.kind, c.id)))
             .filter_map(|c| {
+                let object_type = allowed.get(&(c.kind, c.id))?;
                 let sim = rules::similarity(&query.folded, &c.label);
                 // A hit found only by likeness must be close: a typo, not another word.
                 if !c.all_tokens && sim < 0.8 {
@@ -238,7 +244,11 @@ impl Store {
                 let kind_weight = 0.01 * (KINDS.len() - KINDS.iter().position(|k| *k == c.kind).unwrap_or(KINDS.len())) as f64;
                 let score = sim + if c.all_tokens { 1.0 } else { 0.0 } + kind_weight;
                 let field = rules::matched_field(&c.fields, &query).or_else(|| (!c.all_tokens).then(|| "name".to_string()));
-                Some((score, json!({"kind": c.kind.as_str(), "id": c.id, "label": c.label, "matched_field": field, "score": (score * 1000.0).round() / 1000.0})))
+                let mut hit = json!({"kind": c.kind.as_str(), "id": c.id, "label": c.label, "matched_field": field, "score": (score * 1000.0).round() / 1000.0});
+                if let Some(ty) = object_type {
+                    hit["type"] = json!(ty);
+                }
+                Some((score, hit))
             })
             .collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0));

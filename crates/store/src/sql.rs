@@ -167,7 +167,8 @@ fn list_is_empty(backend: Backend, table: &str, c: &Column) -> SimpleExpr {
 /// databases drive from the links' target index (a person's open tasks read the
 /// person's links, not every task of the workspace). Without ids it is a
 /// correlated `EXISTS`, probed per row through the links' primary key.
-pub fn link_exists(ws: Uuid, table: &str, kind: Kind, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
+/// `origin` is the kind, or for a relation custom field its `relation_origin`.
+pub fn link_exists(ws: Uuid, table: &str, origin: &str, target: Kind, ids: Option<Vec<Value>>) -> SimpleExpr {
     let mut q = Query::select();
     match ids {
         Some(ids) => {
@@ -176,14 +177,14 @@ pub fn link_exists(ws: Uuid, table: &str, kind: Kind, target: Kind, ids: Option<
                 .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
                 .and_where(Expr::col(t("to_kind")).eq(target.as_str()))
                 .and_where(Expr::col(t("to_id")).is_in(ids))
-                .and_where(Expr::col(t("from_kind")).eq(kind.as_str()));
+                .and_where(Expr::col(t("from_kind")).eq(origin));
             tc(table, "id").in_subquery(q.to_owned())
         }
         None => {
             q.expr(Expr::val(1))
                 .from(t("record_links"))
                 .and_where(tc("record_links", "workspace_id").equals((t(table), t("workspace_id"))))
-                .and_where(tc("record_links", "from_kind").eq(kind.as_str()))
+                .and_where(tc("record_links", "from_kind").eq(origin))
                 .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
                 .and_where(tc("record_links", "to_kind").eq(target.as_str()));
             Expr::exists(q.to_owned())
@@ -206,11 +207,13 @@ fn condition(backend: Backend, ws: Uuid, table: &str, kind: Kind, c: &Condition)
     let first = vals[0].clone();
     let is_null = matches!(c.values[0], FieldValue::Bool(true));
     if let ColType::Link(target) = col.ty {
+        let origin =
+            if col.custom { rapport_domain::custom::relation_origin(kind, &col.name) } else { kind.as_str().to_string() };
         return match c.op {
-            Op::IsNull if is_null => link_exists(ws, table, kind, target, None).not(),
-            Op::IsNull => link_exists(ws, table, kind, target, None),
-            Op::Ne => link_exists(ws, table, kind, target, Some(vals)).not(),
-            _ => link_exists(ws, table, kind, target, Some(vals)),
+            Op::IsNull if is_null => link_exists(ws, table, &origin, target, None).not(),
+            Op::IsNull => link_exists(ws, table, &origin, target, None),
+            Op::Ne => link_exists(ws, table, &origin, target, Some(vals)).not(),
+            _ => link_exists(ws, table, &origin, target, Some(vals)),
         };
     }
     if col.ty == ColType::StringList {

@@ -138,6 +138,32 @@ async fn changes_about(
         }
         parts.push(Cond::all().add(Expr::col(t("record_kind")).eq("deal")).add(Expr::col(t("record_id")).in_subquery(deals)));
     }
+    // Custom records whose relation fields point here: created, changed.
+    let pointing = Query::select()
+        .column(t("from_id"))
+        .from(t("record_links"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+        .and_where(Expr::col(t("to_kind")).eq(target.as_str()))
+        .and_where(Expr::col(t("to_id")).eq(uuid(id)))
+        .and_where(Expr::col(t("from_kind")).like(format!("{}.%", Kind::Object.as_str())))
+        .to_owned();
+    let objects = Kind::Object.table();
+    let mut visible_objects = Query::select()
+        .column((t(objects), t("id")))
+        .from(t(objects))
+        .and_where(tc(objects, "workspace_id").eq(uuid(ws)))
+        .and_where(tc(objects, "id").in_subquery(pointing))
+        .to_owned();
+    if let Some(visible) = crate::access::condition(tx, scope, Kind::Object, false).await? {
+        visible_objects.cond_where(visible);
+    }
+    if crate::access::require_read(scope, Kind::Object).is_ok() {
+        parts.push(
+            Cond::all()
+                .add(Expr::col(t("record_kind")).eq(Kind::Object.as_str()))
+                .add(Expr::col(t("record_id")).in_subquery(visible_objects)),
+        );
+    }
     let mut items = Vec::new();
     for about in parts {
         let q = Query::select()

@@ -70,6 +70,13 @@ pub(crate) async fn context(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Co
     Ok(ContextData { workspace, custom })
 }
 
+/// The context of a write to a custom record: its kind's fields (keyed by the kind's key).
+pub(crate) async fn context_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<ContextData, StoreError> {
+    let workspace = load(tx, scope.workspace_id).await?;
+    let custom = custom_fields::load_for(tx, scope, owner).await?;
+    Ok(ContextData { workspace, custom })
+}
+
 /// A digest of a secret token, as stored: the token itself is never kept.
 pub fn token_digest(token: &str) -> String {
     let d = Sha256::digest(token.as_bytes());

@@ -162,6 +162,8 @@ async fn filters_search_sort_and_columns() {
             ty: rapport_domain::custom::CustomType::Text,
             required: false,
             options: vec![],
+            target: None,
+            many: false,
         };
         app.store.create_custom_field(&app.scope, Kind::Person, &region).await.unwrap();
         app.create("people", json!({"first_name": "Nora", "last_name": "North", "custom": {"region": "North"}})).await;

@@ -65,7 +65,8 @@ Rapport.onReady(function () {
     list.textContent = "";
     items.forEach(function (h, i) {
       var kind = form.getAttribute("data-kind-" + h.kind) || h.kind;
-      var href = "/" + ({ person: "people", organization: "organizations", deal: "deals", activity: "activities", task: "tasks" }[h.kind] || h.kind) + "/" + h.id;
+      var href = h.type ? "/objects/" + encodeURIComponent(h.type) + "/" + h.id
+        : "/" + ({ person: "people", organization: "organizations", deal: "deals", activity: "activities", task: "tasks" }[h.kind] || h.kind) + "/" + h.id;
       list.appendChild(option("palette-opt-" + i, href, h.label || kind, kind));
     });
     list.appendChild(option("palette-opt-all", "/search?q=" + encodeURIComponent(q), form.getAttribute("data-see-all") || "", ""));

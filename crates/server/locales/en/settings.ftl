@@ -7,6 +7,7 @@ settings-nav-pipelines = Pipelines
 settings-nav-users = Users
 settings-nav-teams = Teams
 settings-nav-tokens = API tokens
+settings-nav-kinds = Record kinds
 settings-workspace-intro = Name, currency, phone region and time zone; who sees which records.
 settings-pipelines-intro = The stages deals go through, their probability, and which ones mean won or lost.
 settings-users-intro = Who may sign in, with which role; one-time links to set a password.

@@ -4,6 +4,7 @@ pub mod access;
 pub mod automation;
 pub mod dedupe;
 pub mod io;
+pub mod objects;
 pub mod records;
 pub mod settings;
 pub mod workflows;
@@ -51,10 +52,21 @@ pub fn routes() -> Router<AppState> {
                 .route(&format!("/api/v1/{c}/{{id}}/merge"), post(move |s, a, p, b| dedupe::merge(kind, s, a, p, b)));
         }
         if kind.has_timeline() {
-            r = r.route(&format!("/api/v1/{c}/{{id}}/timeline"), get(move |s, a, p, q| records::timeline(kind, s, a, p, q)));
+            r = r
+                .route(&format!("/api/v1/{c}/{{id}}/timeline"), get(move |s, a, p, q| records::timeline(kind, s, a, p, q)))
+                .route(&format!("/api/v1/{c}/{{id}}/related"), get(move |s, a, p| objects::related(kind, s, a, p)));
         }
     }
-    r.route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
+    r.route("/api/v1/object-types", get(objects::list_types).post(objects::create_type))
+        .route("/api/v1/object-types/{key}", get(objects::get_type).patch(objects::patch_type).delete(objects::delete_type))
+        .route("/api/v1/object-types/{key}/fields", post(objects::create_field))
+        .route("/api/v1/object-types/{key}/fields/{field}", axum::routing::delete(objects::delete_field))
+        .route("/api/v1/objects/{type}", get(objects::list).post(objects::create))
+        .route("/api/v1/objects/{type}/{id}", get(objects::get).patch(objects::patch).delete(objects::delete))
+        .route("/api/v1/objects/{type}/{id}/timeline", get(objects::timeline))
+        .route("/api/v1/objects/{type}/{id}/history", get(objects::history))
+        .route("/api/v1/objects/{type}/{id}/related", get(objects::related_object))
+        .route("/api/v1/deals/{id}/stage-history", get(records::stage_history))
         .route("/api/v1/me", get(access::me))
         .route("/api/v1/webhooks", get(automation::list_webhooks).post(automation::create_webhook))
         .route(

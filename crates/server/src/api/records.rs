@@ -6,6 +6,7 @@ use axum::Json as JsonResponse;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use rapport_domain::custom::CustomField;
 use rapport_domain::filter::{self, Filter};
 use rapport_domain::schema::{self, FieldType};
 use rapport_domain::{Kind, ValidationErrors};
@@ -28,13 +29,18 @@ pub fn parse_id(raw: &str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::bad_request("id", format!("'{raw}' is not a record id (UUID)")))
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// Reads `field=value` and `field[op]=value` parameters into one filter.
 pub async fn list_query(state: &AppState, auth: &Auth, kind: Kind, params: &[(String, String)]) -> ApiResult<ListQuery> {
     let custom = if kind.has_custom_fields() { state.store.custom_fields(&auth.0, kind).await? } else { vec![] };
+    list_query_with(kind, &custom, params)
+}
+
+/// As `list_query`, with the custom fields given (a custom record kind's).
+pub fn list_query_with(kind: Kind, custom: &[CustomField], params: &[(String, String)]) -> ApiResult<ListQuery> {
     let mut errs = ValidationErrors::default();
     let mut conds = Vec::new();
     for (k, v) in params {
@@ -45,7 +51,7 @@ pub async fn list_query(state: &AppState, auth: &Auth, kind: Kind, params: &[(St
             Some((f, rest)) => (f, rest.strip_suffix(']').unwrap_or(rest)),
             None => (k.as_str(), "eq"),
         };
-        match filter::condition(kind, field, op, v, &custom) {
+        match filter::condition(kind, field, op, v, custom) {
             Ok(c) => conds.push(Filter::Cond(c)),
             Err(e) => errs.0.extend(e.0),
         }
@@ -62,7 +68,7 @@ pub async fn list_query(state: &AppState, auth: &Auth, kind: Kind, params: &[(St
     };
     let sort = match param(params, "sort") {
         None => None,
-        Some(s) => match filter::sort(kind, s, &custom) {
+        Some(s) => match filter::sort(kind, s, custom) {
             Ok(s) => Some(s),
             Err(e) => {
                 errs.0.extend(e.0);
@@ -81,7 +87,7 @@ pub async fn list_query(state: &AppState, auth: &Auth, kind: Kind, params: &[(St
 }
 
 /// Fields the client asked for (`fields=`), plus the id and version it always needs.
-fn select_fields(kind: Kind, params: &[(String, String)]) -> ApiResult<Option<BTreeSet<String>>> {
+pub(crate) fn select_fields(kind: Kind, params: &[(String, String)]) -> ApiResult<Option<BTreeSet<String>>> {
     let Some(list) = param(params, "fields") else { return Ok(None) };
     let mut keep: BTreeSet<String> = ["id".to_string(), "version".to_string()].into();
     for f in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
@@ -109,7 +115,7 @@ fn includable(kind: Kind, name: &str) -> Option<(&'static str, Kind, bool)> {
 }
 
 /// Embeds related records under `included`, one query per related kind.
-async fn include(
+pub(crate) async fn include(
     state: &AppState,
     auth: &Auth,
     kind: Kind,
@@ -151,7 +157,7 @@ async fn include(
     Ok(())
 }
 
-fn project(r: Record, keep: &Option<BTreeSet<String>>) -> Record {
+pub(crate) fn project(r: Record, keep: &Option<BTreeSet<String>>) -> Record {
     match keep {
         None => r,
         Some(k) => r.into_iter().filter(|(name, _)| k.contains(name) || name == "included").collect(),
@@ -201,7 +207,7 @@ pub async fn get(
     Ok(with_etag(StatusCode::OK, project(recs.remove(0), &keep)))
 }
 
-fn expect_object(v: Json) -> ApiResult<Record> {
+pub(crate) fn expect_object(v: Json) -> ApiResult<Record> {
     match v {
         Json::Object(o) => Ok(o),
         _ => Err(Problem::bad_request("body", "expected a JSON object")),
@@ -291,7 +297,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn limit_param(params: &[(String, String)], default: u64, max: u64) -> ApiResult<u64> {
+pub(crate) fn limit_param(params: &[(String, String)], default: u64, max: u64) -> ApiResult<u64> {
     match param(params, "limit") {
         None => Ok(default),
         Some(l) => l.parse::<u64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {

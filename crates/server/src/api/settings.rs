@@ -16,7 +16,7 @@ use crate::auth::Auth;
 use crate::body::{JsonBody, etag, if_match};
 use crate::problem::{ApiResult, Problem};
 
-fn from_json<T: for<'de> Deserialize<'de>>(v: Json) -> ApiResult<T> {
+pub fn from_json<T: for<'de> Deserialize<'de>>(v: Json) -> ApiResult<T> {
     serde_json::from_value(v).map_err(|e| Problem::bad_request("body", e.to_string()))
 }
 
@@ -43,8 +43,14 @@ pub async fn patch_workspace(State(state): State<AppState>, auth: Auth, JsonBody
 }
 
 fn pipeline_response(status: StatusCode, p: rapport_store::pipelines::Pipeline) -> Response {
-    let tag = etag(p.version);
-    let mut res = (status, JsonResponse(p)).into_response();
+    let version = p.version;
+    versioned(status, p, version)
+}
+
+/// A settings object as JSON with its version as ETag.
+pub fn versioned(status: StatusCode, body: impl serde::Serialize, version: i64) -> Response {
+    let tag = etag(version);
+    let mut res = (status, JsonResponse(body)).into_response();
     if let Ok(v) = tag.parse() {
         res.headers_mut().insert(axum::http::header::ETAG, v);
     }
@@ -84,7 +90,7 @@ pub async fn delete_pipeline(State(state): State<AppState>, auth: Auth, Path(id)
 
 fn custom_kind(collection: &str) -> ApiResult<Kind> {
     Kind::from_collection(collection)
-        .filter(|k| k.has_custom_fields())
+        .filter(|k| k.has_custom_fields() && *k != Kind::Object)
         .ok_or_else(|| Problem::not_found().detail(format!("'{collection}' has no custom fields")))
 }
 

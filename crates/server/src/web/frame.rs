@@ -51,6 +51,10 @@ pub struct Ui {
     pub role: Role,
     /// The navigation entry to mark as current.
     pub section: &'static str,
+    /// The workspace's custom record kinds (key, plural label): one navigation entry each.
+    pub kinds: Vec<(String, String)>,
+    /// The custom record kind whose pages these are.
+    pub kind_section: String,
 }
 
 impl FromRequestParts<AppState> for App {
@@ -84,6 +88,8 @@ async fn load_ui(state: &AppState, scope: &Scope, session: &Session, accept: &st
         currency: ws.currency,
         role: scope.actor.as_ref().map(|a| a.role).unwrap_or(Role::Admin),
         section: "",
+        kinds: state.store.object_type_names(scope).await.unwrap_or_default(),
+        kind_section: String::new(),
     })
 }
 
@@ -125,6 +131,11 @@ impl Ui {
     /// Whether the reader may change records at all.
     pub fn can_write(&self) -> bool {
         !matches!(self.role, Role::ReadOnly | Role::Portal)
+    }
+
+    /// `aria-current` for a custom record kind's navigation entry.
+    pub fn current_kind(&self, key: &str) -> &'static str {
+        if self.kind_section == key { "page" } else { "false" }
     }
 
     /// `aria-current` for a navigation entry.

@@ -25,6 +25,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("signin", include_str!("../../locales/en/signin.ftl")),
     ("duplicates", include_str!("../../locales/en/duplicates.ftl")),
     ("automation", include_str!("../../locales/en/automation.ftl")),
+    ("objects", include_str!("../../locales/en/objects.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];

@@ -23,6 +23,7 @@ mod import;
 mod links;
 mod lists;
 mod login;
+mod objects;
 mod records;
 mod search;
 mod settings;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .merge(import::routes())
         .merge(duplicates::routes())
         .merge(automation::routes())
+        .merge(objects::routes())
 }
 
 /// The value of a cookie the request carries.

@@ -90,7 +90,10 @@ fn hit(ui: &Ui, h: &Json) -> Option<Hit> {
     let id = h.get("id")?.as_str()?;
     let matched = h.get("matched_field").and_then(Json::as_str).map(|f| ui.field(kind, f)).unwrap_or_default();
     Some(Hit {
-        href: format!("/{}/{id}", kind.collection()),
+        href: match h.get("type").and_then(Json::as_str) {
+            Some(ty) => format!("/objects/{}/{id}", urlencode(ty)),
+            None => format!("/{}/{id}", kind.collection()),
+        },
         label: h.get("label").and_then(Json::as_str).unwrap_or_default().to_string(),
         kind: ui.kind(kind),
         matched,

@@ -8,7 +8,7 @@
 
 mod pipelines;
 mod teams;
-mod users;
+pub(crate) mod users;
 mod workspace;
 
 use askama::Template;

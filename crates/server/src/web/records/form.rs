@@ -520,6 +520,8 @@ mod tests {
             currency: "EUR".into(),
             role: Role::Member,
             section: "",
+            kinds: vec![],
+            kind_section: String::new(),
         }
     }
 

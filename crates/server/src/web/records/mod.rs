@@ -7,7 +7,7 @@ mod actions;
 mod form;
 mod new;
 mod show;
-mod timeline;
+pub(crate) mod timeline;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

@@ -338,6 +338,32 @@ async fn build(
         }
     }
 
+    // Records whose relation fields point here (custom records and others).
+    if kind.has_timeline() {
+        let items: Vec<RelLink> = tryq!(state.store.related(&scope, kind, uid).await)
+            .iter()
+            .filter_map(|item| {
+                let src = Kind::parse(item["kind"].as_str()?)?;
+                let r = item["record"].as_object()?;
+                let href = match src {
+                    Kind::Object => format!("/objects/{}/{}", text(r, "type"), text(r, "id")),
+                    k => format!("/{}/{}", k.collection(), text(r, "id")),
+                };
+                let note = if src == Kind::Object { text(r, "type") } else { ui.kind(src) };
+                Some(RelLink { href, name: label(src, r), note, done_id: None })
+            })
+            .collect();
+        if !items.is_empty() {
+            groups.push(RelGroup {
+                id: "related-records",
+                heading: ui.t("objects-related"),
+                items,
+                empty: ui.t("records-related-none"),
+                add: None,
+            });
+        }
+    }
+
     // The timeline, newest first; a cursor this server did not give shows the first page.
     let mut timeline = vec![];
     let mut older = None;

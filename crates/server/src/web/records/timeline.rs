@@ -78,7 +78,11 @@ pub fn entry(ui: &Ui, names: &HashMap<String, String>, kind: Kind, id: &str, ite
                 kind: "change",
                 badge: ui.t("records-tl-change"),
                 title: ui.t1(&key, "kind", &ui.kind(rk)),
-                href: (!own && action != "deleted").then(|| format!("/{}/{rid}", rk.collection())),
+                href: (!own && action != "deleted").then(|| match rk {
+                    // A custom record's page is under its kind: /object/{id} finds it.
+                    Kind::Object => format!("/object/{rid}"),
+                    _ => format!("/{}/{rid}", rk.collection()),
+                }),
                 who: if actor.is_empty() { ui.t("records-tl-system") } else { user_name(names, &actor) },
                 when: ui.when(&item["at"]),
                 detail: if action == "updated" { fields.join(", ") } else { String::new() },
