@@ -73,7 +73,7 @@ async fn visibility_modes_change_what_a_member_lists() {
         status(&app, &v, 200, "people: private");
         assert_eq!(
             v.body,
-            json!({"organizations": "workspace", "people": "private", "deals": "workspace", "activities": "workspace", "tasks": "workspace"}),
+            json!({"organizations": "workspace", "people": "private", "deals": "workspace", "activities": "workspace", "tasks": "workspace", "objects": "workspace"}),
             "[{n}]"
         );
         for (who, sees) in [(&o.a, true), (&o.b, false), (&o.r, false), (&o.m, true), (&o.c, false), (&o.z, true)] {
