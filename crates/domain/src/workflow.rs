@@ -104,7 +104,7 @@ fn address_part(kind: Kind, field: &str) -> Option<filter::Column> {
 
 fn value_at(record: &Map<String, Json>, c: &Condition) -> Json {
     if c.column.custom {
-        return record.get("custom").and_then(|o| o.get(&c.column.name)).cloned().unwrap_or(Json::Null);
+        return c.column.custom_value(record);
     }
     match c.column.name.split_once('.') {
         Some((whole, part)) => match record.get(whole) {
