@@ -5,8 +5,10 @@
 //! names the records whose values would not convert.
 //!
 //! Each (table, key) used by any workspace has two expression indexes shared
-//! by all workspaces: `(workspace_id, value)` for filters and
-//! `(workspace_id, value IS NULL, value, id)` for sorted, keyset-paged lists.
+//! by all workspaces: `(workspace_id, value IS NULL, value, id)` and the same
+//! with `value DESC, id DESC`, which give lists sorted either way with NULLs
+//! last, keyset-paged, without a sort; filters use the first (`sql.rs` adds
+//! the redundant `(value IS NULL) = false` to comparisons so that it can).
 //! Their expression is `sql::custom_sql`, the one filters and sorts use.
 
 use chrono::{DateTime, Duration, Utc};
@@ -162,11 +164,11 @@ async fn audit_change(
 
 // ---- indexes -------------------------------------------------------------
 
-/// The index names of a custom column: short enough for PostgreSQL's 63 bytes
+/// The index names of a custom column (ascending, descending): short enough for PostgreSQL's 63 bytes
 /// (keys have at most 40 characters).
 fn index_names(table: &str, col: &Column) -> (String, String) {
     let base = format!("cf_{table}_{}", col.name.replace(".amount_minor", "_m"));
-    (base.clone(), format!("{base}_s"))
+    (base.clone(), format!("{base}_d"))
 }
 
 /// Creates the shared indexes of a field's column if no workspace made them yet.
@@ -178,9 +180,33 @@ async fn ensure_indexes(tx: &mut Tx, kind: Kind, def: &CustomField) -> Result<()
     }
     let table = kind.table();
     let e = custom_sql(tx.backend(), None, &col.custom_path());
-    let (filter, sort) = index_names(table, &col);
-    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{filter}\" ON \"{table}\" (workspace_id, {e})")).await?;
-    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{sort}\" ON \"{table}\" (workspace_id, ({e} IS NULL), {e}, id)")).await
+    let (asc, desc) = index_names(table, &col);
+    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{asc}\" ON \"{table}\" (workspace_id, ({e} IS NULL), {e}, id)")).await?;
+    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{desc}\" ON \"{table}\" (workspace_id, ({e} IS NULL), {e} DESC, id DESC)"))
+        .await
+}
+
+/// Makes the indexes of every field in use, in any workspace, that lacks them
+/// (fields defined before these indexes existed). A no-op once they exist.
+pub(crate) async fn ensure_all_indexes(db: &crate::Db) -> Result<(), StoreError> {
+    let mut tx = db.write().await?;
+    let q = Query::select()
+        .distinct()
+        .columns(["kind", "key", "type"].map(t))
+        .from(t("custom_fields"))
+        .and_where(Expr::col(t("deleted_at")).is_null())
+        .to_owned();
+    for r in tx.rows(&q, &[Col::Text, Col::Text, Col::Text]).await? {
+        let (Some(kind), Some(key), Some(ty)) =
+            (str_at(&r, 0).and_then(Kind::parse), str_at(&r, 1), str_at(&r, 2).and_then(CustomType::parse))
+        else {
+            continue;
+        };
+        if kind.has_custom_fields() {
+            ensure_indexes(&mut tx, kind, &CustomField { key: key.to_string(), ty, ..Default::default() }).await?;
+        }
+    }
+    tx.commit().await
 }
 
 /// Drops the indexes of a column no workspace's live definition uses any more.
@@ -203,9 +229,9 @@ async fn drop_unused_indexes(tx: &mut Tx, kind: Kind, old: &CustomField) -> Resu
     if in_use {
         return Ok(());
     }
-    let (filter, sort) = index_names(kind.table(), &col);
-    tx.script(&format!("DROP INDEX IF EXISTS \"{filter}\"")).await?;
-    tx.script(&format!("DROP INDEX IF EXISTS \"{sort}\"")).await
+    let (asc, desc) = index_names(kind.table(), &col);
+    tx.script(&format!("DROP INDEX IF EXISTS \"{asc}\"")).await?;
+    tx.script(&format!("DROP INDEX IF EXISTS \"{desc}\"")).await
 }
 
 // ---- values --------------------------------------------------------------

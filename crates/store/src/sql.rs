@@ -231,14 +231,26 @@ fn condition(backend: Backend, table: &str, kind: Kind, c: &Condition) -> Simple
     }
     let e = column_expr(backend, table, col);
     let text_e = custom_text_expr(backend, table, col);
+    // A custom field's index leads with `value IS NULL`: saying what a
+    // comparison implies lets the database seek it.
+    let present = |cmp: SimpleExpr| -> SimpleExpr {
+        if !col.custom {
+            return cmp;
+        }
+        let f = match backend {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "false",
+        };
+        Expr::cust(format!("({} IS NULL) = {f}", custom_sql(backend, Some(table), &col.custom_path()))).and(cmp)
+    };
     match c.op {
-        Op::Eq => e.eq(first),
+        Op::Eq => present(e.eq(first)),
         Op::Ne => e.clone().ne(first).or(e.is_null()),
-        Op::Lt => e.lt(first),
-        Op::Lte => e.lte(first),
-        Op::Gt => e.gt(first),
-        Op::Gte => e.gte(first),
-        Op::In => e.is_in(vals),
+        Op::Lt => present(e.lt(first)),
+        Op::Lte => present(e.lte(first)),
+        Op::Gt => present(e.gt(first)),
+        Op::Gte => present(e.gte(first)),
+        Op::In => present(e.is_in(vals)),
         Op::IsNull if is_null => e.is_null(),
         Op::IsNull => e.is_not_null(),
         Op::Contains => {

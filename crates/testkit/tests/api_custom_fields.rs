@@ -8,9 +8,11 @@ mod io_support;
 
 use common::{assert_problem, assert_status, enc, id};
 use io_support::{counts, get_text, import};
+use rapport_store::{Backend, custom_sql};
 use rapport_testkit::reqwest::{Method, StatusCode};
 use rapport_testkit::serde_json::{Value, json};
 use rapport_testkit::{Answer, TestApp};
+use sqlx::{Connection, Row};
 
 const FIELDS: &str = "/api/v1/custom-fields/people";
 
@@ -465,5 +467,80 @@ async fn import_and_export_every_type() {
         let (_, _, json_text) = get_text(&app, "/api/v1/people/export?format=json&first_name=Ivy").await;
         let exported: Value = rapport_testkit::serde_json::from_str(&json_text).unwrap();
         assert_eq!(exported[0]["custom"], ivy["custom"], "[{n}]");
+    }
+}
+
+/// The query plan of `sql` (with the workspace id bound as `$1` / `?`).
+async fn plan(app: &TestApp, sql: &str) -> String {
+    let ws = app.scope.workspace_id;
+    match app.backend {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url).await.expect("open the SQLite file");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.replace("$1", "?"))))
+                .bind(ws)
+                .fetch_all(&mut c)
+                .await
+                .expect("explain");
+            rows.iter().map(|r| r.get::<String, _>("detail")).collect::<Vec<_>>().join("\n")
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&app.database_url).await.expect("connect");
+            // A handful of rows: make the planner show whether it can use the index at all.
+            sqlx::raw_sql("SET enable_seqscan = off").execute(&mut c).await.expect("set");
+            let rows =
+                sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}"))).bind(ws).fetch_all(&mut c).await.expect("explain");
+            rows.iter().map(|r| r.get::<String, _>(0)).collect::<Vec<_>>().join("\n")
+        }
+    }
+}
+
+/// A filter and a sort on a custom field use the shared expression indexes
+/// made when the field was defined: the plans name them on both databases.
+#[tokio::test]
+async fn filters_and_sorts_use_the_custom_field_indexes() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        define(&app, json!({"key": "score", "label": "Score", "type": "number"})).await;
+        define(&app, json!({"key": "budget", "label": "Budget", "type": "money"})).await;
+        for i in 0..20 {
+            app.create(
+                "people",
+                json!({"first_name": format!("P{i}"), "custom": {"score": i, "budget": {"amount_minor": i * 100}}}),
+            )
+            .await;
+        }
+        for (path, index) in [(&["score"][..], "cf_people_score"), (&["budget", "amount_minor"][..], "cf_people_budget_m")] {
+            let e = custom_sql(app.backend, Some("people"), path);
+            let (literal, no) = if app.backend == Backend::Postgres { ("'5'::jsonb", "false") } else { ("5", "0") };
+            // As `sql.rs` writes a comparison on a custom field.
+            let filter = format!(
+                "SELECT \"people\".\"id\" FROM \"people\" WHERE \"people\".\"workspace_id\" = $1 AND ({e} IS NULL) = {no} AND {e} > {literal}"
+            );
+            let p = plan(&app, &filter).await;
+            assert!(p.contains(index), "[{n}] filter on {path:?} uses {index}:\n{p}");
+            assert!(!p.contains("TEMP B-TREE") && !p.contains("Sort"), "[{n}] no sort:\n{p}");
+            for (dir, idx) in [("ASC", index.to_string()), ("DESC", format!("{index}_d"))] {
+                // As `records.rs` sorts: NULLs last either way, then the id.
+                let sort = format!(
+                    "SELECT \"people\".\"id\" FROM \"people\" WHERE \"people\".\"workspace_id\" = $1 \
+                     ORDER BY {e} IS NULL ASC, {e} {dir}, \"people\".\"id\" {dir} LIMIT 51"
+                );
+                let p = plan(&app, &sort).await;
+                assert!(
+                    p.contains(&idx) && !p.contains("TEMP B-TREE") && !p.contains("Sort"),
+                    "[{n}] sort {dir} on {path:?} walks {idx}:\n{p}"
+                );
+            }
+        }
+        // The indexes go with the last definition using them.
+        assert_eq!(app.delete(&format!("{FIELDS}/score")).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        assert_eq!(app.post(&format!("{FIELDS}/score/purge"), json!({})).await.status, StatusCode::OK, "[{n}]");
+        let e = custom_sql(app.backend, Some("people"), &["score"]);
+        let p = plan(
+            &app,
+            &format!("SELECT \"people\".\"id\" FROM \"people\" WHERE \"people\".\"workspace_id\" = $1 AND {e} IS NOT NULL"),
+        )
+        .await;
+        assert!(!p.contains("cf_people_score"), "[{n}] dropped after the purge:\n{p}");
     }
 }
