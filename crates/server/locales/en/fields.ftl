@@ -140,3 +140,7 @@ value-lifecycle_stage-opportunity = Opportunity
 value-lifecycle_stage-customer = Customer
 value-lifecycle_stage-evangelist = Evangelist
 value-lifecycle_stage-former_customer = Former customer
+
+# Custom fields on record pages and forms.
+fields-rating-value = { $value } / { $max }
+fields-money-hint = An amount such as 1250.50, in { $currency } unless followed by another currency code (1250.50 USD).
