@@ -567,7 +567,7 @@ fn recipient(o: &Map<String, Json>, path: &str, errs: &mut ValidationErrors) -> 
     }
 }
 
-fn action(kind: Kind, raw: &Json, i: usize, errs: &mut ValidationErrors) -> Option<Action> {
+fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut ValidationErrors) -> Option<Action> {
     let path = format!("actions[{i}]");
     let Some(o) = raw.as_object() else {
         errs.push(path, "invalid_type", "expected an object with a type");
@@ -633,7 +633,8 @@ fn action(kind: Kind, raw: &Json, i: usize, errs: &mut ValidationErrors) -> Opti
         }
         "update_field" => {
             let field = text("field", 200, errs)?;
-            let writable = field.starts_with("custom.")
+            // A custom field in use, or a field of the kind clients may write.
+            let writable = field.strip_prefix("custom.").is_some_and(|k| custom.iter().any(|d| d.key == k && !d.is_deleted()))
                 || schema::field(kind, &field)
                     .is_some_and(|f| f.access == Access::Write && !matches!(f.ty, FieldType::Links { .. }));
             if !writable {
@@ -692,7 +693,7 @@ pub fn parse_definition(
         Some(items) if !items.is_empty() && items.len() <= 20 => {
             if let Some((kind, _)) = &t {
                 for (i, a) in items.iter().enumerate() {
-                    actions.extend(action(*kind, a, i, &mut errs));
+                    actions.extend(action(*kind, a, i, custom, &mut errs));
                 }
             }
         }

@@ -544,3 +544,43 @@ async fn filters_and_sorts_use_the_custom_field_indexes() {
         assert!(!p.contains("cf_people_score"), "[{n}] dropped after the purge:\n{p}");
     }
 }
+
+/// Workflows take custom fields in their conditions and `update_field`
+/// actions; history records each custom value's change.
+#[tokio::test]
+async fn workflows_and_history_with_custom_fields() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        define(&app, json!({"key": "tier", "label": "Tier", "type": "select", "options": ["gold", "silver"]})).await;
+        define(&app, json!({"key": "budget", "label": "Budget", "type": "money"})).await;
+        let unknown = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "x", "trigger": {"type": "record_created", "kind": "person"},
+                       "actions": [{"type": "update_field", "field": "custom.nope", "value": 1}]}),
+            )
+            .await;
+        assert_problem(&app, &unknown, StatusCode::UNPROCESSABLE_ENTITY, Some("actions[0].field"), "an unknown custom field");
+        let wf = app
+            .post(
+                "/api/v1/workflows",
+                json!({"name": "Gold budget", "trigger": {"type": "record_created", "kind": "person"},
+                       "conditions": [["custom.tier", "gold"], ["custom.budget[is_null]", "true"]],
+                       "actions": [{"type": "update_field", "field": "custom.budget", "value": {"amount_minor": 500000}}]}),
+            )
+            .await;
+        assert_status(&app, &wf, StatusCode::CREATED, "a workflow on custom fields");
+        let gold = app.create("people", json!({"first_name": "Gil", "custom": {"tier": "gold"}})).await;
+        let silver = app.create("people", json!({"first_name": "Sam", "custom": {"tier": "silver"}})).await;
+        rapport_automation::Worker::new(app.store.clone()).drain().await.expect("drain");
+        let got = |p: &Value| format!("/api/v1/people/{}", id(p));
+        assert_eq!(
+            app.get(&got(&gold)).await.body["custom"]["budget"],
+            json!({"amount_minor": 500000, "currency": "EUR"}),
+            "[{n}]"
+        );
+        assert!(app.get(&got(&silver)).await.body["custom"]["budget"].is_null(), "[{n}] the condition held it back");
+        let history = app.get(&format!("{}/history", got(&gold))).await.body.to_string();
+        assert!(history.contains("500000") && history.contains("\"tier\":\"gold\""), "[{n}] {history}");
+    }
+}

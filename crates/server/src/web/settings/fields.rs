@@ -59,6 +59,7 @@ struct FieldsPage {
     new_type: String,
     new_options: String,
     problems: Problems,
+    retention_days: i64,
 }
 
 #[derive(Template)]
@@ -118,6 +119,7 @@ async fn fields_page(state: &AppState, app: App, kind: Kind, problems: Problems)
         new_type: "text".into(),
         new_options: String::new(),
         problems,
+        retention_days: rapport_store::custom_fields::RETENTION_DAYS,
         ui,
     })
 }
