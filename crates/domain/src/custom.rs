@@ -245,10 +245,9 @@ pub fn check_definition(def: &CustomField, ctx: &ValueContext<'_>) -> Result<(),
     }
     if let Some(d) = &def.default
         && errs.is_empty()
+        && let Err(m) = check_value(def, d, ctx)
     {
-        if let Err(m) = check_value(def, d, ctx) {
-            errs.push("default", "invalid", m);
-        }
+        errs.push("default", "invalid", m);
     }
     errs.into_result()
 }

@@ -21,7 +21,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Records a change could not be applied to (ids, values and reasons), when it names them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub records: Option<serde_json::Value>,
+    pub records: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
@@ -102,7 +102,7 @@ impl From<StoreError> for Problem {
                 let message = format!("{total} records have values of '{field}' that are not a valid {to}");
                 Self {
                     errors: vec![FieldError::new(attribute, "not_convertible", message.clone())],
-                    records: Some(serde_json::json!(records)),
+                    records: Some(Box::new(serde_json::json!(records))),
                     ..Problem::new(StatusCode::CONFLICT, "not-convertible", "Some values would not convert")
                 }
                 .detail(format!("{message}; the first {} are listed in `records`, nothing was changed", records.len()))

@@ -330,7 +330,7 @@ async fn lifecycle_rename_reorder_hide_delete_restore_purge() {
         assert_status(&app, &app.delete(&path).await, StatusCode::NO_CONTENT, "delete again");
         let purged = app.post(&format!("{path}/purge"), json!({})).await;
         assert_eq!((purged.status, purged.body["purged_records"].clone()), (StatusCode::OK, json!(1)), "[{n}] {}", purged.body);
-        assert_eq!(app.get(&format!("{path}")).await.status, StatusCode::NOT_FOUND, "[{n}]");
+        assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND, "[{n}]");
         define(&app, json!({"key": "region", "label": "Region", "type": "text"})).await;
         let fresh = app.get(&format!("/api/v1/people/{}", id(&p))).await;
         assert_eq!(fresh.body["custom"], json!({"size": 4}), "[{n}] purged values do not come back");
