@@ -66,17 +66,8 @@ impl Column {
     /// Resolves a field name as clients write it (`name`, `custom.region`).
     pub fn resolve(kind: Kind, name: &str, custom: &[CustomField]) -> Option<Column> {
         if let Some(key) = name.strip_prefix("custom.") {
-            let def = custom.iter().find(|d| d.key == key)?;
-            let ty = match def.ty {
-                CustomType::Number => ColType::Float,
-                CustomType::Boolean => ColType::Bool,
-                CustomType::Date => ColType::Date,
-                CustomType::DateTime => ColType::DateTime,
-                CustomType::MultiSelect => ColType::StringList,
-                CustomType::Relation => ColType::Link(def.relation_kind()?),
-                _ => ColType::Text,
-            };
-            return Some(Column { name: key.to_string(), ty, custom: true });
+            let def = custom.iter().find(|d| d.key == key && !d.is_deleted())?;
+            return Some(Column::custom(def));
         }
         let ty = match name {
             "id" | "created_by" | "updated_by" => ColType::Uuid,
@@ -103,6 +94,36 @@ impl Column {
             }
         };
         Some(Column { name: name.to_string(), ty, custom: false })
+    }
+
+    /// The column of a custom field. A money field filters and sorts on its
+    /// amount in minor units: its name is then the path `key.amount_minor`.
+    pub fn custom(def: &CustomField) -> Column {
+        let (name, ty) = match def.ty {
+            CustomType::Number | CustomType::Percent | CustomType::Rating => (def.key.clone(), ColType::Float),
+            CustomType::Money => (format!("{}.amount_minor", def.key), ColType::Int),
+            CustomType::Boolean => (def.key.clone(), ColType::Bool),
+            CustomType::Date => (def.key.clone(), ColType::Date),
+            CustomType::DateTime => (def.key.clone(), ColType::DateTime),
+            CustomType::MultiSelect => (def.key.clone(), ColType::StringList),
+            CustomType::Relation => (def.key.clone(), def.relation_kind().map_or(ColType::Text, ColType::Link)),
+            _ => (def.key.clone(), ColType::Text),
+        };
+        Column { name, ty, custom: true }
+    }
+
+    /// The path of a custom column inside the `custom` object (`["price", "amount_minor"]`).
+    pub fn custom_path(&self) -> Vec<&str> {
+        self.name.split('.').collect()
+    }
+
+    /// This custom column's value in a record as the API shows it.
+    pub fn custom_value(&self, record: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+        let mut v = record.get("custom");
+        for part in self.custom_path() {
+            v = v.and_then(|o| o.get(part));
+        }
+        v.cloned().unwrap_or(serde_json::Value::Null)
     }
 
     pub fn sortable(&self) -> bool {
@@ -228,15 +249,8 @@ mod tests {
         assert!(condition(Kind::Person, "tags", "gt", "x", &[]).is_err());
         let c = condition(Kind::Person, "lifecycle_stage", "in", "lead,customer", &[]).unwrap();
         assert_eq!(c.values.len(), 2);
-        let custom = vec![CustomField {
-            key: "score".into(),
-            label: "Score".into(),
-            ty: CustomType::Number,
-            required: false,
-            options: vec![],
-            target: None,
-            many: false,
-        }];
+        let custom =
+            vec![CustomField { key: "score".into(), label: "Score".into(), ty: CustomType::Number, ..Default::default() }];
         assert_eq!(condition(Kind::Person, "custom.score", "lt", "3.5", &custom).unwrap().column.ty, ColType::Float);
         assert!(sort(Kind::Person, "-name", &[]).unwrap().desc);
         assert!(sort(Kind::Person, "tags", &[]).is_err());

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use crate::Kind;
 use crate::contact::normalize_phone;
+use crate::custom::{CustomField, CustomType};
 
 /// Folds text for matching: `Société Générale` becomes `societe generale`.
 pub fn fold(text: &str) -> String {
@@ -134,6 +135,20 @@ pub fn document(kind: Kind, r: &serde_json::Map<String, Json>) -> Option<Documen
         Kind::User | Kind::Team | Kind::Consent => return None,
     }
     Some(d)
+}
+
+/// Adds a record's searchable custom values (text, long text, email, phone,
+/// URL) to its document, under the field name `custom`.
+pub fn add_custom(d: &mut Document, defs: &[CustomField], r: &serde_json::Map<String, Json>) {
+    let Some(values) = r.get("custom").and_then(Json::as_object) else { return };
+    for def in defs.iter().filter(|d| !d.is_deleted() && d.ty.searchable()) {
+        let Some(v) = values.get(&def.key).and_then(Json::as_str) else { continue };
+        match def.ty {
+            CustomType::Phone => d.add_phone("custom", v),
+            CustomType::LongText => d.add("custom", &v.chars().take(2000).collect::<String>()),
+            _ => d.add("custom", v),
+        }
+    }
 }
 
 /// A query as search reads it.

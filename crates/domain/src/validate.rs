@@ -68,7 +68,7 @@ pub fn validate(kind: Kind, doc: &Doc, mode: Mode<'_>, ctx: &Context<'_>) -> Res
         };
         if key == "custom" {
             if kind.has_custom_fields() {
-                if let Some(c) = check_custom(value, create, ctx, &mut errs) {
+                if let Some(c) = check_custom(value, &mode, ctx, &mut errs) {
                     out.custom = Some(c);
                 }
             } else {
@@ -142,11 +142,8 @@ fn apply_defaults(kind: Kind, doc: &Doc, ctx: &Context<'_>, out: &mut Changes, e
         };
         out.columns.insert(f.name, default);
     }
-    if kind.has_custom_fields() && out.custom.is_none() {
-        for def in ctx.custom.iter().filter(|d| d.required) {
-            errs.push(format!("custom.{}", def.key), "required", "is required");
-        }
-        out.custom = Some(Json::Object(Map::new()));
+    if kind.has_custom_fields() && out.custom.is_none() && !doc.contains_key("custom") {
+        out.custom = check_custom(&Json::Null, &Mode::Create, ctx, errs);
     }
 }
 
@@ -485,7 +482,10 @@ fn parse_links(name: &str, v: &Json, with_role: bool, errs: &mut ValidationError
     Some(out)
 }
 
-fn check_custom(value: &Json, create: bool, ctx: &Context<'_>, errs: &mut ValidationErrors) -> Option<Json> {
+/// Validates the custom object. On create, defaults fill fields left out. Values
+/// of deleted fields (kept until purged) pass through unchanged, never written.
+fn check_custom(value: &Json, mode: &Mode<'_>, ctx: &Context<'_>, errs: &mut ValidationErrors) -> Option<Json> {
+    let create = matches!(mode, Mode::Create);
     let obj = match value {
         Json::Null => &Map::new(),
         Json::Object(o) => o,
@@ -494,14 +494,27 @@ fn check_custom(value: &Json, create: bool, ctx: &Context<'_>, errs: &mut Valida
             return None;
         }
     };
+    let current = match mode {
+        Mode::Update { current, .. } => current.get("custom").and_then(Json::as_object),
+        Mode::Create => None,
+    };
+    let vctx = custom::ValueContext { region: ctx.region, currency: ctx.currency };
     let before = errs.0.len();
     let mut clean = Map::new();
     for (k, v) in obj {
-        let Some(def) = ctx.custom.iter().find(|d| &d.key == k) else {
-            errs.push(format!("custom.{k}"), "unknown_field", format!("no custom field '{k}' is defined"));
+        let kept = current.and_then(|c| c.get(k)) == Some(v);
+        let def = ctx.custom.iter().find(|d| &d.key == k);
+        // A value left as it was is not checked again (a rule tightened since
+        // must not block changes to other fields), nor one of a deleted field.
+        let Some(def) = def.filter(|d| !d.is_deleted() && !kept) else {
+            if kept {
+                clean.insert(k.clone(), v.clone());
+            } else {
+                errs.push(format!("custom.{k}"), "unknown_field", format!("no custom field '{k}' is defined"));
+            }
             continue;
         };
-        match custom::check_value(def, v) {
+        match custom::check_value(def, v, &vctx) {
             Ok(Json::Null) => {}
             Ok(v) => {
                 clean.insert(k.clone(), v);
@@ -509,8 +522,17 @@ fn check_custom(value: &Json, create: bool, ctx: &Context<'_>, errs: &mut Valida
             Err(m) => errs.push(format!("custom.{k}"), "invalid", m),
         }
     }
-    for def in ctx.custom.iter().filter(|d| d.required) {
-        if !clean.contains_key(&def.key) && (create || obj.contains_key(&def.key)) {
+    for def in ctx.custom.iter().filter(|d| !d.is_deleted()) {
+        if create
+            && !obj.contains_key(&def.key)
+            && let Some(d) = &def.default
+            && let Ok(v) = custom::check_value(def, d, &vctx)
+            && !v.is_null()
+        {
+            clean.insert(def.key.clone(), v);
+        }
+        let had = current.is_some_and(|c| c.contains_key(&def.key));
+        if def.required && !clean.contains_key(&def.key) && (create || had || obj.contains_key(&def.key)) {
             errs.push(format!("custom.{}", def.key), "required", "is required");
         }
     }

@@ -104,7 +104,7 @@ fn address_part(kind: Kind, field: &str) -> Option<filter::Column> {
 
 fn value_at(record: &Map<String, Json>, c: &Condition) -> Json {
     if c.column.custom {
-        return record.get("custom").and_then(|o| o.get(&c.column.name)).cloned().unwrap_or(Json::Null);
+        return c.column.custom_value(record);
     }
     match c.column.name.split_once('.') {
         Some((whole, part)) => match record.get(whole) {
@@ -568,7 +568,7 @@ fn recipient(o: &Map<String, Json>, path: &str, errs: &mut ValidationErrors) -> 
     }
 }
 
-fn action(kind: Kind, raw: &Json, i: usize, errs: &mut ValidationErrors) -> Option<Action> {
+fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut ValidationErrors) -> Option<Action> {
     let path = format!("actions[{i}]");
     let Some(o) = raw.as_object() else {
         errs.push(path, "invalid_type", "expected an object with a type");
@@ -634,7 +634,8 @@ fn action(kind: Kind, raw: &Json, i: usize, errs: &mut ValidationErrors) -> Opti
         }
         "update_field" => {
             let field = text("field", 200, errs)?;
-            let writable = field.starts_with("custom.")
+            // A custom field in use, or a field of the kind clients may write.
+            let writable = field.strip_prefix("custom.").is_some_and(|k| custom.iter().any(|d| d.key == k && !d.is_deleted()))
                 || schema::field(kind, &field)
                     .is_some_and(|f| f.access == Access::Write && !matches!(f.ty, FieldType::Links { .. }));
             if !writable {
@@ -693,7 +694,7 @@ pub fn parse_definition(
         Some(items) if !items.is_empty() && items.len() <= 20 => {
             if let Some((kind, _)) = &t {
                 for (i, a) in items.iter().enumerate() {
-                    actions.extend(action(*kind, a, i, &mut errs));
+                    actions.extend(action(*kind, a, i, custom, &mut errs));
                 }
             }
         }

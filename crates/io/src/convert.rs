@@ -598,8 +598,8 @@ fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, Stri
     }
     let text = text_of(v).unwrap_or_default();
     Ok(match def.ty {
-        CustomType::Number => {
-            let t: String = text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\'')).collect();
+        CustomType::Number | CustomType::Percent => {
+            let t: String = text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\'' | '%')).collect();
             let t = if t.contains('.') { t.replace(',', "") } else { t.replace(',', ".") };
             let n: f64 = t.parse().map_err(|_| format!("'{text}' is not a number"))?;
             if n.fract() == 0.0 && n.abs() < 9e15 { Json::from(n as i64) } else { Json::from(n) }
@@ -614,6 +614,12 @@ fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, Stri
             Json::String(rapport_domain::value::format_datetime(&t))
         }
         CustomType::MultiSelect => Json::Array(split_list(&text, true).into_iter().map(Json::String).collect()),
+        CustomType::Rating => Json::from(text.trim().parse::<i64>().map_err(|_| format!("'{text}' is not a whole number"))?),
+        CustomType::Money => {
+            let ctx = rapport_domain::custom::ValueContext { region: phonenumber::country::Id::US, currency: &ctx.currency };
+            rapport_domain::custom::parse_text(&CustomField { required: false, ..def.clone() }, &text, &ctx)?
+        }
+        // Emails, phones and URLs are normalized by the record engine with the workspace's region.
         _ => Json::String(text),
     })
 }

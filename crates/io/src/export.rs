@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 
 use rapport_domain::Kind;
-use rapport_domain::custom::CustomField;
+use rapport_domain::custom::{self, CustomField, CustomType};
 use rapport_domain::schema::{self, Access, FieldType};
 use rapport_store::{ListQuery, Record, Scope, Store, StoreError};
 use serde_json::Value as Json;
@@ -66,7 +66,7 @@ pub struct Names {
 enum Column {
     Plain(&'static str),
     Part(&'static str, &'static str),
-    Custom(String),
+    Custom(String, CustomType),
     OrgNames(&'static str),
     OwnerEmail,
     PipelineName,
@@ -78,7 +78,7 @@ impl Column {
         match self {
             Column::Plain(f) => f.to_string(),
             Column::Part(f, p) => format!("{f}.{p}"),
-            Column::Custom(k) => format!("custom.{k}"),
+            Column::Custom(k, _) => format!("custom.{k}"),
             Column::OrgNames(_) => "organization".into(),
             Column::OwnerEmail => "owner".into(),
             Column::PipelineName => "pipeline".into(),
@@ -109,7 +109,7 @@ fn columns(kind: Kind, custom: &[CustomField]) -> Vec<Column> {
             _ => {}
         }
     }
-    out.extend(custom.iter().map(|c| Column::Custom(c.key.clone())));
+    out.extend(custom.iter().filter(|c| !c.is_deleted()).map(|c| Column::Custom(c.key.clone(), c.ty)));
     out.extend(["created_at", "updated_at"].map(Column::Plain));
     out
 }
@@ -193,14 +193,14 @@ impl Exporter {
             ExportFormat::Json => {
                 for r in records {
                     out.extend_from_slice(if self.written == 0 { b"\n" } else { b",\n" });
-                    out.extend_from_slice(Json::Object(r.clone()).to_string().as_bytes());
+                    out.extend_from_slice(Json::Object(self.live_custom(r)).to_string().as_bytes());
                     self.written += 1;
                 }
                 return out;
             }
             ExportFormat::Jsonl => {
                 for r in records {
-                    out.extend_from_slice(Json::Object(r.clone()).to_string().as_bytes());
+                    out.extend_from_slice(Json::Object(self.live_custom(r)).to_string().as_bytes());
                     out.push(b'\n');
                 }
             }
@@ -223,6 +223,15 @@ impl Exporter {
         }
     }
 
+    /// The record with the values of deleted custom fields left out.
+    fn live_custom(&self, r: &Record) -> Record {
+        let mut r = r.clone();
+        if let Some(Json::Object(c)) = r.get_mut("custom") {
+            c.retain(|k, _| self.columns.iter().any(|col| matches!(col, Column::Custom(key, _) if key == k)));
+        }
+        r
+    }
+
     fn csv_value(&self, c: &Column, r: &Record, names: &Names) -> String {
         match c {
             Column::Plain(f) => cell(r.get(*f).unwrap_or(&Json::Null)),
@@ -233,7 +242,7 @@ impl Exporter {
                 };
                 a.and_then(|a| a.get(*p)).map(cell).unwrap_or_default()
             }
-            Column::Custom(k) => r.get("custom").and_then(|c| c.get(k)).map(cell).unwrap_or_default(),
+            Column::Custom(k, ty) => r.get("custom").and_then(|c| c.get(k)).map(|v| custom::to_text(*ty, v)).unwrap_or_default(),
             Column::OrgNames(f) => {
                 ids(r.get(*f)).iter().filter_map(|id| names.organizations.get(id).cloned()).collect::<Vec<_>>().join("; ")
             }

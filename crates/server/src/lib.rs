@@ -33,8 +33,22 @@ pub struct AppState {
 /// Largest request body accepted (a bulk create of 1000 records fits).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
-async fn openapi_json() -> Response {
-    Json(openapi::document()).into_response()
+/// The OpenAPI document; an authenticated client gets its workspace's custom
+/// fields typed in each kind's schema.
+async fn openapi_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    auth: Result<auth::Auth, Problem>,
+) -> Response {
+    let Ok(auth) = auth else { return Json(openapi::document()).into_response() };
+    let mut custom = vec![];
+    for kind in rapport_domain::Kind::ALL.into_iter().filter(|k| k.has_custom_fields()) {
+        match state.store.custom_fields(&auth.0, kind).await {
+            Ok(defs) => custom.push((kind, defs)),
+            // Who may not read definitions gets the generic document.
+            Err(_) => return Json(openapi::document()).into_response(),
+        }
+    }
+    Json(openapi::workspace_document(&custom)).into_response()
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

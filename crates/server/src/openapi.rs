@@ -2,6 +2,7 @@
 //! validation and storage, so it cannot drift from what the API accepts.
 
 use rapport_domain::Kind;
+use rapport_domain::custom::{self, CustomField, CustomType};
 use rapport_domain::filter::Op;
 use rapport_domain::schema::{self, Access, Field, FieldType};
 use serde_json::{Map, Value as Json, json};
@@ -945,18 +946,96 @@ pub fn operations() -> Vec<Operation> {
             &["400", "401", "404", "422"],
         ),
     );
+    let key = json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}});
+    let if_match = json!({"name": "If-Match", "in": "header", "required": false, "schema": {"type": "string"}, "description": "The definition's version as its ETag (\"3\"): a stale one is refused with 412"});
+    let field = || ok("The definition (ETag: its version)", json!({"$ref": "#/components/schemas/CustomField"}));
+    add(
+        "put",
+        "/api/v1/custom-fields/{collection}/order".into(),
+        "Reorder custom fields".into(),
+        "Custom fields",
+        op(
+            "Set the order of a kind's fields: every field in use, once",
+            "Custom fields",
+            vec![coll.clone()],
+            Some(
+                json!({"type": "object", "properties": {"keys": {"type": "array", "items": {"type": "string"}}}, "required": ["keys"]}),
+            ),
+            ok("Definitions in their new order", json!({"type": "object"})),
+            &["400", "401", "404", "422"],
+        ),
+    );
+    add(
+        "get",
+        "/api/v1/custom-fields/{collection}/{key}".into(),
+        "Get a custom field".into(),
+        "Custom fields",
+        op(
+            "One definition, deleted ones included",
+            "Custom fields",
+            vec![coll.clone(), key.clone()],
+            None,
+            field(),
+            &["401", "404"],
+        ),
+    );
+    add(
+        "patch",
+        "/api/v1/custom-fields/{collection}/{key}".into(),
+        "Change a custom field".into(),
+        "Custom fields",
+        op(
+            "Change label, help, required, default, validation, options, hidden or type (not the key). A type or option change converts the stored values, or refuses with 409 listing the records whose values would not convert",
+            "Custom fields",
+            vec![coll.clone(), key.clone(), if_match.clone()],
+            Some(json!({"$ref": "#/components/schemas/CustomFieldPatch"})),
+            field(),
+            &["400", "401", "404", "409", "412", "422"],
+        ),
+    );
     add(
         "delete",
         "/api/v1/custom-fields/{collection}/{key}".into(),
-        "Remove a custom field".into(),
+        "Delete a custom field".into(),
         "Custom fields",
         op(
-            "Remove a custom field definition (stored values stay)",
+            "Soft delete: the field is no longer accepted or shown, its values stay in the records; restorable until purged (explicitly or after 30 days)",
             "Custom fields",
-            vec![coll, json!({"name": "key", "in": "path", "required": true, "schema": {"type": "string"}})],
+            vec![coll.clone(), key.clone(), if_match.clone()],
             None,
-            ("204".into(), json!({"description": "Removed"})),
-            &["401", "404"],
+            ("204".into(), json!({"description": "Deleted"})),
+            &["401", "404", "409", "412"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/custom-fields/{collection}/{key}/restore".into(),
+        "Restore a custom field".into(),
+        "Custom fields",
+        op(
+            "Bring a deleted field back with its values",
+            "Custom fields",
+            vec![coll.clone(), key.clone(), if_match],
+            None,
+            field(),
+            &["401", "404", "409", "412"],
+        ),
+    );
+    add(
+        "post",
+        "/api/v1/custom-fields/{collection}/{key}/purge".into(),
+        "Purge a custom field".into(),
+        "Custom fields",
+        op(
+            "Remove a deleted field and its values from every record, for good",
+            "Custom fields",
+            vec![coll, key],
+            None,
+            ok(
+                "How many records held a value",
+                json!({"type": "object", "properties": {"key": {"type": "string"}, "purged_records": {"type": "integer"}}}),
+            ),
+            &["401", "404", "409"],
         ),
     );
     ops.extend(crate::api::io::operations());
@@ -1122,6 +1201,73 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
     }
 }
 
+/// The JSON schema of one custom field's value.
+fn custom_value_schema(d: &CustomField) -> Json {
+    let mut s = match d.ty {
+        CustomType::Text | CustomType::LongText => {
+            let mut s = json!({"type": "string", "maxLength": d.max_length.unwrap_or(if d.ty == CustomType::Text { custom::TEXT_MAX } else { custom::LONG_TEXT_MAX })});
+            if let Some(p) = &d.pattern {
+                s["pattern"] = json!(format!("^(?:{p})$"));
+            }
+            s
+        }
+        CustomType::Number | CustomType::Percent => {
+            let mut s = json!({"type": "number"});
+            if let Some(m) = &d.min {
+                s["minimum"] = m.clone();
+            }
+            if let Some(m) = &d.max {
+                s["maximum"] = m.clone();
+            }
+            s
+        }
+        CustomType::Rating => json!({"type": "integer", "minimum": 1, "maximum": d.rating_max()}),
+        CustomType::Money => {
+            json!({"type": "object", "properties": {"amount_minor": {"type": "integer"}, "currency": {"type": "string", "description": "ISO 4217; the workspace's currency when left out"}}, "required": ["amount_minor"], "additionalProperties": false})
+        }
+        CustomType::Date => json!({"type": "string", "format": "date"}),
+        CustomType::DateTime => json!({"type": "string", "format": "date-time"}),
+        CustomType::Boolean => json!({"type": "boolean"}),
+        CustomType::Select => json!({"type": "string", "enum": d.options}),
+        CustomType::MultiSelect => json!({"type": "array", "items": {"type": "string", "enum": d.options}, "uniqueItems": true}),
+        CustomType::Email => json!({"type": "string", "format": "email"}),
+        CustomType::Phone => {
+            json!({"type": "string", "description": "Any format; stored in E.164, read with the workspace's region"})
+        }
+        CustomType::Url => json!({"type": "string", "format": "uri"}),
+        CustomType::Relation if d.many => {
+            json!({"type": "array", "items": {"type": "string", "format": "uuid"}, "uniqueItems": true})
+        }
+        CustomType::Relation => json!({"type": "string", "format": "uuid"}),
+    };
+    let doc = match &d.help {
+        Some(h) => format!("{} ({}): {h}", d.label, d.ty.as_str()),
+        None => format!("{} ({})", d.label, d.ty.as_str()),
+    };
+    s["description"] = json!(doc);
+    if let Some(v) = &d.default {
+        s["default"] = v.clone();
+    }
+    s
+}
+
+/// The document for a workspace: each kind's `custom` object lists the
+/// workspace's custom fields in use, typed (what an authenticated client gets).
+pub fn workspace_document(custom: &[(Kind, Vec<CustomField>)]) -> Json {
+    let mut doc = document();
+    for (kind, defs) in custom {
+        let props: Map<String, Json> =
+            defs.iter().filter(|d| !d.is_deleted()).map(|d| (d.key.clone(), custom_value_schema(d))).collect();
+        let required: Vec<&str> = defs.iter().filter(|d| d.required && !d.is_deleted()).map(|d| d.key.as_str()).collect();
+        let read = json!({"type": "object", "properties": props, "description": "Values of the workspace's custom fields"});
+        let write = json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
+        let schemas = &mut doc["components"]["schemas"];
+        schemas[kind.title()]["properties"]["custom"] = read;
+        schemas[format!("{}Input", kind.title())]["properties"]["custom"] = write;
+    }
+    doc
+}
+
 pub fn document() -> Json {
     let mut paths = Map::new();
     for o in operations() {
@@ -1145,10 +1291,31 @@ pub fn document() -> Json {
     let stage = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "probability": {"type": "integer", "minimum": 0, "maximum": 100}, "outcome": {"type": "string", "enum": ["open", "won", "lost"]}}, "required": ["name", "probability"]});
     schemas.insert("Pipeline".into(), json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "position": {"type": "integer"}, "is_default": {"type": "boolean"}, "version": {"type": "integer"}, "stages": {"type": "array", "items": stage}}}));
     schemas.insert("PipelineInput".into(), json!({"type": "object", "properties": {"name": {"type": "string"}, "is_default": {"type": "boolean"}, "stages": {"type": "array", "items": stage}}, "required": ["name", "stages"]}));
-    schemas.insert("CustomField".into(), json!({"type": "object", "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"}, "label": {"type": "string"},
-        "type": {"type": "string", "enum": ["text", "long_text", "number", "boolean", "date", "date_time", "select", "multi_select", "email", "url", "relation"]}, "required": {"type": "boolean"}, "options": {"type": "array", "items": {"type": "string"}},
+    let types: Vec<&str> = CustomType::ALL.iter().map(|t| t.as_str()).collect();
+    let attributes = json!({
+        "label": {"type": "string", "maxLength": 100},
+        "type": {"type": "string", "enum": types},
+        "required": {"type": "boolean"},
+        "options": {"type": "array", "items": {"type": "string"}, "description": "Choices of a select or multi-select"},
+        "default": {"description": "Set on records created without a value"},
+        "min": {"description": "Lowest value: a number (money: minor units) or a date / date-time"},
+        "max": {"description": "Highest value; for a rating, the top of the scale (5 unless set)"},
+        "max_length": {"type": "integer", "minimum": 1},
+        "pattern": {"type": "string", "description": "A regular expression the whole text must match"},
+        "help": {"type": "string", "maxLength": 500},
+        "hidden": {"type": "boolean", "description": "Not shown on forms and record pages"},
         "target": {"type": "string", "description": "A relation's target: organization, person, deal, activity, task or a custom record kind's key"},
-        "many": {"type": "boolean", "description": "A relation holding a list of ids"}}, "required": ["key", "label", "type"]}));
+        "many": {"type": "boolean", "description": "A relation holding a list of ids"},
+    });
+    let mut field = attributes.clone();
+    field["key"] = json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$"});
+    field["position"] = json!({"type": "integer", "readOnly": true});
+    field["version"] = json!({"type": "integer", "readOnly": true});
+    field["deleted_at"] = json!({"type": "string", "format": "date-time", "readOnly": true});
+    schemas.insert("CustomField".into(), json!({"type": "object", "properties": field, "required": ["key", "label", "type"]}));
+    let mut patch = attributes;
+    patch["version"] = json!({"type": "integer", "description": "The version read (as If-Match)"});
+    schemas.insert("CustomFieldPatch".into(), json!({"type": "object", "properties": patch, "additionalProperties": false}));
     let shown = json!({"type": "array", "items": {"type": "string"}, "description": "Fields shown, in order: name, owner_id, stage_id, status, tags, created_at, updated_at or custom.key"});
     schemas.insert("ObjectType".into(), json!({"type": "object", "properties": {"key": {"type": "string"}, "singular": {"type": "string"}, "plural": {"type": "string"},
         "has_status": {"type": "boolean"}, "pipeline": {"oneOf": [{"$ref": "#/components/schemas/Pipeline"}, {"type": "null"}]},

@@ -19,6 +19,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Records a change could not be applied to (ids, values and reasons), when it names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<Box<serde_json::Value>>,
 }
 
 impl Problem {
@@ -29,6 +32,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: vec![],
+            records: None,
         }
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
@@ -94,6 +98,15 @@ impl From<StoreError> for Problem {
             .detail(format!(
                 "If-Match named version {expected}, the record is at version {current}: read it again and reapply your change"
             )),
+            StoreError::NotConvertible { field, attribute, to, total, records } => {
+                let message = format!("{total} records have values of '{field}' that are not a valid {to}");
+                Self {
+                    errors: vec![FieldError::new(attribute, "not_convertible", message.clone())],
+                    records: Some(Box::new(serde_json::json!(records))),
+                    ..Problem::new(StatusCode::CONFLICT, "not-convertible", "Some values would not convert")
+                }
+                .detail(format!("{message}; the first {} are listed in `records`, nothing was changed", records.len()))
+            }
             StoreError::Conflict(m) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "The request conflicts with the current state").detail(m)
             }

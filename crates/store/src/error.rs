@@ -15,6 +15,17 @@ pub enum StoreError {
     /// A uniqueness rule or a reuse of an idempotency key with another request.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A custom field's type or options change would not convert these
+    /// records' values (at most `custom_fields::REFUSAL_CAP` named; `total` in all).
+    #[error("{total} values of '{field}' would not convert to {to}")]
+    NotConvertible {
+        field: String,
+        /// The attribute whose change needs the conversion: `type` or `options`.
+        attribute: &'static str,
+        to: &'static str,
+        total: usize,
+        records: Vec<crate::custom_fields::Unconvertible>,
+    },
     #[error("configuration: {0}")]
     Config(String),
     #[error("migration {version} ({name}) failed: {source}")]

@@ -42,6 +42,7 @@ pub use clock::Clock;
 pub use db::{Backend, Db, Options};
 pub use error::StoreError;
 pub use records::{ListPage, ListQuery, Record, WriteOptions};
+pub use sql::custom_sql;
 
 use rapport_domain::access::{Actor, TokenScope};
 use uuid::Uuid;
@@ -101,6 +102,7 @@ impl Store {
     pub async fn open(url: &str, opts: &Options) -> Result<Store, StoreError> {
         let db = Db::connect(url, opts).await?;
         migrate::run(&db).await?;
+        custom_fields::ensure_all_indexes(&db).await?;
         db.optimize().await?;
         Ok(Store { db, clock: Clock::real() })
     }

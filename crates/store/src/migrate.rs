@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_custom_kinds.sql"),
         postgres: include_str!("../migrations/postgres/0014_custom_kinds.sql"),
     },
+    Migration {
+        version: 15,
+        name: "custom_field_lifecycle",
+        sqlite: include_str!("../migrations/sqlite/0015_custom_field_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0015_custom_field_lifecycle.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -246,11 +246,7 @@ pub(crate) fn version_of(r: &Record) -> i64 {
 // ---- cursors -------------------------------------------------------------
 
 fn sort_value(r: &Record, c: &Column) -> Json {
-    if c.custom {
-        r.get("custom").and_then(|o| o.get(&c.name)).cloned().unwrap_or(Json::Null)
-    } else {
-        r.get(&c.name).cloned().unwrap_or(Json::Null)
-    }
+    if c.custom { c.custom_value(r) } else { r.get(&c.name).cloned().unwrap_or(Json::Null) }
 }
 
 fn sort_spec(s: &Sort) -> String {

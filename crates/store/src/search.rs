@@ -21,7 +21,11 @@ pub const KINDS: [Kind; 6] = [Kind::Person, Kind::Organization, Kind::Deal, Kind
 
 /// Writes (or rewrites) a record's index row.
 pub(crate) async fn refresh(tx: &mut Tx, scope: &Scope, kind: Kind, record: &Record) -> Result<(), StoreError> {
-    let Some(doc) = document(kind, record) else { return Ok(()) };
+    let Some(mut doc) = document(kind, record) else { return Ok(()) };
+    if record.get("custom").and_then(Json::as_object).is_some_and(|c| !c.is_empty()) {
+        let defs = crate::custom_fields::load(tx, scope, kind).await?;
+        rules::add_custom(&mut doc, &defs, record);
+    }
     let Some(id) = record.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) else { return Ok(()) };
     let fields: Map<String, Json> = doc.fields.iter().map(|(k, v)| (k.to_string(), Json::String(v.join(" ")))).collect();
     let ins = Query::insert()

@@ -5,6 +5,7 @@ use rapport_domain::filter::{ColType, Column, Condition, Filter, Op};
 use rapport_domain::value::format_datetime;
 use rapport_domain::{FieldValue, Kind};
 use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SimpleExpr, Value};
+use serde_json::Value as Json;
 
 use crate::Backend;
 use crate::db::Col;
@@ -32,33 +33,69 @@ fn col_type(c: ColType) -> Col {
     }
 }
 
+/// The SQL text of a custom field's value at `path` in the `custom` object,
+/// qualified by `table` or not (inside `CREATE INDEX`). Filters, sorts and the
+/// custom field indexes use this one expression, so the databases can match
+/// them: `json_extract(custom, '$.key')` on SQLite, `(custom->'key')` (jsonb,
+/// which orders numbers, text and booleans by their own type) on PostgreSQL.
+/// Custom keys are checked against `[a-z][a-z0-9_]*` when defined, so they are
+/// safe to inline.
+pub fn custom_sql(backend: Backend, table: Option<&str>, path: &[&str]) -> String {
+    let col = match table {
+        Some(t) => format!("\"{t}\".\"custom\""),
+        None => "custom".to_string(),
+    };
+    match backend {
+        Backend::Sqlite => format!("json_extract({col}, '$.{}')", path.join(".")),
+        Backend::Postgres => {
+            let steps: String = path.iter().map(|p| format!("->'{p}'")).collect();
+            format!("({col}{steps})")
+        }
+    }
+}
+
 /// The SQL expression for a filterable column, custom fields included.
 pub fn column_expr(backend: Backend, table: &str, c: &Column) -> Expr {
     if !c.custom {
         return tc(table, &c.name);
     }
-    // Custom keys are checked against `[a-z][a-z0-9_]*` when defined, so they are safe to inline.
-    let key = &c.name;
+    Expr::cust(custom_sql(backend, Some(table), &c.custom_path()))
+}
+
+/// A custom text value as text, for `contains` (jsonb's `->>` on PostgreSQL).
+fn custom_text_expr(backend: Backend, table: &str, c: &Column) -> Expr {
     match backend {
-        Backend::Sqlite => Expr::cust(format!("json_extract(\"{table}\".\"custom\", '$.{key}')")),
-        Backend::Postgres => {
-            let cast = match c.ty {
-                ColType::Float => "::double precision",
-                ColType::Bool => "::boolean",
-                ColType::Date => "::date",
-                ColType::DateTime => "::timestamptz",
-                _ => "",
-            };
-            Expr::cust(format!("((\"{table}\".\"custom\"->>'{key}'){cast})"))
-        }
+        Backend::Sqlite => column_expr(backend, table, c),
+        Backend::Postgres => Expr::cust(format!("(\"{table}\".\"custom\"->>'{}')", c.name)),
     }
 }
 
-/// A filter value as bound for this column: custom date-times are text on SQLite.
+/// A filter value as bound for this column: custom values compare as JSON
+/// values on PostgreSQL, and as the SQL values `json_extract` gives on SQLite.
 pub fn bind(backend: Backend, c: &Column, v: &FieldValue) -> Value {
-    match (backend, c.custom, v) {
-        (Backend::Sqlite, true, FieldValue::DateTime(t)) => Value::String(Some(format_datetime(t))),
-        (_, _, FieldValue::Json(j)) => match j.as_f64() {
+    if c.custom && c.ty != ColType::StringList {
+        let j = match v {
+            FieldValue::Text(s) => Json::String(s.clone()),
+            FieldValue::Int(i) => Json::from(*i),
+            FieldValue::Bool(b) => Json::Bool(*b),
+            FieldValue::Date(d) => Json::String(d.to_string()),
+            FieldValue::DateTime(t) => Json::String(format_datetime(t)),
+            FieldValue::Json(j) => j.clone(),
+            other => return to_sql(other, col_type(c.ty)),
+        };
+        return match (backend, j) {
+            (Backend::Postgres, j) => Value::from(j),
+            (Backend::Sqlite, Json::Number(n)) => match n.as_i64() {
+                Some(i) => Value::BigInt(Some(i)),
+                None => Value::Double(n.as_f64()),
+            },
+            (Backend::Sqlite, Json::Bool(b)) => Value::BigInt(Some(i64::from(b))),
+            (Backend::Sqlite, Json::String(s)) => Value::String(Some(s)),
+            (Backend::Sqlite, other) => Value::String(Some(other.to_string())),
+        };
+    }
+    match v {
+        FieldValue::Json(j) => match j.as_f64() {
             Some(f) => Value::Double(Some(f)),
             None => Value::String(Some(j.to_string())),
         },
@@ -225,18 +262,32 @@ fn condition(backend: Backend, ws: Uuid, table: &str, kind: Kind, c: &Condition)
         };
     }
     let e = column_expr(backend, table, col);
+    let text_e = custom_text_expr(backend, table, col);
+    // A custom field's index leads with `value IS NULL`: saying what a
+    // comparison implies lets the database seek it.
+    let present = |cmp: SimpleExpr| -> SimpleExpr {
+        if !col.custom {
+            return cmp;
+        }
+        let f = match backend {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "false",
+        };
+        Expr::cust(format!("({} IS NULL) = {f}", custom_sql(backend, Some(table), &col.custom_path()))).and(cmp)
+    };
     match c.op {
-        Op::Eq => e.eq(first),
+        Op::Eq => present(e.eq(first)),
         Op::Ne => e.clone().ne(first).or(e.is_null()),
-        Op::Lt => e.lt(first),
-        Op::Lte => e.lte(first),
-        Op::Gt => e.gt(first),
-        Op::Gte => e.gte(first),
-        Op::In => e.is_in(vals),
+        Op::Lt => present(e.lt(first)),
+        Op::Lte => present(e.lte(first)),
+        Op::Gt => present(e.gt(first)),
+        Op::Gte => present(e.gte(first)),
+        Op::In => present(e.is_in(vals)),
         Op::IsNull if is_null => e.is_null(),
         Op::IsNull => e.is_not_null(),
         Op::Contains => {
             let FieldValue::Text(s) = &c.values[0] else { unreachable!("contains takes text") };
+            let e = if col.custom { text_e } else { e };
             match backend {
                 Backend::Sqlite => Expr::cust_with_exprs("? GLOB ?", [e, Expr::val(glob_contains(s))]),
                 Backend::Postgres => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE '\\'", [e, Expr::val(escape_like(s))]),

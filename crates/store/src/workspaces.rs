@@ -66,7 +66,8 @@ pub(crate) async fn load(tx: &mut Tx, id: Uuid) -> Result<Workspace, StoreError>
 
 pub(crate) async fn context(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<ContextData, StoreError> {
     let workspace = load(tx, scope.workspace_id).await?;
-    let custom = if kind.has_custom_fields() { custom_fields::load(tx, scope, kind).await? } else { vec![] };
+    // Deleted fields too: their values are kept through writes until purged.
+    let custom = if kind.has_custom_fields() { custom_fields::load_all(tx, scope, kind).await? } else { vec![] };
     Ok(ContextData { workspace, custom })
 }
 

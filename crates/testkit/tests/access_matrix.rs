@@ -72,6 +72,11 @@ enum Rule {
     DeleteObjectType,
     CreateObjectField,
     DeleteObjectField,
+    ReorderCustomFields,
+    CustomField,
+    PatchCustomField,
+    RestoreCustomField,
+    PurgeCustomField,
     Webhooks,
     CreateWebhook,
     Webhook,
@@ -178,6 +183,11 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("get", "/api/v1/custom-fields/{collection}", Rule::CustomFields),
     ("post", "/api/v1/custom-fields/{collection}", Rule::CreateCustomField),
     ("delete", "/api/v1/custom-fields/{collection}/{key}", Rule::DeleteCustomField),
+    ("put", "/api/v1/custom-fields/{collection}/order", Rule::ReorderCustomFields),
+    ("get", "/api/v1/custom-fields/{collection}/{key}", Rule::CustomField),
+    ("patch", "/api/v1/custom-fields/{collection}/{key}", Rule::PatchCustomField),
+    ("post", "/api/v1/custom-fields/{collection}/{key}/restore", Rule::RestoreCustomField),
+    ("post", "/api/v1/custom-fields/{collection}/{key}/purge", Rule::PurgeCustomField),
     ("get", "/api/v1/webhooks", Rule::Webhooks),
     ("post", "/api/v1/webhooks", Rule::CreateWebhook),
     ("get", "/api/v1/webhooks/{id}", Rule::Webhook),
@@ -1108,6 +1118,37 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
             vec![
                 Probe::new(Method::DELETE, format!("/api/v1/object-types/{MATRIX_KIND}/fields/{key}"), exp)
                     .witness(format!("/api/v1/object-types/{MATRIX_KIND}")),
+            ]
+        }
+        // No workspace has task fields: an empty order is a valid one.
+        Rule::ReorderCustomFields => {
+            vec![Probe::new(Method::PUT, "/api/v1/custom-fields/tasks/order", admin_exp(w, false)).body(json!({"keys": []}))]
+        }
+        Rule::CustomField => {
+            vec![Probe::new(Method::GET, format!("/api/v1/custom-fields/people/{}", world.field_key), admin_exp(w, true))]
+        }
+        Rule::PatchCustomField => vec![
+            Probe::new(Method::PATCH, format!("/api/v1/custom-fields/people/{}", world.field_key), admin_exp(w, true))
+                .body(json!({"help": format!("Probed by {n}")}))
+                .witness(format!("/api/v1/custom-fields/people/{}", world.field_key)),
+        ],
+        Rule::RestoreCustomField | Rule::PurgeCustomField => {
+            let exp = admin_exp(w, true);
+            let action = if rule == Rule::RestoreCustomField { "restore" } else { "purge" };
+            // Allowed: a spare field deleted for the purpose; refused: the world's field, untouched.
+            let key = if exp == Expect::Allow {
+                let key = format!("{action}_{n}");
+                let f = z.post(app, "/api/v1/custom-fields/people", json!({"key": key, "label": "Spare", "type": "text"})).await;
+                assert_eq!(f.status.as_u16(), 201, "[{}] spare custom field: {}", app.name(), f.body);
+                let d = z.delete(app, &format!("/api/v1/custom-fields/people/{key}")).await;
+                assert_eq!(d.status.as_u16(), 204, "[{}] spare deleted: {}", app.name(), d.body);
+                key
+            } else {
+                world.field_key.clone()
+            };
+            vec![
+                Probe::new(Method::POST, format!("/api/v1/custom-fields/people/{key}/{action}"), exp)
+                    .witness(format!("/api/v1/custom-fields/people/{}", world.field_key)),
             ]
         }
         Rule::Webhooks => vec![Probe::new(Method::GET, "/api/v1/webhooks", admin_exp(w, false))],

@@ -87,3 +87,31 @@ async fn api_reference_page() {
         assert_eq!(h.body["status"], "ok", "[{n}]");
     }
 }
+
+/// An authenticated client's document types its workspace's custom fields.
+#[tokio::test]
+async fn the_document_lists_the_workspace_custom_fields() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        for def in [
+            json!({"key": "tier", "label": "Tier", "type": "select", "options": ["gold", "silver"], "required": true, "default": "gold"}),
+            json!({"key": "budget", "label": "Budget", "type": "money"}),
+            json!({"key": "stars", "label": "Stars", "type": "rating", "max": 10}),
+        ] {
+            assert_status(&app, &app.post("/api/v1/custom-fields/people", def).await, StatusCode::CREATED, "define");
+        }
+        let doc = app.get("/api/openapi.json").await.body;
+        let custom = &doc["components"]["schemas"]["PersonInput"]["properties"]["custom"];
+        assert_eq!(custom["properties"]["tier"]["enum"], json!(["gold", "silver"]), "[{n}] {custom}");
+        assert_eq!(custom["required"], json!(["tier"]), "[{n}]");
+        assert_eq!(custom["additionalProperties"], false, "[{n}]");
+        assert_eq!(custom["properties"]["budget"]["properties"]["amount_minor"]["type"], "integer", "[{n}]");
+        assert_eq!(custom["properties"]["stars"]["maximum"], 10, "[{n}]");
+        let read = &doc["components"]["schemas"]["Person"]["properties"]["custom"]["properties"];
+        assert!(read["tier"].is_object(), "[{n}] the read schema too");
+        // Without credentials: the generic document.
+        let anonymous = app.client.get(format!("{}/api/openapi.json", app.base)).send().await.unwrap();
+        let generic: rapport_testkit::serde_json::Value = anonymous.json().await.unwrap();
+        assert!(generic["components"]["schemas"]["PersonInput"]["properties"]["custom"]["properties"].is_null(), "[{n}]");
+    }
+}

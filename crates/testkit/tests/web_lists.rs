@@ -160,10 +160,7 @@ async fn filters_search_sort_and_columns() {
             key: "region".into(),
             label: "Sales region".into(),
             ty: rapport_domain::custom::CustomType::Text,
-            required: false,
-            options: vec![],
-            target: None,
-            many: false,
+            ..Default::default()
         };
         app.store.create_custom_field(&app.scope, Kind::Person, &region).await.unwrap();
         app.create("people", json!({"first_name": "Nora", "last_name": "North", "custom": {"region": "North"}})).await;

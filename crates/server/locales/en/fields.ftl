@@ -151,3 +151,7 @@ field-object-closed_at = Closed
 field-object-stage_entered_at = In stage since
 field-object-created_at = Created
 field-object-updated_at = Last changed
+
+# Custom fields on record pages and forms.
+fields-rating-value = { $value } / { $max }
+fields-money-hint = An amount such as 1250.50, in { $currency } unless followed by another currency code (1250.50 USD).

@@ -106,6 +106,12 @@ pub fn routes() -> Router<AppState> {
             get(settings::get_pipeline).put(settings::put_pipeline).delete(settings::delete_pipeline),
         )
         .route("/api/v1/custom-fields/{collection}", get(settings::list_custom_fields).post(settings::create_custom_field))
-        .route("/api/v1/custom-fields/{collection}/{key}", axum::routing::delete(settings::delete_custom_field))
+        .route("/api/v1/custom-fields/{collection}/order", axum::routing::put(settings::reorder_custom_fields))
+        .route(
+            "/api/v1/custom-fields/{collection}/{key}",
+            get(settings::get_custom_field).patch(settings::patch_custom_field).delete(settings::delete_custom_field),
+        )
+        .route("/api/v1/custom-fields/{collection}/{key}/restore", axum::routing::post(settings::restore_custom_field))
+        .route("/api/v1/custom-fields/{collection}/{key}/purge", axum::routing::post(settings::purge_custom_field))
         .merge(io::routes())
 }

@@ -157,6 +157,23 @@ pub(crate) async fn include(
     Ok(())
 }
 
+/// Leaves out the values of deleted custom fields: the records keep them
+/// (restorable until purged), clients no longer see them.
+async fn hide_deleted(state: &AppState, auth: &Auth, kind: Kind, records: &mut [Record]) -> ApiResult<()> {
+    let has_values = |r: &Record| r.get("custom").and_then(Json::as_object).is_some_and(|c| !c.is_empty());
+    // Custom record kinds keep their field definitions under their own key.
+    if !kind.has_custom_fields() || kind == Kind::Object || !records.iter().any(has_values) {
+        return Ok(());
+    }
+    let live: BTreeSet<String> = state.store.custom_fields(&auth.0, kind).await?.into_iter().map(|d| d.key).collect();
+    for r in records.iter_mut() {
+        if let Some(Json::Object(c)) = r.get_mut("custom") {
+            c.retain(|k, _| live.contains(k));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn project(r: Record, keep: &Option<BTreeSet<String>>) -> Record {
     match keep {
         None => r,
@@ -177,6 +194,7 @@ pub async fn list(kind: Kind, State(state): State<AppState>, auth: Auth, Query(p
     let q = list_query(&state, &auth, kind, &params).await?;
     let keep = select_fields(kind, &params)?;
     let mut page = state.store.list(&auth.0, kind, &q).await?;
+    hide_deleted(&state, &auth, kind, &mut page.items).await?;
     include(&state, &auth, kind, &params, &mut page.items).await?;
     let items: Vec<Record> = page.items.into_iter().map(|r| project(r, &keep)).collect();
     Ok(JsonResponse(json!({"items": items, "next_cursor": page.next_cursor})).into_response())
@@ -203,6 +221,7 @@ pub async fn get(
         other => other?,
     };
     let mut recs = vec![found];
+    hide_deleted(&state, &auth, kind, &mut recs).await?;
     include(&state, &auth, kind, &params, &mut recs).await?;
     Ok(with_etag(StatusCode::OK, project(recs.remove(0), &keep)))
 }
@@ -235,6 +254,9 @@ pub async fn create(
     };
     let opts = WriteOptions { if_match: None, idempotency };
     let (record, replayed) = state.store.create(&auth.0, kind, &input, &opts).await?;
+    let mut recs = [record];
+    hide_deleted(&state, &auth, kind, &mut recs).await?;
+    let [record] = recs;
     let id = record.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
     let mut res = with_etag(if replayed { StatusCode::OK } else { StatusCode::CREATED }, record);
     if let Ok(loc) = HeaderValue::from_str(&format!("/api/v1/{}/{id}", kind.collection())) {
@@ -265,7 +287,8 @@ pub async fn bulk_create(
             _ => return Err(Problem::bad_request(&format!("items[{i}]"), "expected a JSON object")),
         }
     }
-    let created = state.store.create_many(&auth.0, kind, &inputs).await?;
+    let mut created = state.store.create_many(&auth.0, kind, &inputs).await?;
+    hide_deleted(&state, &auth, kind, &mut created).await?;
     Ok((StatusCode::CREATED, JsonResponse(json!({"items": created}))).into_response())
 }
 
@@ -280,7 +303,9 @@ pub async fn patch(
     let id = parse_id(&id)?;
     let patch = Json::Object(expect_object(body)?);
     let opts = WriteOptions { if_match: if_match(&headers)?, idempotency: None };
-    let record = state.store.update(&auth.0, kind, id, &patch, &opts).await?;
+    let mut recs = [state.store.update(&auth.0, kind, id, &patch, &opts).await?];
+    hide_deleted(&state, &auth, kind, &mut recs).await?;
+    let [record] = recs;
     Ok(with_etag(StatusCode::OK, record))
 }
 

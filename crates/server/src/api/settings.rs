@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rapport_domain::Kind;
 use rapport_domain::custom::CustomField;
+use rapport_store::custom_fields::FieldPatch;
 use rapport_store::pipelines::PipelineInput;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -94,13 +95,36 @@ fn custom_kind(collection: &str) -> ApiResult<Kind> {
         .ok_or_else(|| Problem::not_found().detail(format!("'{collection}' has no custom fields")))
 }
 
+#[derive(Deserialize)]
+pub struct FieldListParams {
+    #[serde(default)]
+    deleted: bool,
+}
+
+/// `GET /api/v1/custom-fields/{collection}`: the fields in use; `?deleted=true`
+/// adds the deleted ones still restorable (admins).
 pub async fn list_custom_fields(
     State(state): State<AppState>,
     auth: Auth,
     Path(collection): Path<String>,
+    axum::extract::Query(p): axum::extract::Query<FieldListParams>,
 ) -> ApiResult<Response> {
     let kind = custom_kind(&collection)?;
-    Ok(JsonResponse(json!({"items": state.store.custom_fields(&auth.0, kind).await?})).into_response())
+    let items = if p.deleted {
+        state.store.custom_fields_all(&auth.0, kind).await?
+    } else {
+        state.store.custom_fields(&auth.0, kind).await?
+    };
+    Ok(JsonResponse(json!({"items": items})).into_response())
+}
+
+fn field_response(status: StatusCode, def: CustomField) -> Response {
+    let tag = etag(def.version);
+    let mut res = (status, JsonResponse(def)).into_response();
+    if let Ok(v) = tag.parse() {
+        res.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    res
 }
 
 pub async fn create_custom_field(
@@ -112,15 +136,82 @@ pub async fn create_custom_field(
     let kind = custom_kind(&collection)?;
     let def: CustomField = from_json(body)?;
     let def = state.store.create_custom_field(&auth.0, kind, &def).await?;
-    Ok((StatusCode::CREATED, JsonResponse(def)).into_response())
+    Ok(field_response(StatusCode::CREATED, def))
 }
 
-pub async fn delete_custom_field(
+pub async fn get_custom_field(
     State(state): State<AppState>,
     auth: Auth,
     Path((collection, key)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let kind = custom_kind(&collection)?;
-    state.store.delete_custom_field(&auth.0, kind, &key).await?;
+    let defs = state.store.custom_fields_all(&auth.0, kind).await?;
+    let def = defs.into_iter().find(|d| d.key == key).ok_or_else(Problem::not_found)?;
+    Ok(field_response(StatusCode::OK, def))
+}
+
+/// `PATCH`: label, help, required, default, validation, options, hidden or type;
+/// `If-Match` (or `version` in the body) refuses a stale change.
+pub async fn patch_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((collection, key)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    let kind = custom_kind(&collection)?;
+    let patch: FieldPatch = from_json(body)?;
+    let def = state.store.update_custom_field(&auth.0, kind, &key, &patch, if_match(&headers)?).await?;
+    Ok(field_response(StatusCode::OK, def))
+}
+
+/// Soft delete: restorable until purged (explicitly or after the retention period).
+pub async fn delete_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((collection, key)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let kind = custom_kind(&collection)?;
+    state.store.delete_custom_field(&auth.0, kind, &key, if_match(&headers)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn restore_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((collection, key)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let kind = custom_kind(&collection)?;
+    let def = state.store.restore_custom_field(&auth.0, kind, &key, if_match(&headers)?).await?;
+    Ok(field_response(StatusCode::OK, def))
+}
+
+pub async fn purge_custom_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((collection, key)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = custom_kind(&collection)?;
+    let n = state.store.purge_custom_field(&auth.0, kind, &key).await?;
+    Ok(JsonResponse(json!({"key": key, "purged_records": n})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldOrder {
+    keys: Vec<String>,
+}
+
+pub async fn reorder_custom_fields(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(collection): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    let kind = custom_kind(&collection)?;
+    let order: FieldOrder = from_json(body)?;
+    let items = state.store.reorder_custom_fields(&auth.0, kind, &order.keys).await?;
+    Ok(JsonResponse(json!({"items": items})).into_response())
 }

@@ -14,6 +14,7 @@ pub mod assets;
 mod automation;
 mod board;
 mod calendar;
+pub mod custom;
 mod duplicates;
 pub mod format;
 pub mod frame;

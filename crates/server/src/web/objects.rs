@@ -228,6 +228,7 @@ pub async fn field_add(State(state): State<AppState>, app: App, Path(key): Path<
         options: fields.text("options").split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect(),
         target: relation.then(|| fields.text("target")),
         many: relation && fields.get("many").is_some(),
+        ..Default::default()
     };
     let r = state.store.create_object_field(&app.scope, &key, &def).await.map(|_| ());
     after(&state, app, &key, r).await
@@ -430,7 +431,9 @@ async fn inputs(
                 ("select", def.options.iter().map(|o| (o.clone(), o.clone())).collect())
             }
             CustomType::LongText => ("textarea", vec![]),
-            CustomType::Number => ("number", vec![]),
+            CustomType::Number | CustomType::Percent | CustomType::Rating => ("number", vec![]),
+            CustomType::Phone => ("tel", vec![]),
+            CustomType::Money => ("text", vec![]),
             CustomType::Date => ("date", vec![]),
             CustomType::DateTime => ("datetime-local", vec![]),
             CustomType::Boolean => ("checkbox", vec![]),

@@ -6,6 +6,7 @@
 // Handlers' helpers answer with the page to send when they cannot go on.
 #![allow(clippy::result_large_err)]
 
+mod fields;
 mod pipelines;
 mod teams;
 pub(crate) mod users;
@@ -37,6 +38,14 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/pipelines/{id}/stages/{sid}/up", post(pipelines::stage_up))
         .route("/settings/pipelines/{id}/stages/{sid}/down", post(pipelines::stage_down))
         .route("/settings/pipelines/{id}/stages/{sid}/delete", get(pipelines::confirm_delete_stage).post(pipelines::delete_stage))
+        .route("/settings/fields", get(fields::index))
+        .route("/settings/fields/{coll}", get(fields::list).post(fields::create))
+        .route("/settings/fields/{coll}/{key}", post(fields::save))
+        .route("/settings/fields/{coll}/{key}/up", post(fields::up))
+        .route("/settings/fields/{coll}/{key}/down", post(fields::down))
+        .route("/settings/fields/{coll}/{key}/delete", get(fields::confirm_delete).post(fields::delete))
+        .route("/settings/fields/{coll}/{key}/restore", post(fields::restore))
+        .route("/settings/fields/{coll}/{key}/purge", get(fields::confirm_purge).post(fields::purge))
         .route("/settings/users", get(users::list).post(users::create))
         .route("/settings/users/{id}", post(users::save))
         .route("/settings/users/{id}/link", post(users::link))

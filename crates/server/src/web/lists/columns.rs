@@ -395,13 +395,11 @@ pub fn cell(kind: Kind, c: &ColDef, r: &Record, names: &Names, ui: &Ui) -> Cell 
             plain(bits.join(", "))
         }
         Render::Custom(ty) => match ty {
-            CustomType::Boolean => match raw.as_bool() {
-                Some(true) => plain(ui.t("yes")),
-                Some(false) => plain(ui.t("no")),
-                None => vec![],
-            },
-            CustomType::Date | CustomType::DateTime => plain(ui.when(&raw)),
-            _ => plain(shorten(&text_of(&raw), 120)),
+            CustomType::Rating => plain(text_of(&raw)),
+            _ => {
+                let def = rapport_domain::custom::CustomField { ty: *ty, ..Default::default() };
+                plain(shorten(&crate::web::custom::display(ui, &def, &raw), 120))
+            }
         },
     };
     Cell { label: c.label.clone(), parts, class, flag }

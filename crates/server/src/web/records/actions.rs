@@ -42,12 +42,22 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
     if let Err(e) = form::pick_organization(&state, &app.scope, &app.ui, kind, &fields, &mut vals, &mut errs).await {
         return failure(&app.ui, e);
     }
-    let patch = form::to_record(&app.ui, kind, &vals, Some(&rec), &mut errs);
+    let mut patch = form::to_record(&app.ui, kind, &vals, Some(&rec), &mut errs);
+    if kind.has_custom_fields() {
+        let defs = match state.store.custom_fields(&app.scope, kind).await {
+            Ok(d) => d,
+            Err(e) => return failure(&app.ui, e),
+        };
+        if let Some(c) = crate::web::custom::read(&app.ui, &defs, &fields, true, &mut errs) {
+            patch.insert("custom".into(), c);
+        }
+    }
     if !errs.is_empty() {
         let x = Extras {
             errors: vec![app.ui.t("error-form")],
             edit: Some((vals, errs)),
             status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            posted: Some(fields),
             ..Extras::default()
         };
         return render(&state, app, coll, uid, rec, x).await;
@@ -59,8 +69,13 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
         Err(StoreError::Invalid(v)) => {
             let mut errors = vec![app.ui.t("error-form")];
             errors.extend(form::place_errors(&app.ui, kind, &v, &mut errs));
-            let x =
-                Extras { errors, edit: Some((vals, errs)), status: Some(StatusCode::UNPROCESSABLE_ENTITY), ..Extras::default() };
+            let x = Extras {
+                errors,
+                edit: Some((vals, errs)),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                posted: Some(fields),
+                ..Extras::default()
+            };
             render(&state, app, coll, uid, rec, x).await
         }
         Err(e) => failure(&app.ui, e),

@@ -464,6 +464,10 @@ pub fn to_record(ui: &Ui, kind: Kind, vals: &Vals, current: Option<&Record>, err
 pub fn place_errors(ui: &Ui, kind: Kind, v: &ValidationErrors, errs: &mut Errs) -> Vec<String> {
     let mut loose = vec![];
     for e in &v.0 {
+        if e.field.starts_with("custom.") {
+            errs.entry(e.field.clone()).or_insert_with(|| error_text(ui, e.code, &e.message));
+            continue;
+        }
         let base = e.field.split(['[', '.']).next().unwrap_or("");
         let name = match (kind, base) {
             (_, "emails" | "primary_email") => "email",

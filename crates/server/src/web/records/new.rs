@@ -6,12 +6,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use rapport_domain::Kind;
+use rapport_domain::custom::CustomField;
 use rapport_store::{Scope, StoreError, WriteOptions};
 use serde_json::{Value as Json, json};
 
 use super::form::{Choices, Errs, Input, Vals, inputs, pick_organization, place_errors, to_record, tomorrow_morning, typed};
 use super::{Coll, failure, forbidden, label, text};
 use crate::AppState;
+use crate::web::custom::{self, CustomInput};
 use crate::web::frame::{App, Ui};
 use crate::web::{Fields, csrf_refused, page, see_other};
 
@@ -76,6 +78,7 @@ struct NewPage {
     kind: String,
     title: String,
     inputs: Vec<Input>,
+    custom_inputs: Vec<CustomInput>,
     links: Vec<Link>,
     errors: Vec<String>,
     duplicates: Vec<Duplicate>,
@@ -145,7 +148,11 @@ pub async fn new_form(State(state): State<AppState>, coll: Coll, app: App, Query
     }
     let wanted = [("people", q.person_id), ("organizations", q.organization_id), ("deals", q.deal_id)];
     let links = links(&state, &app.scope, coll.kind, wanted).await;
-    render(&state, coll, app, vals, Errs::new(), vec![], links, vec![], StatusCode::OK).await
+    render(&state, coll, app, (vals, None), Errs::new(), vec![], links, vec![], StatusCode::OK).await
+}
+
+async fn custom_defs(state: &AppState, scope: &Scope, kind: Kind) -> Result<Vec<CustomField>, StoreError> {
+    if kind.has_custom_fields() { state.store.custom_fields(scope, kind).await } else { Ok(vec![]) }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -153,7 +160,7 @@ async fn render(
     state: &AppState,
     coll: Coll,
     app: App,
-    mut vals: Vals,
+    (mut vals, posted): (Vals, Option<&Fields>),
     errs: Errs,
     errors: Vec<String>,
     links: Vec<Link>,
@@ -162,6 +169,10 @@ async fn render(
 ) -> Response {
     let choices = match Choices::load(state, &app.scope, coll.kind, &vals).await {
         Ok(c) => c,
+        Err(e) => return failure(&app.ui, e),
+    };
+    let defs = match custom_defs(state, &app.scope, coll.kind).await {
+        Ok(d) => d,
         Err(e) => return failure(&app.ui, e),
     };
     if coll.kind == Kind::Deal && vals.get("stage").is_none_or(|s| s.is_empty()) {
@@ -173,6 +184,7 @@ async fn render(
         kind: coll.kind.as_str().to_string(),
         title: ui.t(&format!("records-new-{}", coll.kind.as_str())),
         inputs: inputs(&ui, coll.kind, &vals, &errs, &choices, false),
+        custom_inputs: custom::inputs(&ui, &defs, None, posted, &errs),
         links,
         errors,
         duplicates,
@@ -203,19 +215,27 @@ pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields:
         return failure(&app.ui, e);
     }
     let mut record = to_record(&app.ui, kind, &vals, None, &mut errs);
+    let defs = match custom_defs(&state, &app.scope, kind).await {
+        Ok(d) => d,
+        Err(e) => return failure(&app.ui, e),
+    };
+    if let Some(c) = custom::read(&app.ui, &defs, &fields, false, &mut errs) {
+        record.insert("custom".into(), c);
+    }
     for l in &links {
         record.insert(l.field.into(), json!([l.id]));
     }
     if !errs.is_empty() {
         let top = vec![app.ui.t("error-form")];
-        return render(&state, coll, app, vals, errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(&state, coll, app, (vals, Some(&fields)), errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     // Likely duplicates are shown before saving, unless the reader chose to create anyway.
     if rapport_store::dedupe::KINDS.contains(&kind) && fields.get("confirm_duplicates") != Some("1") {
         match state.store.duplicates_of(&app.scope, kind, &record, None).await {
             Ok(found) if !found.is_empty() => {
                 let dups = duplicates(&app.ui, coll, &found);
-                return render(&state, coll, app, vals, errs, vec![], links, dups, StatusCode::OK).await;
+                return render(&state, coll, app, (vals, Some(&fields)), errs, vec![], links, dups, StatusCode::OK).await;
             }
             Ok(_) => {}
             Err(e) => return failure(&app.ui, e),
@@ -226,7 +246,7 @@ pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields:
         Err(StoreError::Invalid(v)) => {
             let mut top = vec![app.ui.t("error-form")];
             top.extend(place_errors(&app.ui, kind, &v, &mut errs));
-            render(&state, coll, app, vals, errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await
+            render(&state, coll, app, (vals, Some(&fields)), errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => failure(&app.ui, e),
     }

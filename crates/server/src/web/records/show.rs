@@ -17,12 +17,13 @@ use super::form::{self, Choices, Errs, Input, Vals, primary_of, tomorrow_morning
 use super::timeline::{Entry, OUTCOMES, entry, outcome, user_name};
 use super::{Coll, failure, label, link_ids, load, related, text, users};
 use crate::AppState;
+use crate::web::custom::{self, CustomInput};
 use crate::web::frame::{App, Ui};
 use crate::web::page;
 
 /// One fact of the record; `edit` names the API field a script may edit in place.
 pub struct Fact {
-    pub name: &'static str,
+    pub name: String,
     pub label: String,
     pub value: String,
     pub href: Option<String>,
@@ -63,6 +64,8 @@ pub struct Extras {
     pub cursor: Option<String>,
     pub open_edit: bool,
     pub status: Option<StatusCode>,
+    /// The form as posted, for the custom fields' inputs after a refused save.
+    pub posted: Option<crate::web::Fields>,
 }
 
 #[derive(Template)]
@@ -87,6 +90,7 @@ struct RecordPage {
     can_log: bool,
     task_open: bool,
     edit_inputs: Vec<Input>,
+    custom_inputs: Vec<CustomInput>,
     edit_open: bool,
     errors: Vec<String>,
     log_errors: Vec<String>,
@@ -136,12 +140,12 @@ pub async fn render(state: &AppState, mut app: App, coll: Coll, uid: Uuid, rec: 
 }
 
 fn fact(name: &'static str, label: String, value: String) -> Fact {
-    Fact { name, label, value, href: None, edit: "", input: "text", raw: String::new() }
+    Fact { name: name.to_string(), label, value, href: None, edit: "", input: "text", raw: String::new() }
 }
 
 /// A fact a script may edit in place as the API field of the same name.
 fn editable(name: &'static str, label: String, r: &Record, input: &'static str, shown: String) -> Fact {
-    Fact { name, label, value: shown, href: None, edit: name, input, raw: text(r, name) }
+    Fact { name: name.to_string(), label, value: shown, href: None, edit: name, input, raw: text(r, name) }
 }
 
 fn ids(list: &[String]) -> Vec<Uuid> {
@@ -376,14 +380,22 @@ async fn build(
         timeline = page.items.iter().map(|i| entry(&ui, &names, kind, &id, i)).collect();
     }
 
+    // Custom fields shown on pages: a fact each, and inputs in the edit form.
+    let defs = if kind.has_custom_fields() { tryq!(state.store.custom_fields(&scope, kind).await) } else { vec![] };
+    let values = rec.get("custom").and_then(Json::as_object);
+    for d in defs.iter().filter(|d| !d.hidden) {
+        let raw = values.and_then(|v| v.get(&d.key)).cloned().unwrap_or(Json::Null);
+        facts.push(Fact { name: format!("custom-{}", d.key), ..fact("", d.label.clone(), custom::display(&ui, d, &raw)) });
+    }
+
     let can_write = ui.can_write();
     let editing = x.edit.is_some() || x.open_edit;
-    let edit_inputs = if can_write {
+    let (edit_inputs, custom_inputs) = if can_write {
         let (vals, errs) = x.edit.unwrap_or_else(|| (form::current(&ui, kind, &rec), Errs::new()));
         let choices = tryq!(Choices::load(state, &scope, kind, &vals).await);
-        form::inputs(&ui, kind, &vals, &errs, &choices, true)
+        (form::inputs(&ui, kind, &vals, &errs, &choices, true), custom::inputs(&ui, &defs, Some(&rec), x.posted.as_ref(), &errs))
     } else {
-        vec![]
+        (vec![], vec![])
     };
     let title = label(kind, &rec);
     let title = if title.is_empty() { ui.t("records-untitled") } else { title };
@@ -411,6 +423,7 @@ async fn build(
         can_log: can_write && kind.has_timeline(),
         task_open: kind == Kind::Task && matches!(text(&rec, "status").as_str(), "open" | "in_progress"),
         edit_inputs,
+        custom_inputs,
         edit_open: editing,
         errors: x.errors,
         log_errors: x.log_errors,
