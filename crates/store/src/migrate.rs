@@ -86,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0012_list_indexes.sql"),
     },
+    Migration {
+        version: 13,
+        name: "lookup_indexes",
+        sqlite: include_str!("../migrations/sqlite/0013_lookup_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0013_lookup_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
