@@ -103,8 +103,12 @@ fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds
     s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))));
     match backend {
         Backend::Sqlite => {
+            // `CROSS JOIN` keeps the FTS table outside: in the other order
+            // (which the planner picked now and then) SQLite runs the full-text
+            // query again for every index row of the workspace, seconds each time.
             s.from(t("search_fts"))
-                .inner_join(t("search_entries"), Expr::cust("\"search_entries\".\"doc_id\" = \"search_fts\".\"rowid\""))
+                .cross_join(t("search_entries"))
+                .and_where(Expr::cust("\"search_entries\".\"doc_id\" = \"search_fts\".\"rowid\""))
                 .and_where(fts_match(q));
         }
         Backend::Postgres => {
