@@ -78,15 +78,16 @@ pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::countr
     }
     match kind {
         Kind::Person => {
-            let emails: Vec<String> = texts("emails", "address").iter().filter_map(|e| contact::normalize_email(e)).collect();
-            if !emails.is_empty() {
-                keys.push(("email", Cond::all().add(tc(table, "primary_email").is_in(emails))));
-            }
-            let phones: Vec<String> =
+            // One equality per value, in the order given: with `ORDER BY id
+            // LIMIT 1` each is a seek in the `(workspace_id, column, id)` index,
+            // where an `IN` list lets SQLite's planner walk every person by id.
+            let mut emails: Vec<String> = texts("emails", "address").iter().filter_map(|e| contact::normalize_email(e)).collect();
+            dedup_keep_order(&mut emails);
+            keys.extend(emails.into_iter().map(|e| ("email", Cond::all().add(tc(table, "primary_email").eq(e)))));
+            let mut phones: Vec<String> =
                 texts("phones", "number").iter().filter_map(|p| contact::normalize_phone(p, region)).collect();
-            if !phones.is_empty() {
-                keys.push(("phone", Cond::all().add(tc(table, "primary_phone").is_in(phones))));
-            }
+            dedup_keep_order(&mut phones);
+            keys.extend(phones.into_iter().map(|p| ("phone", Cond::all().add(tc(table, "primary_phone").eq(p)))));
         }
         Kind::Organization => {
             if let Some(name) = input.get("name").and_then(Json::as_str).map(str::trim).filter(|n| !n.is_empty()) {
@@ -96,6 +97,11 @@ pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::countr
         _ => {}
     }
     keys
+}
+
+fn dedup_keep_order(values: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    values.retain(|v| seen.insert(v.clone()));
 }
 
 impl Store {

@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_custom_field_lifecycle.sql"),
         postgres: include_str!("../migrations/postgres/0015_custom_field_lifecycle.sql"),
     },
+    Migration {
+        version: 16,
+        name: "lookup_indexes",
+        sqlite: include_str!("../migrations/sqlite/0016_lookup_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0016_lookup_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

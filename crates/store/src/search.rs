@@ -61,12 +61,20 @@ pub(crate) async fn remove(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> 
     Ok(())
 }
 
-fn fts_match(q: &SearchQuery) -> String {
-    q.tokens.iter().map(|tok| format!("\"{}\"*", tok.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+/// SQLite: the FTS rows with every token as a prefix.
+fn fts_match(q: &SearchQuery) -> Expr {
+    let m = q.tokens.iter().map(|tok| format!("\"{}\"*", tok.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+    Expr::cust_with_values("\"search_fts\" MATCH ?", [m])
 }
 
-fn tsquery(q: &SearchQuery) -> String {
-    q.tokens.iter().map(|tok| format!("'{}':*", tok.replace('\'', "''").replace('\\', ""))).collect::<Vec<_>>().join(" & ")
+/// PostgreSQL: the index rows with every token as a prefix (through the GIN index on the tokens).
+fn tokens_match(q: &SearchQuery) -> Expr {
+    let tsquery =
+        q.tokens.iter().map(|tok| format!("'{}':*", tok.replace('\'', "''").replace('\\', ""))).collect::<Vec<_>>().join(" & ");
+    Expr::cust_with_values(
+        "array_to_tsvector(string_to_array(\"search_entries\".\"tokens\", ' ')) @@ CAST($1 AS tsquery)",
+        [tsquery],
+    )
 }
 
 /// Ids of `kind` whose index row matches every token: composes with list filters.
@@ -78,20 +86,42 @@ pub(crate) fn matching_ids(backend: Backend, workspace_id: Uuid, kind: Kind, q: 
         .and_where(tc("search_entries", "kind").eq(kind.as_str()));
     match backend {
         Backend::Sqlite => {
-            let inner = Query::select()
-                .expr(Expr::cust("rowid"))
-                .from(t("search_fts"))
-                .and_where(Expr::cust_with_values("\"search_fts\" MATCH ?", [fts_match(q)]))
-                .to_owned();
+            let inner = Query::select().expr(Expr::cust("rowid")).from(t("search_fts")).and_where(fts_match(q)).to_owned();
             s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
         }
         Backend::Postgres => {
-            s.and_where(Expr::cust_with_values(
-                "array_to_tsvector(string_to_array(\"search_entries\".\"tokens\", ' ')) @@ CAST($1 AS tsquery)",
-                [tsquery(q)],
-            ));
+            s.and_where(tokens_match(q));
         }
     }
+    s
+}
+
+/// How many records with every token a search ranks at most.
+const CANDIDATES: u64 = 500;
+
+/// The index rows of `kinds` that match every token, at most [`CANDIDATES`] of them.
+/// On SQLite the FTS table drives the join, so a common word stops at the limit
+/// instead of listing every match first.
+fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> SelectStatement {
+    let mut s = Query::select();
+    s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))));
+    match backend {
+        Backend::Sqlite => {
+            // `CROSS JOIN` keeps the FTS table outside: in the other order
+            // (which the planner picked now and then) SQLite runs the full-text
+            // query again for every index row of the workspace, seconds each time.
+            s.from(t("search_fts"))
+                .cross_join(t("search_entries"))
+                .and_where(Expr::cust("\"search_entries\".\"doc_id\" = \"search_fts\".\"rowid\""))
+                .and_where(fts_match(q));
+        }
+        Backend::Postgres => {
+            s.from(t("search_entries")).and_where(tokens_match(q));
+        }
+    }
+    s.and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc("search_entries", "kind").is_in(kinds.iter().map(|k| k.as_str())))
+        .limit(CANDIDATES);
     s
 }
 
@@ -203,29 +233,16 @@ impl Store {
                 all_tokens,
             })
         };
-        for kind in &kinds {
-            let ids = matching_ids(backend, scope.workspace_id, *kind, &query);
-            let q = Query::select()
-                .columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))))
-                .from(t("search_entries"))
-                .and_where(tc("search_entries", "workspace_id").eq(uuid(scope.workspace_id)))
-                .and_where(tc("search_entries", "kind").eq(kind.as_str()))
-                .and_where(tc("search_entries", "record_id").in_subquery(ids))
-                .limit(200)
-                .to_owned();
-            candidates.extend(tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, true)));
-        }
-        if candidates.len() < limit
+        // One query for every kind: the records whose index row has every token.
+        let found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds), &cols).await?;
+        candidates.extend(found.iter().filter_map(|r| to_candidate(r, true)));
+        // Likeness (a typo) only when no record has every word: the trigram
+        // query reads every label sharing a trigram with the query, far more
+        // work than the token query, and a query whose words all match needs none.
+        if candidates.is_empty()
             && let Some(q) = similar(backend, scope.workspace_id, &query, &kinds)
         {
-            let seen: BTreeSet<(Kind, Uuid)> = candidates.iter().map(|c| (c.kind, c.id)).collect();
-            candidates.extend(
-                tx.rows(&q, &cols)
-                    .await?
-                    .iter()
-                    .filter_map(|r| to_candidate(r, false))
-                    .filter(|c| !seen.contains(&(c.kind, c.id))),
-            );
+            candidates.extend(tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, false)));
         }
         let mut by_kind: HashMap<Kind, Vec<Uuid>> = HashMap::new();
         for c in &candidates {
