@@ -739,25 +739,11 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_names_fit_postgres() {
-        let key = "a".repeat(40);
-        let def = CustomField { key, ty: CustomType::Money, ..Default::default() };
-        let (f, s) = index_names("organizations", &Column::custom(&def));
-        assert!(f.len() <= 63 && s.len() <= 63, "{s}");
-        assert_ne!(f, s);
-    }
-}
-
 /// Defines a custom field on a built-in kind (its name) or a custom record kind (its key).
 pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField) -> Result<CustomField, StoreError> {
     let mut errs = ValidationErrors::default();
     if !custom::valid_key(&def.key) {
-        errs.push("key", "invalid", "use lower-case letters, digits and _, starting with a letter (at most 64)");
+        errs.push("key", "invalid", "use lower-case letters, digits and _, starting with a letter (at most 40)");
     }
     if def.label.trim().is_empty() {
         errs.push("label", "required", "is required");
@@ -807,4 +793,18 @@ pub(crate) async fn delete_for(tx: &mut Tx, scope: &Scope, owner: &str, key: &st
         .and_where(Expr::col(t("key")).eq(key))
         .to_owned();
     if tx.exec(&del).await? == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_fit_postgres() {
+        let key = "a".repeat(40);
+        let def = CustomField { key, ty: CustomType::Money, ..Default::default() };
+        let (f, s) = index_names("organizations", &Column::custom(&def));
+        assert!(f.len() <= 63 && s.len() <= 63, "{s}");
+        assert_ne!(f, s);
+    }
 }
