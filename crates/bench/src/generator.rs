@@ -26,6 +26,7 @@ use phonenumber::country::Id as Region;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rapport_domain::contact::normalize_phone;
+use rapport_domain::custom::{self, CustomField, CustomType};
 use rapport_domain::schema::{self, Access, FieldType};
 use rapport_domain::validate::{self, Changes, Context, Mode};
 use rapport_domain::value::format_datetime;
@@ -86,6 +87,24 @@ pub struct Target {
     /// The admin who "created" the sales team.
     pub admin_id: Uuid,
     pub pipelines: Vec<PipelineStages>,
+    /// The custom fields defined on people (see [`score_field`]).
+    pub person_fields: Vec<CustomField>,
+}
+
+/// The key of the custom field the benchmark defines on people.
+pub const SCORE: &str = "score";
+
+/// The custom field the benchmark defines on people before the data is
+/// written: a number from 0 to 100 that most people have.
+pub fn score_field() -> CustomField {
+    CustomField {
+        key: SCORE.into(),
+        label: "Score".into(),
+        ty: CustomType::Number,
+        min: Some(json!(0)),
+        max: Some(json!(100)),
+        ..CustomField::default()
+    }
 }
 
 /// How many of the busiest people the record-page requests are drawn from.
@@ -169,6 +188,8 @@ enum CsvColumn {
     Owner,
     Pipeline,
     Stage,
+    /// A custom field, as `custom.{key}`.
+    Custom(String, CustomType),
 }
 
 impl CsvColumn {
@@ -180,13 +201,14 @@ impl CsvColumn {
             CsvColumn::Owner => "owner".into(),
             CsvColumn::Pipeline => "pipeline".into(),
             CsvColumn::Stage => "stage".into(),
+            CsvColumn::Custom(k, _) => format!("custom.{k}"),
         }
     }
 }
 
 const ADDRESS_PARTS: [&str; 5] = ["street", "city", "region", "postal_code", "country"];
 
-fn csv_columns(kind: Kind) -> Vec<CsvColumn> {
+fn csv_columns(kind: Kind, custom: &[CustomField]) -> Vec<CsvColumn> {
     let mut out = vec![CsvColumn::Plain("id")];
     for f in schema::fields(kind).iter().filter(|f| f.access == Access::Write) {
         if matches!(f.ty, FieldType::Address | FieldType::Addresses) {
@@ -207,6 +229,7 @@ fn csv_columns(kind: Kind) -> Vec<CsvColumn> {
         }
     }
     out.push(CsvColumn::Plain("created_at"));
+    out.extend(custom.iter().filter(|c| !c.is_deleted()).map(|c| CsvColumn::Custom(c.key.clone(), c.ty)));
     out
 }
 
@@ -272,11 +295,11 @@ fn csv_cell(s: &str, out: &mut String) {
 }
 
 impl Csv {
-    fn open(dir: &Path) -> anyhow::Result<Csv> {
+    fn open(dir: &Path, person_fields: &[CustomField]) -> anyhow::Result<Csv> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let mut files = BTreeMap::new();
         for kind in [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task] {
-            let cols = csv_columns(kind);
+            let cols = csv_columns(kind, if kind == Kind::Person { person_fields } else { &[] });
             let headers: Vec<String> = cols.iter().map(CsvColumn::header).collect();
             files.insert(kind.collection(), (Self::create(dir, kind.collection(), &headers)?, cols));
         }
@@ -326,6 +349,9 @@ impl Csv {
                         (CsvColumn::Stage, Some((_, s))) => s.clone(),
                         _ => String::new(),
                     }
+                }
+                CsvColumn::Custom(k, ty) => {
+                    r.get("custom").and_then(|c| c.get(k)).map(|v| custom::to_text(*ty, v)).unwrap_or_default()
                 }
             };
             csv_cell(&text, &mut line);
@@ -588,6 +614,17 @@ impl Generator {
 
     fn unit(&mut self) -> f64 {
         self.rng.random::<f64>()
+    }
+
+    /// A person's score when the workspace defines the field: none for one
+    /// person in six, else 0 to 100 skewed low (half of the scored people at
+    /// 25 or less, about one in twenty at 90 or more).
+    fn score(&mut self) -> Option<u32> {
+        if !self.target.person_fields.iter().any(|f| f.key == SCORE) || self.chance(1.0 / 6.0) {
+            return None;
+        }
+        let u = self.unit();
+        Some((100.0 * u * u).round() as u32)
     }
 
     /// A UUIDv7 for a record created at `t`: ids sort by creation time.
@@ -1030,7 +1067,8 @@ impl Generator {
     // ---- second pass: records, rows, CSV -------------------------------------------------
 
     fn validate(&self, kind: Kind, input: &Map<String, Json>, at: DateTime<Utc>) -> anyhow::Result<Changes> {
-        let ctx = Context { region: self.target.region, currency: &self.target.currency, custom: &[], now: at };
+        let custom = if kind == Kind::Person { &self.target.person_fields[..] } else { &[] };
+        let ctx = Context { region: self.target.region, currency: &self.target.currency, custom, now: at };
         validate::validate(kind, input, Mode::Create, &ctx)
             .map_err(|e| anyhow::anyhow!("generated {kind} does not validate: {:?}\n{}", e.0, Json::Object(input.clone())))
     }
@@ -1326,6 +1364,9 @@ impl Generator {
                 "address": address,
                 "birthday": birthday.flatten(),
             }));
+            if let Some(score) = self.score() {
+                input.insert("custom".into(), json!({ SCORE: score }));
+            }
             let by = Some(self.users[owner].id);
             let c = self.validate(Kind::Person, &input, created)?;
             out.push(Table::People, self.record_row(Kind::Person, id, created, by, created, 1, &c))?;
@@ -1664,7 +1705,7 @@ impl Generator {
         if self.target.pipelines.is_empty() || self.target.pipelines.iter().any(|p| p.open.is_empty()) {
             bail!("the workspace needs a pipeline with open stages");
         }
-        let mut csv = csv_dir.map(Csv::open).transpose()?;
+        let mut csv = csv_dir.map(|d| Csv::open(d, &self.target.person_fields)).transpose()?;
         if let Some(csv) = &mut csv {
             for p in &self.target.pipelines {
                 for (id, stage) in &p.stage_names {
@@ -1889,6 +1930,7 @@ mod tests {
             currency: "EUR".into(),
             admin_id: Uuid::from_u128(2),
             pipelines: vec![p(0), p(1), p(2)],
+            person_fields: vec![score_field()],
         }
     }
 

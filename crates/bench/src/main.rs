@@ -127,7 +127,7 @@ struct RunArgs {
     #[arg(long)]
     keep: bool,
 
-    /// Only these requests, comma-separated (get_person, list_people, person_timeline,
+    /// Only these requests, comma-separated (get_person, list_people, list_people_custom, person_timeline,
     /// pipeline_board, search, create_person, update_deal_stage, ui_home, ui_people,
     /// ui_person, ui_board) [default: all]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
@@ -271,6 +271,7 @@ async fn generate(a: GenerateArgs) -> anyhow::Result<()> {
                     stage_names: stages,
                 }]
             },
+            person_fields: vec![generator::score_field()],
         };
         let started = std::time::Instant::now();
         let mut count = 0u64;

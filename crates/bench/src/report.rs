@@ -185,7 +185,7 @@ pub fn targets(http: &[Http], peak_rss: Option<u64>) -> Vec<Target> {
     }
     for h in http {
         let limit_ms = match h.scenario {
-            Scenario::GetPerson | Scenario::ListPeople | Scenario::PersonTimeline => 20.0,
+            Scenario::GetPerson | Scenario::ListPeople | Scenario::ListPeopleCustom | Scenario::PersonTimeline => 20.0,
             Scenario::PipelineBoard => 100.0,
             _ => continue,
         };

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::generator::{PipelineStages, Sample};
+use crate::generator::{PipelineStages, SCORE, Sample};
 use crate::mix;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -16,6 +16,7 @@ use crate::mix;
 pub enum Scenario {
     GetPerson,
     ListPeople,
+    ListPeopleCustom,
     PersonTimeline,
     PipelineBoard,
     Search,
@@ -28,9 +29,10 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::GetPerson,
         Scenario::ListPeople,
+        Scenario::ListPeopleCustom,
         Scenario::PersonTimeline,
         Scenario::PipelineBoard,
         Scenario::Search,
@@ -47,6 +49,7 @@ impl Scenario {
         match self {
             Scenario::GetPerson => "get_person",
             Scenario::ListPeople => "list_people",
+            Scenario::ListPeopleCustom => "list_people_custom",
             Scenario::PersonTimeline => "person_timeline",
             Scenario::PipelineBoard => "pipeline_board",
             Scenario::Search => "search",
@@ -63,6 +66,7 @@ impl Scenario {
         match self {
             Scenario::GetPerson => "get a person by id",
             Scenario::ListPeople => "list people (filter + sort)",
+            Scenario::ListPeopleCustom => "list people (custom field filter + sort)",
             Scenario::PersonTimeline => "a person's timeline",
             Scenario::PipelineBoard => "pipeline board column",
             Scenario::Search => "global search",
@@ -80,6 +84,7 @@ impl Scenario {
         match self {
             Scenario::GetPerson => "GET /api/v1/people/{id}",
             Scenario::ListPeople => "GET /api/v1/people?lifecycle_stage={stage}&sort=name&limit=50",
+            Scenario::ListPeopleCustom => "GET /api/v1/people?custom.score[gte]={n}&sort=-custom.score&limit=50",
             Scenario::PersonTimeline => "GET /api/v1/people/{id}/timeline",
             Scenario::PipelineBoard => "GET /api/v1/deals?pipeline_id={p}&stage_id={s}&limit=50 (no board endpoint yet)",
             Scenario::Search => "GET /api/v1/search?q={a name or a company}",
@@ -104,6 +109,10 @@ impl Scenario {
 
 /// The lifecycle stages the list requests filter on.
 pub const LIST_STAGES: [&str; 5] = ["customer", "lead", "qualified_lead", "opportunity", "subscriber"];
+
+/// The score thresholds the custom field requests filter on: from most of the
+/// scored people to about one in twenty.
+pub const SCORE_THRESHOLDS: [u32; 4] = [10, 50, 75, 90];
 
 pub struct Request {
     pub method: Method,
@@ -176,6 +185,10 @@ impl Requests {
             Scenario::ListPeople => {
                 let stage = LIST_STAGES[pick(LIST_STAGES.len())];
                 get(format!("/api/v1/people?lifecycle_stage={stage}&sort=name&limit=50"))
+            }
+            Scenario::ListPeopleCustom => {
+                let n = SCORE_THRESHOLDS[pick(SCORE_THRESHOLDS.len())];
+                get(format!("/api/v1/people?custom.{SCORE}[gte]={n}&sort=-custom.{SCORE}&limit=50"))
             }
             Scenario::PersonTimeline => get(format!("/api/v1/people/{}/timeline", self.people[pick(self.people.len())])),
             Scenario::PipelineBoard => {

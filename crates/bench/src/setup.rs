@@ -189,8 +189,14 @@ pub async fn workspace(store: &Store) -> anyhow::Result<Workspace> {
             lost: of("lost").ok_or_else(|| anyhow!("pipeline {} has no lost stage", p.name))?,
         });
     }
+    // A custom field on people, defined as an admin would (its indexes are made now,
+    // before the data), so that lists can filter and sort on it.
+    let score = store.create_custom_field(&system, Kind::Person, &generator::score_field()).await?;
     let region = parse_region(&ws.phone_region).ok_or_else(|| anyhow!("bad region"))?;
-    Ok(Workspace { target: Target { workspace_id: ws.id, region, currency: ws.currency, admin_id, pipelines }, token })
+    Ok(Workspace {
+        target: Target { workspace_id: ws.id, region, currency: ws.currency, admin_id, pipelines, person_fields: vec![score] },
+        token,
+    })
 }
 
 /// What generating and writing the data took.
