@@ -523,13 +523,7 @@ impl Store {
         kind_allowed(kind)?;
         let now = self.clock.now();
         let mut tx = self.db.write().await?;
-        let (currency, region) = value_context(&mut tx, scope, kind).await?;
-        let mut def = CustomField { label: def.label.trim().to_string(), version: 1, deleted_at: None, ..def.clone() };
-        def.help = def.help.filter(|h| !h.trim().is_empty());
-        custom::check_definition(&def, &ValueContext { region, currency: &currency })?;
-        let mut errs = ValidationErrors::default();
-        crate::object_types::check_relation(&mut tx, scope, &def, &mut errs).await?;
-        errs.into_result()?;
+        let mut def = checked(&mut tx, scope, kind, def).await?;
         let existing = load_all(&mut tx, scope, kind).await?;
         purge_expired(&mut tx, scope, kind, &existing, now).await?;
         if let Some(old) = load_all(&mut tx, scope, kind).await?.iter().find(|d| d.key == def.key) {
@@ -541,33 +535,7 @@ impl Store {
             return Err(ValidationErrors::single("key", "taken", m).into());
         }
         def.position = existing.iter().map(|d| d.position + 1).max().unwrap_or(0);
-        let ins = Query::insert()
-            .into_table(t("custom_fields"))
-            .columns(
-                ["workspace_id", "kind", "key", "label", "type", "required", "options", "settings", "help", "hidden", "position"]
-                    .into_iter()
-                    .chain(["version", "created_at", "target", "many"])
-                    .map(t),
-            )
-            .values_panic([
-                uuid(scope.workspace_id).into(),
-                kind.as_str().into(),
-                def.key.clone().into(),
-                def.label.clone().into(),
-                def.ty.as_str().into(),
-                def.required.into(),
-                Json::from(def.options.clone()).into(),
-                settings_of(&def).into(),
-                def.help.clone().into(),
-                def.hidden.into(),
-                def.position.into(),
-                1i64.into(),
-                time(now).into(),
-                sea_query::Value::String(def.target.clone()).into(),
-                def.many.into(),
-            ])
-            .to_owned();
-        tx.exec(&ins).await?;
+        insert_row(&mut tx, scope, kind.as_str(), &def, now).await?;
         ensure_indexes(&mut tx, kind, &def).await?;
         audit_change(&mut tx, scope, kind, "created", &def, json!({"type": def.ty.as_str()})).await?;
         tx.commit().await?;
@@ -739,50 +707,64 @@ impl Store {
     }
 }
 
-/// Defines a custom field on a built-in kind (its name) or a custom record kind (its key).
-pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField) -> Result<CustomField, StoreError> {
+/// A new definition as it will be stored: trimmed, version 1, checked against
+/// the domain's rules (with the workspace's currency and region) and, for a
+/// relation, against its target.
+async fn checked(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField) -> Result<CustomField, StoreError> {
+    let (currency, region) = value_context(tx, scope, kind).await?;
+    let mut def = CustomField { label: def.label.trim().to_string(), version: 1, deleted_at: None, ..def.clone() };
+    def.help = def.help.filter(|h| !h.trim().is_empty());
+    custom::check_definition(&def, &ValueContext { region, currency: &currency })?;
     let mut errs = ValidationErrors::default();
-    if !custom::valid_key(&def.key) {
-        errs.push("key", "invalid", "use lower-case letters, digits and _, starting with a letter (at most 40)");
-    }
-    if def.label.trim().is_empty() {
-        errs.push("label", "required", "is required");
-    }
-    let selects = matches!(def.ty, CustomType::Select | CustomType::MultiSelect);
-    if selects && def.options.is_empty() {
-        errs.push("options", "required", "a select field needs options");
-    }
-    crate::object_types::check_relation(tx, scope, def, &mut errs).await?;
+    crate::object_types::check_relation(tx, scope, &def, &mut errs).await?;
     errs.into_result()?;
-    let position = load_for(tx, scope, owner).await?.len() as i64;
+    Ok(def)
+}
+
+/// Writes a new definition row for a built-in kind (its name) or a custom record kind (its key).
+async fn insert_row(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
     let ins = Query::insert()
         .into_table(t("custom_fields"))
         .columns(
-            ["workspace_id", "kind", "key", "label", "type", "required", "options", "target", "many", "position", "created_at"]
+            ["workspace_id", "kind", "key", "label", "type", "required", "options", "settings", "help", "hidden", "position"]
+                .into_iter()
+                .chain(["version", "created_at", "target", "many"])
                 .map(t),
         )
         .values_panic([
             uuid(scope.workspace_id).into(),
             owner.into(),
             def.key.clone().into(),
-            def.label.trim().into(),
-            serde_json::to_value(def.ty).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default().into(),
+            def.label.clone().into(),
+            def.ty.as_str().into(),
             def.required.into(),
             Json::from(def.options.clone()).into(),
+            settings_of(def).into(),
+            def.help.clone().into(),
+            def.hidden.into(),
+            def.position.into(),
+            def.version.into(),
+            time(now).into(),
             sea_query::Value::String(def.target.clone()).into(),
             def.many.into(),
-            position.into(),
-            time(rapport_domain::value::now()).into(),
         ])
         .to_owned();
-    tx.exec(&ins).await.map_err(|e| {
+    tx.exec(&ins).await?;
+    Ok(())
+}
+
+/// Defines a custom field on a custom record kind (its key), after the fields it already has.
+pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField) -> Result<CustomField, StoreError> {
+    let mut def = checked(tx, scope, Kind::Object, def).await?;
+    def.position = load_for(tx, scope, owner).await?.len() as i64;
+    insert_row(tx, scope, owner, &def, rapport_domain::value::now()).await.map_err(|e| {
         if e.is_unique_violation() {
             StoreError::Invalid(ValidationErrors::single("key", "taken", format!("{owner} already has a field '{}'", def.key)))
         } else {
             e
         }
     })?;
-    Ok(def.clone())
+    Ok(def)
 }
 
 pub(crate) async fn delete_for(tx: &mut Tx, scope: &Scope, owner: &str, key: &str) -> Result<(), StoreError> {
