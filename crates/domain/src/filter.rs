@@ -175,6 +175,37 @@ impl Filter {
     pub fn is_empty(&self) -> bool {
         matches!(self, Filter::All(v) | Filter::Any(v) if v.is_empty())
     }
+
+    /// Whether no record the filter keeps has NULL in `column`: a comparison
+    /// on it (`custom.score[gte]=50`) or `is_null=false`. A sort on such a
+    /// column needs no NULLs-last term, which would keep the database from
+    /// reading the page in index order.
+    pub fn excludes_null(&self, column: &Column) -> bool {
+        match self {
+            Filter::All(v) => v.iter().any(|f| f.excludes_null(column)),
+            Filter::Any(v) => !v.is_empty() && v.iter().all(|f| f.excludes_null(column)),
+            Filter::Cond(c) => {
+                c.column.name == column.name
+                    && c.column.custom == column.custom
+                    && match c.op {
+                        Op::Eq | Op::In | Op::Lt | Op::Lte | Op::Gt | Op::Gte | Op::Contains => true,
+                        Op::IsNull => c.values.first() == Some(&FieldValue::Bool(false)),
+                        Op::Ne => false,
+                    }
+            }
+        }
+    }
+
+    /// Whether every matching record is linked to one of a few given records
+    /// (`people=<id>`, `organizations[in]=a,b`): such a filter keeps a handful
+    /// of rows, which are cheaper to sort than to find by walking a sort index.
+    pub fn pins_links(&self) -> bool {
+        match self {
+            Filter::All(v) => v.iter().any(Filter::pins_links),
+            Filter::Any(v) => !v.is_empty() && v.iter().all(Filter::pins_links),
+            Filter::Cond(c) => matches!(c.column.ty, ColType::Link(_)) && matches!(c.op, Op::Eq | Op::In),
+        }
+    }
 }
 
 /// Builds one condition from the API's `field[op]=value` form; the error names the parameter.
@@ -238,6 +269,36 @@ pub fn sort(kind: Kind, spec: &str, custom: &[CustomField]) -> Result<Sort, Vali
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparisons_and_is_not_null_exclude_nulls_from_a_sort() {
+        let custom =
+            vec![CustomField { key: "score".into(), label: "Score".into(), ty: CustomType::Number, ..Default::default() }];
+        let cond = |f: &str, op: &str, v: &str| Filter::Cond(condition(Kind::Person, f, op, v, &custom).unwrap());
+        let score = Column::resolve(Kind::Person, "custom.score", &custom).unwrap();
+        assert!(cond("custom.score", "gte", "50").excludes_null(&score));
+        assert!(Filter::All(vec![cond("lifecycle_stage", "eq", "lead"), cond("custom.score", "lt", "9")]).excludes_null(&score));
+        assert!(cond("custom.score", "is_null", "false").excludes_null(&score));
+        assert!(!cond("custom.score", "is_null", "true").excludes_null(&score));
+        assert!(!cond("custom.score", "ne", "3").excludes_null(&score));
+        assert!(!cond("lifecycle_stage", "eq", "lead").excludes_null(&score));
+        assert!(
+            !Filter::Any(vec![cond("custom.score", "gte", "1"), cond("lifecycle_stage", "eq", "lead")]).excludes_null(&score)
+        );
+    }
+
+    #[test]
+    fn a_filter_pins_links_only_when_every_match_is_linked_to_given_records() {
+        let id = "0192f1c0-0000-7000-8000-000000000001";
+        let cond = |f: &str, op: &str, v: &str| Filter::Cond(condition(Kind::Deal, f, op, v, &[]).unwrap());
+        let by_person = cond("people", "eq", id);
+        assert!(by_person.pins_links());
+        assert!(Filter::All(vec![cond("status", "eq", "open"), by_person.clone()]).pins_links());
+        assert!(!Filter::Any(vec![cond("status", "eq", "open"), by_person.clone()]).pins_links());
+        assert!(!cond("people", "ne", id).pins_links());
+        assert!(!cond("status", "eq", "open").pins_links());
+        assert!(!Filter::All(vec![]).pins_links());
+    }
 
     #[test]
     fn conditions_are_typed() {

@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_lookup_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0016_lookup_indexes.sql"),
     },
+    Migration {
+        version: 17,
+        name: "timeline_indexes",
+        sqlite: include_str!("../migrations/sqlite/0017_timeline_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0017_timeline_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -14,7 +14,7 @@ use sea_query::{Alias, Cond, Expr, ExprTrait, LockType, Order, Query, SelectStat
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
-use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::db::{Backend, Col, Tx, str_at, uuid_at};
 use crate::sql::{self, t, tc};
 use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
 use crate::{Scope, Store, StoreError, access, changes, pipelines, relations, search, workspaces};
@@ -589,7 +589,7 @@ impl Store {
         let by_id = sort.column.name == "id" && !sort.column.custom;
         // A column that is never NULL needs no NULLs-last term, which would
         // keep the database from walking the sort index.
-        let nullable = !never_null(kind, &sort.column);
+        let nullable = !never_null(kind, &sort.column) && !q.filter.excludes_null(&sort.column);
         if let Some(cursor) = &q.cursor {
             let (v, id) = decode_cursor(&sort, cursor)?;
             let id_e = tc(table, "id");
@@ -607,6 +607,12 @@ impl Store {
             };
             cond = cond.add(keyset);
         }
+        // A filter on a link keeps a few rows; SQLite's planner would rather
+        // walk the sort index of the whole table and probe each row for the
+        // link (every deal, for a person's related deals), so it is given a
+        // sort key no index provides. PostgreSQL weighs the two plans itself.
+        let order_key =
+            if q.filter.pins_links() && backend == Backend::Sqlite { sql::unindexed(backend, key.clone()) } else { key.clone() };
         let dir = if sort.desc { Order::Desc } else { Order::Asc };
         let limit = q.limit.clamp(1, 500);
         let mut tx = self.db.read().await?;
@@ -619,9 +625,9 @@ impl Store {
                 if !by_id {
                     // NULLs last on both databases, whichever the direction.
                     if nullable {
-                        s.order_by_expr(key.clone().is_null(), Order::Asc);
+                        s.order_by_expr(key.is_null(), Order::Asc);
                     }
-                    s.order_by_expr(key, dir.clone());
+                    s.order_by_expr(order_key, dir.clone());
                 }
                 s.order_by((t(table), t("id")), dir);
             },

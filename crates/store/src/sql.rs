@@ -112,13 +112,14 @@ fn placeholders(backend: Backend, n: usize) -> String {
     }
 }
 
-/// A time expression, the same value, that no index can serve: ordering by it
+/// The same value, that no index can serve (on PostgreSQL a time): ordering by it
 /// makes the database find the rows by their other conditions first and sort
 /// them, instead of walking a time index and filtering (SQLite's unary `+`,
 /// PostgreSQL adding a zero interval).
 pub fn unindexed(backend: Backend, e: Expr) -> Expr {
     match backend {
-        Backend::Sqlite => Expr::cust_with_exprs("+$1", [e]),
+        // Each builder has its own placeholder: `?` for SQLite, `$1` for PostgreSQL.
+        Backend::Sqlite => Expr::cust_with_exprs("+?", [e]),
         Backend::Postgres => Expr::cust_with_exprs("($1 + INTERVAL '0 seconds')", [e]),
     }
 }

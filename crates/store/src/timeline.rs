@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::changes::{CHANGE_COLS, CHANGE_TYPES, change_json};
-use crate::db::Tx;
+use crate::db::{Col, Tx, uuid_at};
 use crate::records::{fetch, fetch_one};
 use crate::sql::{t, tc};
 use crate::values::{time, uuid};
@@ -78,16 +78,35 @@ async fn records_about(
     // rows for a busy record, all of them for a quiet one); this way they start
     // from the target's links and sort those.
     let newest_first = crate::sql::unindexed(tx.backend(), at.clone());
-    let cond = Cond::all().add(about).add(before(at, ids_col.clone(), cursor));
+    // First the ids of one page, sorted from the `(id, time)` indexes alone
+    // (migration 17), then the full rows of that page only: a busy contact's
+    // thousand activities are not read whole to keep fifty.
+    let mut page = Query::select()
+        .column((t(table), t("id")))
+        .from(t(table))
+        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
+        .cond_where(about)
+        .cond_where(before(at, ids_col.clone(), cursor))
+        .order_by_expr(newest_first.clone(), Order::Desc)
+        .order_by_expr(ids_col.clone(), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(visible) = crate::access::condition(tx, scope, kind, false).await? {
+        page.cond_where(visible);
+    }
+    let ids: Vec<Uuid> = tx.rows(&page, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
     let recs = fetch(
         tx,
         scope,
         kind,
-        cond,
+        Cond::all().add(ids_col.clone().is_in(ids.into_iter().map(uuid))),
         |q| {
             q.order_by_expr(newest_first, Order::Desc).order_by_expr(ids_col, Order::Desc);
         },
-        Some(limit),
+        None,
     )
     .await?;
     Ok(recs

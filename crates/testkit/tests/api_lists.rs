@@ -506,3 +506,28 @@ async fn contains_ignores_case_beyond_ascii() {
         );
     }
 }
+
+/// A list narrowed to the records linked to one record (a person's deals)
+/// keeps the order asked for, whichever way the database finds the rows.
+#[tokio::test]
+async fn a_list_of_linked_records_keeps_its_sort() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let person = app.create("people", json!({"first_name": "Sorted", "last_name": "Deals"})).await;
+        let pid = id(&person);
+        let mut made = Vec::new();
+        for name in ["First", "Second", "Third"] {
+            made.push(id(&app.create("deals", json!({"name": name, "people": [pid]})).await));
+        }
+        app.create("deals", json!({"name": "Someone else's"})).await;
+        // The first deal changes last, so it is the most recently updated.
+        let touched = app.patch(&format!("/api/v1/deals/{}", made[0]), json!({"name": "First, renamed"})).await;
+        assert_status(&app, &touched, StatusCode::OK, "rename");
+        let newest = items(&app.get(&format!("/api/v1/deals?people={pid}&sort=-updated_at")).await);
+        let names: Vec<&str> = newest.iter().map(|d| d["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["First, renamed", "Third", "Second"], "[{n}]");
+        let by_name = items(&app.get(&format!("/api/v1/deals?people={pid}&sort=name&limit=2")).await);
+        let names: Vec<&str> = by_name.iter().map(|d| d["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["First, renamed", "Second"], "[{n}]");
+    }
+}

@@ -192,3 +192,37 @@ async fn history_records_every_change() {
         assert_problem(&app, &missing, StatusCode::NOT_FOUND, None, "history of a record never seen");
     }
 }
+
+/// Activities logged later than they happened (a call written up the next
+/// week) take their place by when they happened, on every page.
+#[tokio::test]
+async fn activities_logged_late_are_placed_by_when_they_happened() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let person = app.create("people", json!({"first_name": "Late", "last_name": "Logger"})).await;
+        let pid = id(&person);
+        // Created in this order, so that ids and times disagree.
+        let dates = ["2025-01-01", "2025-05-01", "2025-03-01", "2024-12-01", "2025-04-01"];
+        for d in dates {
+            app.create(
+                "activities",
+                json!({"type": "call", "occurred_at": format!("{d}T09:00:00Z"), "subject": d, "people": [pid]}),
+            )
+            .await;
+        }
+        let path = format!("/api/v1/people/{pid}/timeline");
+        for limit in [1, 2, 50] {
+            let subjects: Vec<String> = walk(&app, &path, limit)
+                .await
+                .iter()
+                .filter(|i| i["type"] == "activity")
+                .map(|i| i["activity"]["subject"].as_str().unwrap_or_default().to_string())
+                .collect();
+            assert_eq!(
+                subjects,
+                ["2025-05-01", "2025-04-01", "2025-03-01", "2025-01-01", "2024-12-01"],
+                "[{n}] newest first with {limit} per page"
+            );
+        }
+    }
+}

@@ -1,0 +1,6 @@
+-- A record's timeline sorts the activities and tasks linked to it by time
+-- and keeps one page. With the time beside the id, the sort reads one index
+-- entry per linked row (an index-only scan); only the rows of the page are
+-- then read whole.
+CREATE INDEX activities_id_time ON activities (workspace_id, id) INCLUDE (occurred_at);
+CREATE INDEX tasks_id_time ON tasks (workspace_id, id) INCLUDE (due_at, created_at);
