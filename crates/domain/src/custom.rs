@@ -99,6 +99,11 @@ impl CustomType {
     pub fn has_options(self) -> bool {
         matches!(self, CustomType::Select | CustomType::MultiSelect)
     }
+
+    /// Values that can name one record (a customer number, a VAT number).
+    pub fn can_identify(self) -> bool {
+        matches!(self, CustomType::Text | CustomType::Email | CustomType::Phone | CustomType::Url | CustomType::Number)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -139,6 +144,11 @@ pub struct CustomField {
     /// Hidden fields keep their values and stay writable but are not shown on pages.
     #[serde(default)]
     pub hidden: bool,
+    /// A value that names one record (a customer or VAT number): two records
+    /// sharing it are likely duplicates, and an import row carrying it
+    /// updates the record that has it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identifies: bool,
     #[serde(default)]
     pub position: i64,
     /// Set by Rapport: the definition's version, for `If-Match`.
@@ -264,6 +274,9 @@ pub fn check_definition(def: &CustomField, ctx: &ValueContext<'_>) -> Result<(),
         && compare(lo, hi).is_some_and(|o| o.is_gt())
     {
         errs.push("min", "invalid", "is above max");
+    }
+    if def.identifies && !def.ty.can_identify() {
+        errs.push("identifies", "invalid", "only text, email, phone, URL and number fields can identify a record");
     }
     if def.max_length.is_some() && !def.ty.textual() {
         errs.push("max_length", "invalid", "only text fields have a maximum length");

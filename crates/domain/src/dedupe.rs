@@ -3,6 +3,7 @@
 use serde_json::{Map, Value as Json};
 
 use crate::Kind;
+use crate::custom::CustomField;
 use crate::search::fold;
 
 /// A reason two records look alike, with how sure it makes us (0 to 1).
@@ -47,14 +48,37 @@ fn email_domains(r: &Map<String, Json>) -> Vec<String> {
     set(r, "emails", Some("address")).iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string())).collect()
 }
 
-/// How alike two records of the same kind are; `None` when nothing suggests a duplicate.
-pub fn likeness(kind: Kind, a: &Map<String, Json>, b: &Map<String, Json>) -> Option<Likeness> {
+/// A custom field's value as compared for duplicates: text trimmed and
+/// case-folded, numbers as written; nothing for an empty value.
+pub fn identity_value(v: &Json) -> Option<String> {
+    match v {
+        Json::String(s) => Some(s.trim().to_lowercase()).filter(|s| !s.is_empty()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn custom_value(r: &Map<String, Json>, key: &str) -> Option<String> {
+    identity_value(r.get("custom")?.get(key)?)
+}
+
+/// How alike two records of the same kind are; `None` when nothing suggests
+/// a duplicate. `identifying` are the kind's custom fields marked as naming
+/// one record: a shared value there is nearly as telling as a shared email.
+pub fn likeness(kind: Kind, a: &Map<String, Json>, b: &Map<String, Json>, identifying: &[CustomField]) -> Option<Likeness> {
     let mut score: f64 = 0.0;
     let mut reasons = Vec::new();
     let mut note = |s: f64, why: String| {
         score = score.max(s);
         reasons.push(why);
     };
+    for f in identifying.iter().filter(|f| f.identifies) {
+        if let (Some(x), Some(y)) = (custom_value(a, &f.key), custom_value(b, &f.key))
+            && x == y
+        {
+            note(0.95, format!("same {} {x}", f.label));
+        }
+    }
     let (na, nb) = (name(a), name(b));
     let similar_name = !na.is_empty() && !nb.is_empty() && (na == nb || strsim::jaro_winkler(&na, &nb) >= 0.92);
     match kind {
@@ -98,6 +122,7 @@ pub fn likeness(kind: Kind, a: &Map<String, Json>, b: &Map<String, Json>) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::custom::CustomType;
     use serde_json::json;
 
     fn rec(v: Json) -> Map<String, Json> {
@@ -110,11 +135,31 @@ mod tests {
             json!({"name": "Ada Lovelace", "emails": [{"address": "ada@x.org"}], "phones": [{"e164": "+33612345678"}], "organizations": [{"id": "o1"}]}),
         );
         let b = rec(json!({"name": "Ada Lovelace", "emails": [{"address": "ADA@x.org"}]}));
-        assert_eq!(likeness(Kind::Person, &a, &b).unwrap().score, 1.0);
+        assert_eq!(likeness(Kind::Person, &a, &b, &[]).unwrap().score, 1.0);
         let c = rec(json!({"name": "Ada Lovlace", "organizations": [{"id": "o1"}]}));
-        let l = likeness(Kind::Person, &a, &c).unwrap();
+        let l = likeness(Kind::Person, &a, &c, &[]).unwrap();
         assert_eq!(l.reasons, vec!["similar name at the same organization"]);
         let d = rec(json!({"name": "Charles Babbage"}));
-        assert!(likeness(Kind::Person, &a, &d).is_none());
+        assert!(likeness(Kind::Person, &a, &d, &[]).is_none());
+    }
+
+    #[test]
+    fn a_shared_identifying_value_makes_a_duplicate() {
+        let vat = CustomField {
+            key: "vat".into(),
+            label: "VAT number".into(),
+            ty: CustomType::Text,
+            identifies: true,
+            ..Default::default()
+        };
+        let a = rec(json!({"name": "Acme", "custom": {"vat": "FR 123"}}));
+        let b = rec(json!({"name": "Acme Industries", "custom": {"vat": " fr 123"}}));
+        let l = likeness(Kind::Organization, &a, &b, std::slice::from_ref(&vat)).unwrap();
+        assert_eq!((l.score, l.reasons), (0.95, vec!["same VAT number fr 123".to_string()]));
+        let not_identifying = CustomField { identifies: false, ..vat.clone() };
+        assert!(likeness(Kind::Organization, &a, &b, &[not_identifying]).is_none());
+        let c = rec(json!({"name": "Globex", "custom": {"vat": ""}}));
+        let d = rec(json!({"name": "Initech", "custom": {"vat": ""}}));
+        assert!(likeness(Kind::Organization, &c, &d, &[vat]).is_none());
     }
 }

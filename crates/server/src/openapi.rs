@@ -985,7 +985,7 @@ pub fn operations() -> Vec<Operation> {
         "Change a custom field".into(),
         "Custom fields",
         op(
-            "Change label, help, required, default, validation, options, hidden or type (not the key). A type or option change converts the stored values, or refuses with 409 listing the records whose values would not convert",
+            "Change label, help, required, default, validation, options, hidden, identifies or type (not the key). A type or option change converts the stored values, or refuses with 409 listing the records whose values would not convert",
             "Custom fields",
             vec![coll.clone(), key.clone(), if_match.clone()],
             Some(json!({"$ref": "#/components/schemas/CustomFieldPatch"})),
@@ -1304,6 +1304,7 @@ pub fn document() -> Json {
         "pattern": {"type": "string", "description": "A regular expression the whole text must match"},
         "help": {"type": "string", "maxLength": 500},
         "hidden": {"type": "boolean", "description": "Not shown on forms and record pages"},
+        "identifies": {"type": "boolean", "description": "The value names one record (a customer or VAT number): records sharing it are likely duplicates, and an import row with it updates the record that has it. Text, email, phone, URL and number fields"},
         "target": {"type": "string", "description": "A relation's target: organization, person, deal, activity, task or a custom record kind's key"},
         "many": {"type": "boolean", "description": "A relation holding a list of ids"},
     });

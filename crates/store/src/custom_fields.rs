@@ -61,6 +61,7 @@ fn decode(r: &[Json]) -> Option<CustomField> {
         pattern: settings.get("pattern").and_then(Json::as_str).map(str::to_string),
         help: str_at(r, 6).map(str::to_string),
         hidden: r[7].as_bool().unwrap_or(false),
+        identifies: settings.get("identifies").and_then(Json::as_bool).unwrap_or(false),
         position: int_at(r, 8).unwrap_or(0),
         version: int_at(r, 9).unwrap_or(1),
         deleted_at: str_at(r, 10).map(str::to_string),
@@ -81,6 +82,9 @@ fn settings_of(def: &CustomField) -> Json {
     }
     if let Some(p) = &def.pattern {
         s.insert("pattern".into(), json!(p));
+    }
+    if def.identifies {
+        s.insert("identifies".into(), json!(true));
     }
     Json::Object(s)
 }
@@ -432,6 +436,7 @@ pub struct FieldPatch {
     #[serde(default, with = "double_option")]
     pub help: Option<Option<String>>,
     pub hidden: Option<bool>,
+    pub identifies: Option<bool>,
     /// The version the client read (as `If-Match` does).
     pub version: Option<i64>,
 }
@@ -466,6 +471,7 @@ impl FieldPatch {
                 (out.min, out.max) = (None, None);
             }
             out.default = None;
+            out.identifies &= ty.can_identify();
         }
         if let Some(r) = self.required {
             out.required = r;
@@ -475,6 +481,9 @@ impl FieldPatch {
         }
         if let Some(h) = self.hidden {
             out.hidden = h;
+        }
+        if let Some(i) = self.identifies {
+            out.identifies = i;
         }
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = &self.$f { out.$f = v.clone(); } )* };
@@ -588,6 +597,7 @@ impl Store {
             ),
             ("help", old.help != new.help),
             ("hidden", old.hidden != new.hidden),
+            ("identifies", old.identifies != new.identifies),
         ]
         .into_iter()
         .filter_map(|(n, c)| c.then_some(n))

@@ -4,17 +4,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rapport_domain::Kind;
+use rapport_domain::custom::CustomField;
 use rapport_domain::dedupe::likeness;
+use rapport_domain::filter::Column;
 use rapport_domain::schema::{self, FieldType};
 use rapport_domain::value::now;
-use rapport_domain::{ValidationErrors, contact};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use rapport_domain::{FieldValue, ValidationErrors, contact};
+use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query};
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
-use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::db::{Backend, Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, diff, fetch, update_in, writable};
-use crate::sql::{t, tc};
+use crate::sql::{self, t, tc};
 use crate::values::{opt_uuid, time, uuid};
 use crate::{Scope, Store, StoreError, audit, changes, search, workspaces};
 
@@ -55,11 +57,42 @@ fn normalized(kind: Kind, input: &Record, region: phonenumber::country::Id) -> R
     r
 }
 
+/// The kind's custom fields marked as naming one record.
+pub(crate) async fn identifying(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Vec<CustomField>, StoreError> {
+    Ok(crate::custom_fields::load(tx, scope, kind).await?.into_iter().filter(|d| d.identifies).collect())
+}
+
+/// `field = value` for each identifying field the input has a value for,
+/// each a seek in the field's expression index.
+fn identity_keys(backend: Backend, kind: Kind, input: &Record, identifying: &[CustomField]) -> Vec<(&'static str, Cond)> {
+    let table = kind.table();
+    identifying
+        .iter()
+        .filter_map(|def| {
+            let v = match input.get("custom")?.get(&def.key)? {
+                Json::String(s) if !s.trim().is_empty() => Json::String(s.trim().to_string()),
+                n @ Json::Number(_) => n.clone(),
+                _ => return None,
+            };
+            let col = Column::custom(def);
+            let hit = sql::column_expr(backend, table, &col).eq(sql::bind(backend, &col, &FieldValue::Json(v)));
+            Some(("custom_field", Cond::all().add(hit)))
+        })
+        .collect()
+}
+
 /// The rules that say an incoming record is one already stored, in order:
-/// same external id, else (people) same email, else same phone;
-/// organizations: same external id, else same name. Shared by the duplicate
-/// check before saving and by imports, so both recognise the same records.
-pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::country::Id) -> Vec<(&'static str, Cond)> {
+/// same external id, else the same value of an identifying custom field
+/// (a customer or VAT number), else (people) same email, else same phone;
+/// organizations: same name. Shared by the duplicate check before saving and
+/// by imports, so both recognise the same records.
+pub(crate) fn match_keys(
+    kind: Kind,
+    input: &Record,
+    region: phonenumber::country::Id,
+    backend: Backend,
+    identifying: &[CustomField],
+) -> Vec<(&'static str, Cond)> {
     let table = kind.table();
     let texts = |field: &str, key: &str| -> Vec<String> {
         input
@@ -76,6 +109,7 @@ pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::countr
     {
         keys.push(("external_id", Cond::all().add(tc(table, "external_id").eq(x))));
     }
+    keys.extend(identity_keys(backend, kind, input, identifying));
     match kind {
         Kind::Person => {
             // One equality per value, in the order given: with `ORDER BY id
@@ -97,6 +131,51 @@ pub(crate) fn match_keys(kind: Kind, input: &Record, region: phonenumber::countr
         _ => {}
     }
     keys
+}
+
+/// Records sharing a value of an identifying custom field, one group per
+/// value, read in the order of the field's expression index.
+async fn identity_groups(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    identifying: &[CustomField],
+) -> Result<Vec<Vec<Uuid>>, StoreError> {
+    let table = kind.table();
+    let backend = tx.backend();
+    let mut groups = Vec::new();
+    for def in identifying {
+        let value = sql::column_expr(backend, table, &Column::custom(def));
+        let in_ws = || tc(table, "workspace_id").eq(uuid(scope.workspace_id));
+        let shared = Query::select()
+            .expr(value.clone())
+            .from(t(table))
+            .and_where(in_ws())
+            .and_where(value.clone().is_not_null())
+            .add_group_by([value.clone()])
+            .and_having(Expr::cust("COUNT(*) > 1"))
+            .to_owned();
+        // Only where one value ends and the next begins matters here.
+        let q = Query::select()
+            .expr(Func::cast_as(value.clone(), "TEXT"))
+            .column((t(table), t("id")))
+            .from(t(table))
+            .and_where(in_ws())
+            .and_where(value.clone().in_subquery(shared))
+            .order_by_expr(value, Order::Asc)
+            .limit(20_000)
+            .to_owned();
+        let mut current: Option<Json> = None;
+        for r in tx.rows(&q, &[Col::Text, Col::Uuid]).await? {
+            let Some(id) = uuid_at(&r, 1) else { continue };
+            if current.as_ref() != Some(&r[0]) {
+                groups.push(Vec::new());
+                current = Some(r[0].clone());
+            }
+            groups.last_mut().expect("group").push(id);
+        }
+    }
+    Ok(groups)
 }
 
 fn dedup_keep_order(values: &mut Vec<String>) {
@@ -124,8 +203,9 @@ impl Store {
         crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let region = self.region(scope).await?;
-        let keys = match_keys(kind, input, region);
         let mut tx = self.db.read().await?;
+        let ids = identifying(&mut tx, scope, kind).await?;
+        let keys = match_keys(kind, input, region, tx.backend(), &ids);
         for (what, cond) in keys {
             let found = fetch(
                 &mut tx,
@@ -187,6 +267,13 @@ impl Store {
                 }
             }
         }
+        let mut tx = self.db.read().await?;
+        let identifying = identifying(&mut tx, scope, kind).await?;
+        for (_, cond) in identity_keys(tx.backend(), kind, input, &identifying) {
+            let same = fetch(&mut tx, scope, kind, cond, |_| {}, Some(20)).await?;
+            ids.extend(same.iter().filter_map(|r| Uuid::parse_str(r.get("id")?.as_str()?).ok()));
+        }
+        tx.commit().await?;
         if let Some(x) = exclude {
             ids.remove(&x);
         }
@@ -194,7 +281,7 @@ impl Store {
         let mut out: Vec<(f64, Json)> = candidates
             .into_iter()
             .filter_map(|c| {
-                let l = likeness(kind, &r, &c)?;
+                let l = likeness(kind, &r, &c, &identifying)?;
                 (l.score >= 0.6)
                     .then(|| (l.score, json!({"id": c["id"], "label": c["name"], "score": l.score, "reasons": l.reasons})))
             })
@@ -212,8 +299,9 @@ impl Store {
         crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let mut tx = self.db.read().await?;
+        let identifying = identifying(&mut tx, scope, kind).await?;
         // Records sharing a key with at least one other, per key.
-        let mut groups: Vec<Vec<Uuid>> = Vec::new();
+        let mut groups: Vec<Vec<Uuid>> = identity_groups(&mut tx, scope, kind, &identifying).await?;
         let keyed: Vec<(&str, &str)> = match kind {
             Kind::Person => vec![(table, "primary_email"), (table, "primary_phone"), ("search_entries", "label_folded")],
             _ => vec![("search_entries", "label_folded")],
@@ -273,7 +361,7 @@ impl Store {
             for (i, a) in g.iter().enumerate() {
                 for b in &g[i + 1..] {
                     let (Some(ra), Some(rb)) = (by_id.get(a), by_id.get(b)) else { continue };
-                    if let Some(l) = likeness(kind, ra, rb).filter(|l| l.score >= 0.6) {
+                    if let Some(l) = likeness(kind, ra, rb, &identifying).filter(|l| l.score >= 0.6) {
                         pairs.push((*a, *b, l.score, l.reasons));
                         let (x, y) = (root(&mut parent, *a), root(&mut parent, *b));
                         if x != y {

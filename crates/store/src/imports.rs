@@ -4,11 +4,15 @@
 //! mappings saved for repeat imports.
 //!
 //! The matching rules are those of [`Store::find_existing`] (external id, then
-//! email, then phone; organizations: external id, then exact name), applied
+//! identifying custom fields, then email, then phone; organizations: external
+//! id, identifying custom fields, then exact name), applied
 //! inside the import's own transaction so that a row sees the rows written
 //! before it in the same, not yet committed, batch.
 
+use std::collections::HashMap;
+
 use rapport_domain::access::Role;
+use rapport_domain::custom::CustomField;
 use rapport_domain::value::{new_id, now};
 use rapport_domain::{Kind, ValidationErrors, contact};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
@@ -36,6 +40,8 @@ pub enum Written {
 pub struct ImportTx {
     tx: Tx,
     region: phonenumber::country::Id,
+    /// Each kind's identifying custom fields, read once per batch.
+    identifying: HashMap<Kind, Vec<CustomField>>,
 }
 
 impl Store {
@@ -49,7 +55,7 @@ impl Store {
         let mut tx = self.db.write().await?;
         let ws = workspaces::load(&mut tx, scope.workspace_id).await?;
         let region = contact::parse_region(&ws.phone_region).unwrap_or(phonenumber::country::Id::US);
-        Ok(ImportTx { tx, region })
+        Ok(ImportTx { tx, region, identifying: HashMap::new() })
     }
 }
 
@@ -111,7 +117,11 @@ impl ImportTx {
         kind: Kind,
         input: &Record,
     ) -> Result<Option<(Record, &'static str)>, StoreError> {
-        let keys = crate::dedupe::match_keys(kind, input, self.region);
+        if !self.identifying.contains_key(&kind) {
+            let defs = crate::dedupe::identifying(&mut self.tx, scope, kind).await?;
+            self.identifying.insert(kind, defs);
+        }
+        let keys = crate::dedupe::match_keys(kind, input, self.region, self.tx.backend(), &self.identifying[&kind]);
         for (what, cond) in keys {
             if let Some(r) = self.first(scope, kind, cond).await? {
                 return Ok(Some((r, what)));

@@ -584,3 +584,59 @@ async fn workflows_and_history_with_custom_fields() {
         assert!(history.contains("500000") && history.contains("\"tier\":\"gold\""), "[{n}] {history}");
     }
 }
+
+#[tokio::test]
+async fn identifying_fields_find_duplicates_and_match_import_rows() {
+    const ORG_FIELDS: &str = "/api/v1/custom-fields/organizations";
+    for app in TestApp::all().await {
+        let n = app.name();
+        let bad = app.post(ORG_FIELDS, json!({"key": "vip", "label": "VIP", "type": "boolean", "identifies": true})).await;
+        assert_problem(&app, &bad, StatusCode::UNPROCESSABLE_ENTITY, Some("identifies"), "a yes/no field names no record");
+        let vat = app.post(ORG_FIELDS, json!({"key": "vat", "label": "VAT number", "type": "text", "identifies": true})).await;
+        assert_eq!(vat.status, StatusCode::CREATED, "[{n}] {}", vat.body);
+        assert_eq!(vat.body["identifies"], true, "[{n}]");
+        let acme = app.create("organizations", json!({"name": "Acme", "custom": {"vat": "FR123"}})).await;
+        let twin = app.create("organizations", json!({"name": "Globex Industries", "custom": {"vat": "FR123"}})).await;
+        app.create("organizations", json!({"name": "Initech", "custom": {"vat": "DE999"}})).await;
+
+        // Before saving: a new record with a known VAT number.
+        let check =
+            app.post("/api/v1/organizations/check-duplicates", json!({"name": "Umbrella", "custom": {"vat": "FR123"}})).await;
+        assert_eq!(check.status, StatusCode::OK, "[{n}] {}", check.body);
+        let found: Vec<&Value> = check.body["items"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
+        assert!(found.contains(&&acme["id"]) && found.contains(&&twin["id"]), "[{n}] {}", check.body);
+        assert_eq!(check.body["items"][0]["reasons"], json!(["same VAT number fr123"]), "[{n}]");
+
+        // The workspace scan: one cluster of the two sharing a value.
+        let scan = app.get("/api/v1/organizations/duplicates").await;
+        assert_eq!(scan.status, StatusCode::OK, "[{n}] {}", scan.body);
+        let cluster = scan.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["reasons"].as_array().unwrap().contains(&json!("same VAT number fr123")))
+            .unwrap_or_else(|| panic!("[{n}] no VAT cluster in {}", scan.body));
+        let mut members: Vec<&str> = cluster["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        members.sort();
+        let mut expected = vec![acme["id"].as_str().unwrap(), twin["id"].as_str().unwrap()];
+        expected.sort();
+        assert_eq!(members, expected, "[{n}]");
+
+        // Import: a row with the VAT number updates the record that has it.
+        let mapping = enc(&json!({"name": "name", "vat": "custom.vat"}).to_string());
+        let job =
+            import(&app, &format!("kind=organizations&mapping={mapping}"), "text/csv", "name,vat\nInitech GmbH,DE999\n").await;
+        assert_eq!(counts(&job), (0, 1, 0, 0), "[{n}] matched on the VAT number: {job}");
+        let named = app.list_all("/api/v1/organizations?custom.vat=DE999").await;
+        assert_eq!(named.len(), 1, "[{n}]");
+        assert_eq!(named[0]["name"], "Initech GmbH", "[{n}]");
+
+        // No longer identifying: the same row is a new organization.
+        let off = app.patch(&format!("{ORG_FIELDS}/vat"), json!({"identifies": false})).await;
+        assert_eq!(off.status, StatusCode::OK, "[{n}] {}", off.body);
+        assert!(off.body.get("identifies").is_none(), "[{n}] {}", off.body);
+        let job =
+            import(&app, &format!("kind=organizations&mapping={mapping}"), "text/csv", "name,vat\nInitech AG,DE999\n").await;
+        assert_eq!(counts(&job), (1, 0, 0, 0), "[{n}] {job}");
+    }
+}

@@ -120,6 +120,22 @@ async fn admins_manage_fields_from_settings() {
         assert_eq!(hide.status, StatusCode::SEE_OTHER, "[{n}] {}", hide.body);
         assert_eq!(app.get("/api/v1/custom-fields/people/tier").await.body["hidden"], true, "[{n}]");
 
+        // A number can identify a record (a customer number); the page says so.
+        let v = version_of(&app, "score").await;
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("version", v.as_str()),
+            ("label", "Lead score"),
+            ("type", "number"),
+            ("identifies", "true"),
+        ];
+        let identifying = b.post_form("/settings/fields/people/score", &form).await;
+        assert_eq!(identifying.status, StatusCode::SEE_OTHER, "[{n}] {}", identifying.body);
+        assert_eq!(app.get("/api/v1/custom-fields/people/score").await.body["identifies"], true, "[{n}]");
+        let page = b.get("/settings/fields/people").await;
+        assert!(page.body.contains("id=\"field-identifies-score\" name=\"identifies\" value=\"true\" aria-describedby=\"field-identifies-score-hint\" checked"), "[{n}]");
+        assert!(page.body.contains("identifies a record"), "[{n}] the badge");
+
         // Delete asks first, then deletes softly; restore and purge from the deleted list.
         let confirm = b.get("/settings/fields/people/notes/delete").await;
         assert!(confirm.body.contains("id=\"confirm-delete\""), "[{n}]");

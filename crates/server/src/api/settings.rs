@@ -150,7 +150,7 @@ pub async fn get_custom_field(
     Ok(field_response(StatusCode::OK, def))
 }
 
-/// `PATCH`: label, help, required, default, validation, options, hidden or type;
+/// `PATCH`: label, help, required, default, validation, options, hidden, identifies or type;
 /// `If-Match` (or `version` in the body) refuses a stale change.
 pub async fn patch_custom_field(
     State(state): State<AppState>,

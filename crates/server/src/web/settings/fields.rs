@@ -250,6 +250,7 @@ pub async fn save(
         ty: Some(ty),
         required: Some(fields.get("required") == Some("true")),
         hidden: Some(fields.get("hidden") == Some("true")),
+        identifies: Some(ty.can_identify() && fields.get("identifies") == Some("true")),
         options: ty.has_options().then(|| lines(&fields.text("options"))),
         default: Some(typed_value(ui, ty, &fields.text("default"), "default", &mut problems)),
         min: Some(typed_value(ui, ty, &fields.text("min"), "min", &mut problems)),
