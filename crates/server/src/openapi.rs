@@ -1112,6 +1112,15 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
             &["400", "401", "403", "404", "422"],
         ),
         (
+            "patch",
+            "/api/v1/object-types/{key}/fields/{field}",
+            "Change a field of a record kind: label, help, required, default, validation, options, hidden; its type and options taken away only while no record holds a value (409 otherwise)",
+            vec![key.clone(), field.clone(), if_match.clone()],
+            Some(json!({"$ref": "#/components/schemas/CustomFieldPatch"})),
+            ok("The field", json!({"$ref": "#/components/schemas/CustomField"})),
+            &["400", "401", "403", "404", "409", "412", "422"],
+        ),
+        (
             "delete",
             "/api/v1/object-types/{key}/fields/{field}",
             "Remove a field of a record kind (stored values stay)",

@@ -21,7 +21,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::db::{Col, Tx, int_at, str_at, uuid_at};
-use crate::sql::{custom_sql, t, tc};
+use crate::sql::{self, custom_sql, t, tc};
 use crate::values::{time, uuid};
 use crate::{Backend, Scope, Store, StoreError, audit, changes, records, search, workspaces};
 
@@ -145,6 +145,11 @@ fn vals<const N: usize>(v: [(sea_query::Alias, sea_query::Value); N]) -> impl In
 
 /// Writes the whole definition row (an update of every attribute but the key).
 async fn save(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
+    save_for(tx, scope, kind.as_str(), def, now).await
+}
+
+/// As `save`, for a built-in kind (its name) or a custom record kind (its key).
+async fn save_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
     let upd = Query::update()
         .table(t("custom_fields"))
         .values(vals([
@@ -160,7 +165,7 @@ async fn save(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField, now: Da
             (t("deleted_at"), def.deleted_at.as_ref().map(|_| now).map_or(crate::values::null_of(Col::DateTime), time)),
         ]))
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-        .and_where(Expr::col(t("kind")).eq(kind.as_str()))
+        .and_where(Expr::col(t("kind")).eq(owner))
         .and_where(Expr::col(t("key")).eq(def.key.as_str()))
         .to_owned();
     tx.exec(&upd).await?;
@@ -585,23 +590,7 @@ impl Store {
             ensure_indexes(&mut tx, kind, &new).await?;
             drop_unused_indexes(&mut tx, kind, &old).await?;
         }
-        let changed: Vec<&str> = [
-            ("label", old.label != new.label),
-            ("type", old.ty != new.ty),
-            ("required", old.required != new.required),
-            ("options", old.options != new.options),
-            ("default", old.default != new.default),
-            (
-                "validation",
-                (&old.min, &old.max, old.max_length, &old.pattern) != (&new.min, &new.max, new.max_length, &new.pattern),
-            ),
-            ("help", old.help != new.help),
-            ("hidden", old.hidden != new.hidden),
-            ("identifies", old.identifies != new.identifies),
-        ]
-        .into_iter()
-        .filter_map(|(n, c)| c.then_some(n))
-        .collect();
+        let changed = changed_attributes(&old, &new);
         audit_change(&mut tx, scope, kind, "updated", &new, json!({"changed": changed, "converted_records": converted})).await?;
         tx.commit().await?;
         crate::cache::invalidate();
@@ -775,6 +764,64 @@ pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &Cu
         }
     })?;
     Ok(def)
+}
+
+/// The attributes a change of definition touched, for the audit log.
+fn changed_attributes(old: &CustomField, new: &CustomField) -> Vec<&'static str> {
+    [
+        ("label", old.label != new.label),
+        ("type", old.ty != new.ty),
+        ("required", old.required != new.required),
+        ("options", old.options != new.options),
+        ("default", old.default != new.default),
+        ("validation", (&old.min, &old.max, old.max_length, &old.pattern) != (&new.min, &new.max, new.max_length, &new.pattern)),
+        ("help", old.help != new.help),
+        ("hidden", old.hidden != new.hidden),
+        ("identifies", old.identifies != new.identifies),
+    ]
+    .into_iter()
+    .filter_map(|(n, c)| c.then_some(n))
+    .collect()
+}
+
+/// Changes a field of a custom record kind (its key). Label, help, required,
+/// default, validation, hidden and new options apply at once; a new type, or
+/// options taken away, only while no record of the kind holds a value for the
+/// field (its values are not converted yet), so that nothing is lost.
+pub(crate) async fn update_for(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: &str,
+    key: &str,
+    patch: &FieldPatch,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<CustomField, StoreError> {
+    let old = find(&load_for(tx, scope, owner).await?, key)?;
+    check_version(&old, if_match.or(patch.version))?;
+    let mut new = checked(tx, scope, Kind::Object, &patch.apply(&old)).await?;
+    (new.version, new.position) = (old.version + 1, old.position);
+    let dropped_option = old.options.iter().any(|o| !new.options.contains(o));
+    if new.ty != old.ty || dropped_option {
+        let objects = Kind::Object.table();
+        let held = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(t(objects))
+            .and_where(tc(objects, "workspace_id").eq(uuid(scope.workspace_id)))
+            .and_where(tc(objects, "type").eq(owner))
+            .and_where(sql::column_expr(tx.backend(), objects, &Column::custom(&old)).is_not_null())
+            .to_owned();
+        let n = tx.row(&held, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
+        if n > 0 {
+            return Err(StoreError::Conflict(format!(
+                "{n} records hold a value for '{key}': its type and options can change only while none does"
+            )));
+        }
+    }
+    save_for(tx, scope, owner, &new, now).await?;
+    let detail = json!({"kind": owner, "key": key, "version": new.version, "changed": changed_attributes(&old, &new)});
+    audit::append(tx, scope, "custom_field.updated", None, detail).await?;
+    Ok(new)
 }
 
 pub(crate) async fn delete_for(tx: &mut Tx, scope: &Scope, owner: &str, key: &str) -> Result<(), StoreError> {

@@ -445,6 +445,25 @@ impl Store {
         Ok(out)
     }
 
+    /// Changes a field of a custom record kind (see `custom_fields::update_for`).
+    pub async fn update_object_field(
+        &self,
+        scope: &Scope,
+        key: &str,
+        field: &str,
+        patch: &custom_fields::FieldPatch,
+        if_match: Option<i64>,
+    ) -> Result<CustomField, StoreError> {
+        crate::access::require_admin(scope)?;
+        let now = self.clock.now();
+        let mut tx = self.db.write().await?;
+        load_one(&mut tx, scope, key).await?;
+        let out = custom_fields::update_for(&mut tx, scope, key, field, patch, if_match, now).await?;
+        tx.commit().await?;
+        crate::cache::invalidate();
+        Ok(out)
+    }
+
     /// Removes a field of a custom record kind (values stay in the records) and from what pages show.
     pub async fn delete_object_field(&self, scope: &Scope, key: &str, field: &str) -> Result<(), StoreError> {
         crate::access::require_admin(scope)?;

@@ -72,6 +72,7 @@ enum Rule {
     DeleteObjectType,
     CreateObjectField,
     DeleteObjectField,
+    PatchObjectField,
     ReorderCustomFields,
     CustomField,
     PatchCustomField,
@@ -161,6 +162,7 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("delete", "/api/v1/object-types/{key}", Rule::DeleteObjectType),
     ("post", "/api/v1/object-types/{key}/fields", Rule::CreateObjectField),
     ("delete", "/api/v1/object-types/{key}/fields/{field}", Rule::DeleteObjectField),
+    ("patch", "/api/v1/object-types/{key}/fields/{field}", Rule::PatchObjectField),
     ("get", "/api/v1/deals/{id}/stage-history", Rule::StageHistory),
     ("get", "/api/v1/search", Rule::Search),
     ("get", "/api/v1/me", Rule::Me),
@@ -1120,6 +1122,11 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
                     .witness(format!("/api/v1/object-types/{MATRIX_KIND}")),
             ]
         }
+        Rule::PatchObjectField => vec![
+            Probe::new(Method::PATCH, format!("/api/v1/object-types/{MATRIX_KIND}/fields/note"), admin_exp(w, true))
+                .body(json!({"help": format!("Probed by {n}")}))
+                .witness(format!("/api/v1/object-types/{MATRIX_KIND}")),
+        ],
         // No workspace has task fields: an empty order is a valid one.
         Rule::ReorderCustomFields => {
             vec![Probe::new(Method::PUT, "/api/v1/custom-fields/tasks/order", admin_exp(w, false)).body(json!({"keys": []}))]

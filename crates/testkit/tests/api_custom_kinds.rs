@@ -345,3 +345,49 @@ async fn a_kind_with_a_status_moves_through_its_stages() {
         status(&app, &app.patch("/api/v1/object-types/asset", json!({"has_status": false})).await, 422, "take it away");
     }
 }
+
+/// A custom kind's fields are renamed and changed like built-in kinds' fields,
+/// versioned; their type changes only while no record holds a value.
+#[tokio::test]
+async fn a_custom_kinds_fields_are_changed_safely() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let kind = app.post("/api/v1/object-types", json!({"key": "site", "singular": "Site", "plural": "Sites"})).await;
+        status(&app, &kind, 201, "kind");
+        for def in
+            [json!({"key": "code", "label": "Code", "type": "text"}), json!({"key": "floors", "label": "Floors", "type": "text"})]
+        {
+            status(&app, &app.post("/api/v1/object-types/site/fields", def).await, 201, "field");
+        }
+        let path = "/api/v1/object-types/site/fields/code";
+        let renamed = app.patch(path, json!({"label": "Site code", "help": "As on the badge", "required": true})).await;
+        status(&app, &renamed, 200, "rename");
+        assert_eq!(
+            (renamed.body["label"].clone(), renamed.body["help"].clone(), renamed.body["required"].clone()),
+            (json!("Site code"), json!("As on the badge"), json!(true)),
+            "[{n}]"
+        );
+        assert_eq!(renamed.body["version"], 2, "[{n}]");
+        assert_eq!(renamed.header("etag"), Some("\"2\""), "[{n}]");
+        let stale = app.send(Method::PATCH, path, Some(&json!({"label": "Old"})), &[("If-Match", "\"1\"")]).await;
+        status(&app, &stale, 412, "stale version");
+        let kind = app.get("/api/v1/object-types/site").await;
+        assert_eq!(kind.body["fields"][0]["label"], "Site code", "[{n}] {}", kind.body);
+        let missing = app.post("/api/v1/objects/site", json!({"name": "Depot"})).await;
+        status(&app, &missing, 422, "a required field now");
+
+        // A type change: refused while a record holds a value, taken when none does.
+        let depot = app.post("/api/v1/objects/site", json!({"name": "Depot", "custom": {"code": "D1", "floors": "3"}})).await;
+        status(&app, &depot, 201, "record");
+        let refused = app.patch("/api/v1/object-types/site/fields/floors", json!({"type": "number"})).await;
+        status(&app, &refused, 409, "values would need converting");
+        assert_eq!(app.get(&format!("/api/v1/objects/site/{}", id_of(&depot.body))).await.body["custom"]["floors"], "3", "[{n}]");
+        app.patch(&format!("/api/v1/objects/site/{}", id_of(&depot.body)), json!({"custom": {"floors": null}})).await;
+        let retyped = app.patch("/api/v1/object-types/site/fields/floors", json!({"type": "number"})).await;
+        status(&app, &retyped, 200, "no value held");
+        assert_eq!(retyped.body["type"], "number", "[{n}]");
+        let bad = app.patch(path, json!({"pattern": "("})).await;
+        status(&app, &bad, 422, "an invalid pattern");
+        status(&app, &app.patch("/api/v1/object-types/site/fields/nope", json!({"label": "X"})).await, 404, "unknown field");
+    }
+}

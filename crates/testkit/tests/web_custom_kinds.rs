@@ -6,7 +6,7 @@
 use rapport_testkit::TestApp;
 use rapport_testkit::browser::{Browser, Page};
 use rapport_testkit::reqwest::StatusCode;
-use rapport_testkit::serde_json::json;
+use rapport_testkit::serde_json::{Value, json};
 use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery";
@@ -89,6 +89,22 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         redirected(&app, &saved, "/settings/kinds/property", "choose what shows");
         let stale = b.post_form("/settings/kinds/property", &[("csrf", c), ("version", &version), ("plural", "Old")]).await;
         assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] a stale definition is refused");
+
+        // A field renamed from its own form, versioned like the kind.
+        assert!(page.body.contains("id=\"kind-field-form-city\""), "[{n}] each field has its form");
+        let city = |body: &Value| body["fields"].as_array().unwrap().iter().find(|f| f["key"] == "city").cloned().unwrap();
+        let v = city(&app.get("/api/v1/object-types/property").await.body)["version"].to_string();
+        let rename = [("csrf", c), ("version", v.as_str()), ("label", "Town"), ("help", "Where it stands")];
+        redirected(
+            &app,
+            &b.post_form("/settings/kinds/property/fields/city", &rename).await,
+            "/settings/kinds/property",
+            "rename",
+        );
+        let now = city(&app.get("/api/v1/object-types/property").await.body);
+        assert_eq!((now["label"].clone(), now["help"].clone()), (json!("Town"), json!("Where it stands")), "[{n}]");
+        let again = b.post_form("/settings/kinds/property/fields/city", &rename).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] a stale field form is refused");
         let home = b.get("/").await;
         assert!(home.body.contains("href=\"/objects/property\""), "[{n}] a navigation entry");
 

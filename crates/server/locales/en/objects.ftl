@@ -31,6 +31,7 @@ objects-field-required = Required
 objects-field-add = Add the field
 objects-field-remove = Remove
 objects-field-remove-label = Remove the field { $field }
+objects-field-edit = Edit { $field }
 objects-kind-delete = Delete this kind
 objects-kind-delete-hint = Only a kind without records can be deleted: delete or move its records first.
 objects-type-text = Text

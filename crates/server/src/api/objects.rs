@@ -76,6 +76,21 @@ pub async fn create_field(
     Ok((StatusCode::CREATED, JsonResponse(def)).into_response())
 }
 
+/// `PATCH`: label, help, required, default, validation, options, hidden;
+/// the type only while no record holds a value. `If-Match` refuses a stale change.
+pub async fn patch_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((key, field)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    let patch = from_json(body)?;
+    let def = state.store.update_object_field(&auth.0, &key, &field, &patch, if_match(&headers)?).await?;
+    let version = def.version;
+    Ok(versioned(StatusCode::OK, def, version))
+}
+
 pub async fn delete_field(
     State(state): State<AppState>,
     auth: Auth,

@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use rapport_domain::custom::{CustomField, CustomType};
 use rapport_domain::{Kind, ValidationErrors};
+use rapport_store::custom_fields::FieldPatch;
 use rapport_store::object_types::{ObjectType, ObjectTypeInput, RELATION_TARGETS, SHOWABLE};
 use rapport_store::{ListQuery, Record, Scope, StoreError, WriteOptions};
 use serde_json::{Map, Value as Json, json};
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/kinds", get(kinds_page).post(kind_create))
         .route("/settings/kinds/{key}", get(kind_page).post(kind_save))
         .route("/settings/kinds/{key}/fields", post(field_add))
+        .route("/settings/kinds/{key}/fields/{field}", post(field_save))
         .route("/settings/kinds/{key}/fields/{field}/delete", post(field_delete))
         .route("/settings/kinds/{key}/delete", post(kind_delete))
         .route("/object/{id}", get(find))
@@ -68,8 +70,8 @@ struct KindPage {
     kind: ObjectType,
     /// (value, label, in list, on record page)
     shown: Vec<(String, String, bool, bool)>,
-    /// (key, label, type)
-    fields: Vec<(String, String, String)>,
+    /// Each field with its type's name.
+    fields: Vec<(CustomField, String)>,
     types: Vec<(String, String)>,
     targets: Vec<(String, String)>,
     problems: Problems,
@@ -160,7 +162,7 @@ async fn kind_view(state: &AppState, app: App, key: &str, problems: Problems, st
         .collect();
     // What is shown first, in its order.
     shown.sort_by_key(|(v, ..)| kind.list_fields.iter().position(|x| x == v).unwrap_or(usize::MAX));
-    let fields = kind.fields.iter().map(|f| (f.key.clone(), f.label.clone(), type_name(ui, f.ty))).collect();
+    let fields = kind.fields.iter().map(|f| (f.clone(), type_name(ui, f.ty))).collect();
     let types = FIELD_TYPES
         .iter()
         .map(|t| {
@@ -231,6 +233,28 @@ pub async fn field_add(State(state): State<AppState>, app: App, Path(key): Path<
         ..Default::default()
     };
     let r = state.store.create_object_field(&app.scope, &key, &def).await.map(|_| ());
+    after(&state, app, &key, r).await
+}
+
+/// Label, help text and required; the version the form was drawn with refuses a stale save.
+pub async fn field_save(
+    State(state): State<AppState>,
+    app: App,
+    Path((key, field)): Path<(String, String)>,
+    fields: Fields,
+) -> Response {
+    let app = match admin_post(app, &fields) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let patch = FieldPatch {
+        label: Some(fields.text("label")),
+        required: Some(fields.get("required").is_some()),
+        help: Some(Some(fields.text("help").trim().to_string()).filter(|h| !h.is_empty())),
+        ..FieldPatch::default()
+    };
+    let version = fields.get("version").and_then(|v| v.parse().ok());
+    let r = state.store.update_object_field(&app.scope, &key, &field, &patch, version).await.map(|_| ());
     after(&state, app, &key, r).await
 }
 
