@@ -441,6 +441,8 @@ impl Store {
         let mut tx = self.db.write().await?;
         load_one(&mut tx, scope, key).await?;
         let out = custom_fields::insert_for(&mut tx, scope, key, def).await?;
+        let detail = json!({"kind": key, "key": out.key, "version": out.version, "type": out.ty.as_str()});
+        audit::append(&mut tx, scope, "custom_field.created", None, detail).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -471,6 +473,8 @@ impl Store {
         let cur = load_one(&mut tx, scope, key).await?;
         cur.field(field).ok_or(StoreError::NotFound)?;
         custom_fields::delete_for(&mut tx, scope, key, field).await?;
+        audit::append(&mut tx, scope, "custom_field.removed", None, json!({"kind": key, "key": field, "values_kept": true}))
+            .await?;
         let gone = format!("custom.{field}");
         let keep = |l: &[String]| Json::from(l.iter().filter(|f| **f != gone).cloned().collect::<Vec<_>>());
         let upd = Query::update()

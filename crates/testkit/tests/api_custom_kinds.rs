@@ -389,5 +389,24 @@ async fn a_custom_kinds_fields_are_changed_safely() {
         let bad = app.patch(path, json!({"pattern": "("})).await;
         status(&app, &bad, 422, "an invalid pattern");
         status(&app, &app.patch("/api/v1/object-types/site/fields/nope", json!({"label": "X"})).await, 404, "unknown field");
+        status(&app, &app.delete("/api/v1/object-types/site/fields/floors").await, 204, "remove");
+
+        // Each change of the kind's fields is audited.
+        let audit = app.get("/api/v1/audit?limit=500").await;
+        let site: Vec<(&str, &str)> = audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["detail"]["kind"] == "site")
+            .map(|e| (e["action"].as_str().unwrap_or(""), e["detail"]["key"].as_str().unwrap_or("")))
+            .collect();
+        for entry in [
+            ("custom_field.created", "code"),
+            ("custom_field.updated", "code"),
+            ("custom_field.updated", "floors"),
+            ("custom_field.removed", "floors"),
+        ] {
+            assert!(site.contains(&entry), "[{n}] {entry:?} audited: {site:?}");
+        }
     }
 }
