@@ -405,17 +405,20 @@ async fn purge_expired(
     tx: &mut Tx,
     scope: &Scope,
     kind: Kind,
-    defs: &[CustomField],
+    defs: Vec<CustomField>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<CustomField>, StoreError> {
     let limit = now - Duration::days(RETENTION_DAYS);
+    let mut kept = Vec::with_capacity(defs.len());
     for def in defs {
         let expired = def.deleted_at.as_deref().and_then(rapport_domain::validate::parse_datetime).is_some_and(|at| at < limit);
         if expired {
-            purge_row(tx, scope, kind, def).await?;
+            purge_row(tx, scope, kind, &def).await?;
+        } else {
+            kept.push(def);
         }
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// What a change of a definition may set; absent members stay as they are.
@@ -500,10 +503,10 @@ impl FieldPatch {
 }
 
 /// The workspace's reading of values (region, currency).
-async fn value_context(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<(String, phonenumber::country::Id), StoreError> {
-    let data = workspaces::context(tx, scope, kind).await?;
-    let c = data.context(rapport_domain::value::now());
-    Ok((c.currency.to_string(), c.region))
+async fn value_context(tx: &mut Tx, scope: &Scope) -> Result<(String, phonenumber::country::Id), StoreError> {
+    let ws = workspaces::load(tx, scope.workspace_id).await?;
+    let region = rapport_domain::contact::parse_region(&ws.phone_region).unwrap_or(phonenumber::country::Id::US);
+    Ok((ws.currency, region))
 }
 
 impl Store {
@@ -537,10 +540,10 @@ impl Store {
         kind_allowed(kind)?;
         let now = self.clock.now();
         let mut tx = self.db.write().await?;
-        let mut def = checked(&mut tx, scope, kind, def).await?;
+        let mut def = checked(&mut tx, scope, def).await?;
         let existing = load_all(&mut tx, scope, kind).await?;
-        purge_expired(&mut tx, scope, kind, &existing, now).await?;
-        if let Some(old) = load_all(&mut tx, scope, kind).await?.iter().find(|d| d.key == def.key) {
+        let existing = purge_expired(&mut tx, scope, kind, existing, now).await?;
+        if let Some(old) = existing.iter().find(|d| d.key == def.key) {
             let m = if old.is_deleted() {
                 format!("a deleted {kind} field has the key '{}': restore or purge it first", def.key)
             } else {
@@ -579,7 +582,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("the field '{key}' is deleted: restore it first")));
         }
         let mut new = patch.apply(&old);
-        let (currency, region) = value_context(&mut tx, scope, kind).await?;
+        let (currency, region) = value_context(&mut tx, scope).await?;
         let ctx = ValueContext { region, currency: &currency };
         custom::check_definition(&new, &ctx)?;
         new.version = old.version + 1;
@@ -667,8 +670,8 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.db.write().await?;
         let defs = load_all(&mut tx, scope, kind).await?;
-        purge_expired(&mut tx, scope, kind, &defs, now).await?;
-        let mut def = find(&load_all(&mut tx, scope, kind).await?, key)?;
+        let defs = purge_expired(&mut tx, scope, kind, defs, now).await?;
+        let mut def = find(&defs, key)?;
         check_version(&def, if_match)?;
         if def.is_deleted() == deleted {
             let state = if deleted { "already deleted" } else { "not deleted" };
@@ -709,8 +712,8 @@ impl Store {
 /// A new definition as it will be stored: trimmed, version 1, checked against
 /// the domain's rules (with the workspace's currency and region) and, for a
 /// relation, against its target.
-async fn checked(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField) -> Result<CustomField, StoreError> {
-    let (currency, region) = value_context(tx, scope, kind).await?;
+async fn checked(tx: &mut Tx, scope: &Scope, def: &CustomField) -> Result<CustomField, StoreError> {
+    let (currency, region) = value_context(tx, scope).await?;
     let mut def = CustomField { label: def.label.trim().to_string(), version: 1, deleted_at: None, ..def.clone() };
     def.help = def.help.filter(|h| !h.trim().is_empty());
     custom::check_definition(&def, &ValueContext { region, currency: &currency })?;
@@ -754,7 +757,7 @@ async fn insert_row(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, 
 
 /// Defines a custom field on a custom record kind (its key), after the fields it already has.
 pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField) -> Result<CustomField, StoreError> {
-    let mut def = checked(tx, scope, Kind::Object, def).await?;
+    let mut def = checked(tx, scope, def).await?;
     def.position = load_for(tx, scope, owner).await?.len() as i64;
     insert_row(tx, scope, owner, &def, rapport_domain::value::now()).await.map_err(|e| {
         if e.is_unique_violation() {
@@ -799,7 +802,7 @@ pub(crate) async fn update_for(
 ) -> Result<CustomField, StoreError> {
     let old = find(&load_for(tx, scope, owner).await?, key)?;
     check_version(&old, if_match.or(patch.version))?;
-    let mut new = checked(tx, scope, Kind::Object, &patch.apply(&old)).await?;
+    let mut new = checked(tx, scope, &patch.apply(&old)).await?;
     (new.version, new.position) = (old.version + 1, old.position);
     let dropped_option = old.options.iter().any(|o| !new.options.contains(o));
     if new.ty != old.ty || dropped_option {

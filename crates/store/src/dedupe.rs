@@ -165,17 +165,24 @@ async fn identity_groups(
             .order_by_expr(value, Order::Asc)
             .limit(20_000)
             .to_owned();
-        let mut current: Option<Json> = None;
-        for r in tx.rows(&q, &[Col::Text, Col::Uuid]).await? {
-            let Some(id) = uuid_at(&r, 1) else { continue };
-            if current.as_ref() != Some(&r[0]) {
-                groups.push(Vec::new());
-                current = Some(r[0].clone());
-            }
-            groups.last_mut().expect("group").push(id);
-        }
+        groups.extend(runs(tx.rows(&q, &[Col::Text, Col::Uuid]).await?));
     }
     Ok(groups)
+}
+
+/// Rows of (key, id) ordered by key, as one group of ids per key.
+fn runs(rows: Vec<Vec<Json>>) -> Vec<Vec<Uuid>> {
+    let mut groups: Vec<Vec<Uuid>> = Vec::new();
+    let mut current: Option<Json> = None;
+    for r in rows {
+        let Some(id) = uuid_at(&r, 1) else { continue };
+        if current.as_ref() != Some(&r[0]) {
+            groups.push(Vec::new());
+            current = Some(r[0].clone());
+        }
+        groups.last_mut().expect("group").push(id);
+    }
+    groups
 }
 
 fn dedup_keep_order(values: &mut Vec<String>) {
@@ -327,16 +334,7 @@ impl Store {
                 q.and_where(Expr::col(t("kind")).eq(k));
             }
             q.and_where(Expr::col(t(col)).in_subquery(dup_keys.to_owned()));
-            let rows = tx.rows(&q, &[Col::Text, Col::Uuid]).await?;
-            let mut current: Option<String> = None;
-            for r in rows {
-                let (Some(key), Some(id)) = (str_at(&r, 0).map(str::to_string), uuid_at(&r, 1)) else { continue };
-                if current.as_ref() != Some(&key) {
-                    groups.push(Vec::new());
-                    current = Some(key);
-                }
-                groups.last_mut().expect("group").push(id);
-            }
+            groups.extend(runs(tx.rows(&q, &[Col::Text, Col::Uuid]).await?));
         }
         let all: Vec<Uuid> = groups.iter().flatten().copied().collect::<BTreeSet<_>>().into_iter().collect();
         let cond = Cond::all().add(tc(table, "id").is_in(all.iter().map(|u| uuid(*u))));
