@@ -1103,6 +1103,18 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
             &["401", "403", "404", "409", "412"],
         ),
         (
+            "get",
+            "/api/v1/object-types/{key}/fields",
+            "List a record kind's fields; ?deleted=true adds the deleted ones still restorable (admins)",
+            vec![key.clone(), json!({"name": "deleted", "in": "query", "schema": {"type": "boolean"}})],
+            None,
+            ok(
+                "Fields",
+                json!({"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/CustomField"}}}}),
+            ),
+            &["401", "403", "404"],
+        ),
+        (
             "post",
             "/api/v1/object-types/{key}/fields",
             "Add a field to a record kind",
@@ -1114,7 +1126,7 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
         (
             "patch",
             "/api/v1/object-types/{key}/fields/{field}",
-            "Change a field of a record kind: label, help, required, default, validation, options, hidden; its type and options taken away only while no record holds a value (409 otherwise)",
+            "Change a field of a record kind: label, help, required, default, validation, options, hidden, type. A new type or options convert the stored values in the same transaction, or refuse (409, not-convertible) naming the records that would not convert",
             vec![key.clone(), field.clone(), if_match.clone()],
             Some(json!({"$ref": "#/components/schemas/CustomFieldPatch"})),
             ok("The field", json!({"$ref": "#/components/schemas/CustomField"})),
@@ -1123,11 +1135,32 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
         (
             "delete",
             "/api/v1/object-types/{key}/fields/{field}",
-            "Remove a field of a record kind (stored values stay)",
+            "Delete a field of a record kind softly: its values stay in the records, restorable until purged (30 days)",
+            vec![key.clone(), field.clone(), if_match.clone()],
+            None,
+            ("204".into(), json!({"description": "Deleted"})),
+            &["401", "403", "404", "409", "412"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types/{key}/fields/{field}/restore",
+            "Restore a deleted field of a record kind with the values its records kept",
+            vec![key.clone(), field.clone(), if_match.clone()],
+            None,
+            ok("The field", json!({"$ref": "#/components/schemas/CustomField"})),
+            &["401", "403", "404", "409", "412"],
+        ),
+        (
+            "post",
+            "/api/v1/object-types/{key}/fields/{field}/purge",
+            "Purge a deleted field of a record kind: its definition and its values, at once",
             vec![key, field],
             None,
-            ("204".into(), json!({"description": "Removed"})),
-            &["401", "403", "404"],
+            ok(
+                "How many records held a value",
+                json!({"type": "object", "properties": {"key": {"type": "string"}, "purged_records": {"type": "integer"}}}),
+            ),
+            &["401", "403", "404", "409"],
         ),
         (
             "get",

@@ -1,4 +1,5 @@
-//! Custom field definitions, per workspace and record kind: created, changed
+//! Custom field definitions, per workspace and owner (a built-in kind or a
+//! custom record kind, see `Owner`): created, changed
 //! (with `If-Match` on their version), reordered, soft-deleted, restored and
 //! purged, each in one transaction with its audit event. A type or option
 //! change converts the stored values in the same transaction, or refuses and
@@ -15,13 +16,13 @@ use chrono::{DateTime, Duration, Utc};
 use rapport_domain::custom::{self, CustomField, CustomType, ValueContext};
 use rapport_domain::filter::Column;
 use rapport_domain::{Kind, ValidationErrors};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::db::{Col, Tx, int_at, str_at, uuid_at};
-use crate::sql::{self, custom_sql, t, tc};
+use crate::sql::{custom_sql, t, tc};
 use crate::values::{time, uuid};
 use crate::{Backend, Scope, Store, StoreError, audit, changes, records, search, workspaces};
 
@@ -29,6 +30,60 @@ use crate::{Backend, Scope, Store, StoreError, audit, changes, records, search, 
 pub const RETENTION_DAYS: i64 = 30;
 /// How many unconvertible records a refused type change names.
 pub const REFUSAL_CAP: usize = 20;
+
+/// Whose fields a definition is: a built-in kind's, or a custom record kind's
+/// (its key). Both live in `custom_fields`, named in its `kind` column, and go
+/// through the same life: soft delete, restore, purge, conversion, indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    Builtin(Kind),
+    Object(&'a str),
+}
+
+impl<'a> Owner<'a> {
+    /// The owner a definition row names (custom kinds never take a built-in kind's name).
+    fn of_row(name: &'a str) -> Self {
+        Kind::parse(name).filter(|k| *k != Kind::Object).map_or(Owner::Object(name), Owner::Builtin)
+    }
+
+    /// The definitions' `kind` column: a built-in kind's name or a custom kind's key.
+    pub fn name(&self) -> &str {
+        match self {
+            Owner::Builtin(k) => k.as_str(),
+            Owner::Object(key) => key,
+        }
+    }
+
+    /// The kind of the records that hold the values.
+    fn kind(&self) -> Kind {
+        match self {
+            Owner::Builtin(k) => *k,
+            Owner::Object(_) => Kind::Object,
+        }
+    }
+
+    fn table(&self) -> &'static str {
+        self.kind().table()
+    }
+
+    /// The owner's records in the scope's workspace.
+    fn records(&self, scope: &Scope) -> Cond {
+        let table = self.table();
+        let all = Cond::all().add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)));
+        match self {
+            Owner::Builtin(_) => all,
+            Owner::Object(key) => all.add(tc(table, "type").eq(*key)),
+        }
+    }
+
+    /// The leading columns of its values' indexes: custom records are read one kind at a time.
+    fn index_prefix(&self) -> &'static str {
+        match self {
+            Owner::Builtin(_) => "workspace_id",
+            Owner::Object(_) => "workspace_id, type",
+        }
+    }
+}
 
 const COLUMNS: [(&str, Col); 13] = [
     ("key", Col::Text),
@@ -100,7 +155,7 @@ pub(crate) async fn load_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<
 }
 
 /// Every definition of a built-in kind or a custom record kind, deleted ones included.
-async fn load_all_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<CustomField>, StoreError> {
+pub(crate) async fn load_all_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<CustomField>, StoreError> {
     let q = Query::select()
         .columns(COLUMNS.map(|c| t(c.0)))
         .from(t("custom_fields"))
@@ -144,12 +199,7 @@ fn vals<const N: usize>(v: [(sea_query::Alias, sea_query::Value); N]) -> impl In
 }
 
 /// Writes the whole definition row (an update of every attribute but the key).
-async fn save(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
-    save_for(tx, scope, kind.as_str(), def, now).await
-}
-
-/// As `save`, for a built-in kind (its name) or a custom record kind (its key).
-async fn save_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn save(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, def: &CustomField, now: DateTime<Utc>) -> Result<(), StoreError> {
     let upd = Query::update()
         .table(t("custom_fields"))
         .values(vals([
@@ -165,7 +215,7 @@ async fn save_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, no
             (t("deleted_at"), def.deleted_at.as_ref().map(|_| now).map_or(crate::values::null_of(Col::DateTime), time)),
         ]))
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-        .and_where(Expr::col(t("kind")).eq(owner))
+        .and_where(Expr::col(t("kind")).eq(owner.name()))
         .and_where(Expr::col(t("key")).eq(def.key.as_str()))
         .to_owned();
     tx.exec(&upd).await?;
@@ -175,12 +225,12 @@ async fn save_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, no
 async fn audit_change(
     tx: &mut Tx,
     scope: &Scope,
-    kind: Kind,
+    owner: Owner<'_>,
     action: &str,
     def: &CustomField,
     more: Json,
 ) -> Result<(), StoreError> {
-    let mut detail = json!({"kind": kind.as_str(), "key": def.key, "version": def.version});
+    let mut detail = json!({"kind": owner.name(), "key": def.key, "version": def.version});
     if let (Some(d), Json::Object(m)) = (detail.as_object_mut(), more) {
         d.extend(m);
     }
@@ -197,18 +247,17 @@ fn index_names(table: &str, col: &Column) -> (String, String) {
 }
 
 /// Creates the shared indexes of a field's column if no workspace made them yet.
-async fn ensure_indexes(tx: &mut Tx, kind: Kind, def: &CustomField) -> Result<(), StoreError> {
+async fn ensure_indexes(tx: &mut Tx, owner: Owner<'_>, def: &CustomField) -> Result<(), StoreError> {
     let col = Column::custom(def);
     if !col.sortable() {
         // Multi-select values are lists: filtered through json_each / jsonb_array_elements, not a B-tree.
         return Ok(());
     }
-    let table = kind.table();
+    let (table, lead) = (owner.table(), owner.index_prefix());
     let e = custom_sql(tx.backend(), None, &col.custom_path());
     let (asc, desc) = index_names(table, &col);
-    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{asc}\" ON \"{table}\" (workspace_id, ({e} IS NULL), {e}, id)")).await?;
-    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{desc}\" ON \"{table}\" (workspace_id, ({e} IS NULL), {e} DESC, id DESC)"))
-        .await
+    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{asc}\" ON \"{table}\" ({lead}, ({e} IS NULL), {e}, id)")).await?;
+    tx.script(&format!("CREATE INDEX IF NOT EXISTS \"{desc}\" ON \"{table}\" ({lead}, ({e} IS NULL), {e} DESC, id DESC)")).await
 }
 
 /// Makes the indexes of every field in use, in any workspace, that lacks them
@@ -222,53 +271,61 @@ pub(crate) async fn ensure_all_indexes(db: &crate::Db) -> Result<(), StoreError>
         .and_where(Expr::col(t("deleted_at")).is_null())
         .to_owned();
     for r in tx.rows(&q, &[Col::Text, Col::Text, Col::Text]).await? {
-        let (Some(kind), Some(key), Some(ty)) =
-            (str_at(&r, 0).and_then(Kind::parse), str_at(&r, 1), str_at(&r, 2).and_then(CustomType::parse))
+        let (Some(owner), Some(key), Some(ty)) =
+            (str_at(&r, 0).map(Owner::of_row), str_at(&r, 1), str_at(&r, 2).and_then(CustomType::parse))
         else {
             continue;
         };
-        if kind.has_custom_fields() {
-            ensure_indexes(&mut tx, kind, &CustomField { key: key.to_string(), ty, ..Default::default() }).await?;
+        if owner.kind().has_custom_fields() {
+            ensure_indexes(&mut tx, owner, &CustomField { key: key.to_string(), ty, ..Default::default() }).await?;
         }
     }
     tx.commit().await
 }
 
 /// Drops the indexes of a column no workspace's live definition uses any more.
-async fn drop_unused_indexes(tx: &mut Tx, kind: Kind, old: &CustomField) -> Result<(), StoreError> {
+pub(crate) async fn drop_unused_indexes(tx: &mut Tx, owner: Owner<'_>, old: &CustomField) -> Result<(), StoreError> {
     let col = Column::custom(old);
     if !col.sortable() {
         return Ok(());
     }
-    // Every workspace's definitions of this key: the indexes are shared.
+    // Every workspace's definitions of this key on the same table: the indexes are shared.
     let q = Query::select()
-        .column(t("type"))
+        .columns(["kind", "type"].map(t))
         .from(t("custom_fields"))
-        .and_where(Expr::col(t("kind")).eq(kind.as_str()))
         .and_where(Expr::col(t("key")).eq(old.key.as_str()))
         .to_owned();
-    let in_use = tx.rows(&q, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).and_then(CustomType::parse)).any(|ty| {
-        let other = Column::custom(&CustomField { ty, key: old.key.clone(), ..Default::default() });
-        other.sortable() && other.name == col.name
+    let in_use = tx.rows(&q, &[Col::Text, Col::Text]).await?.iter().any(|r| {
+        let same_table = str_at(r, 0).is_some_and(|k| Owner::of_row(k).table() == owner.table());
+        let ty = str_at(r, 1).and_then(CustomType::parse);
+        ty.is_some_and(|ty| {
+            let other = Column::custom(&CustomField { ty, key: old.key.clone(), ..Default::default() });
+            same_table && other.sortable() && other.name == col.name
+        })
     });
     if in_use {
         return Ok(());
     }
-    let (asc, desc) = index_names(kind.table(), &col);
+    let (asc, desc) = index_names(owner.table(), &col);
     tx.script(&format!("DROP INDEX IF EXISTS \"{asc}\"")).await?;
     tx.script(&format!("DROP INDEX IF EXISTS \"{desc}\"")).await
 }
 
 // ---- values --------------------------------------------------------------
 
-/// Records of the kind that hold a value for `key`: (id, custom object).
-async fn records_with(tx: &mut Tx, scope: &Scope, kind: Kind, key: &str) -> Result<Vec<(Uuid, Map<String, Json>)>, StoreError> {
-    let table = kind.table();
+/// The owner's records that hold a value for `key`: (id, custom object).
+async fn records_with(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: Owner<'_>,
+    key: &str,
+) -> Result<Vec<(Uuid, Map<String, Json>)>, StoreError> {
+    let table = owner.table();
     let q = Query::select()
         .column((t(table), t("id")))
         .column((t(table), t("custom")))
         .from(t(table))
-        .and_where(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+        .cond_where(owner.records(scope))
         .and_where(Expr::cust(custom_sql(tx.backend(), Some(table), &[key])).is_not_null())
         .order_by((t(table), t("id")), Order::Asc)
         .to_owned();
@@ -322,13 +379,13 @@ pub struct Unconvertible {
 async fn convert_values(
     tx: &mut Tx,
     scope: &Scope,
-    kind: Kind,
+    owner: Owner<'_>,
     from: &CustomField,
     to: &CustomField,
     ctx: &ValueContext<'_>,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let rows = records_with(tx, scope, kind, &from.key).await?;
+    let rows = records_with(tx, scope, owner, &from.key).await?;
     let mut failed = Vec::new();
     let mut failures = 0;
     let mut rewrites = Vec::new();
@@ -365,14 +422,14 @@ async fn convert_values(
     }
     let n = rewrites.len();
     for (id, old, new) in rewrites {
-        rewrite(tx, scope, kind, id, old, new, now).await?;
+        rewrite(tx, scope, owner.kind(), id, old, new, now).await?;
     }
     Ok(n)
 }
 
-/// Removes a purged field's values from every record of the workspace.
-async fn strip_values(tx: &mut Tx, scope: &Scope, kind: Kind, key: &str) -> Result<u64, StoreError> {
-    let table = kind.table();
+/// Removes a purged field's values from every record of its owner.
+async fn strip_values(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, key: &str) -> Result<u64, StoreError> {
+    let table = owner.table();
     let stripped = match tx.backend() {
         Backend::Sqlite => format!("json_remove(custom, '$.{key}')"),
         Backend::Postgres => format!("(custom - '{key}')"),
@@ -380,31 +437,31 @@ async fn strip_values(tx: &mut Tx, scope: &Scope, kind: Kind, key: &str) -> Resu
     let upd = Query::update()
         .table(t(table))
         .value(t("custom"), Expr::cust(stripped))
-        .and_where(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+        .cond_where(owner.records(scope))
         .and_where(Expr::cust(custom_sql(tx.backend(), Some(table), &[key])).is_not_null())
         .to_owned();
     tx.exec(&upd).await
 }
 
-async fn purge_row(tx: &mut Tx, scope: &Scope, kind: Kind, def: &CustomField) -> Result<u64, StoreError> {
-    let n = strip_values(tx, scope, kind, &def.key).await?;
+async fn purge_row(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, def: &CustomField) -> Result<u64, StoreError> {
+    let n = strip_values(tx, scope, owner, &def.key).await?;
     let del = Query::delete()
         .from_table(t("custom_fields"))
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-        .and_where(Expr::col(t("kind")).eq(kind.as_str()))
+        .and_where(Expr::col(t("kind")).eq(owner.name()))
         .and_where(Expr::col(t("key")).eq(def.key.as_str()))
         .to_owned();
     tx.exec(&del).await?;
-    drop_unused_indexes(tx, kind, def).await?;
-    audit_change(tx, scope, kind, "purged", def, json!({"records": n})).await?;
+    drop_unused_indexes(tx, owner, def).await?;
+    audit_change(tx, scope, owner, "purged", def, json!({"records": n})).await?;
     Ok(n)
 }
 
-/// Purges the fields of the kind deleted longer ago than the retention period.
+/// Purges the owner's fields deleted longer ago than the retention period.
 async fn purge_expired(
     tx: &mut Tx,
     scope: &Scope,
-    kind: Kind,
+    owner: Owner<'_>,
     defs: Vec<CustomField>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CustomField>, StoreError> {
@@ -413,7 +470,7 @@ async fn purge_expired(
     for def in defs {
         let expired = def.deleted_at.as_deref().and_then(rapport_domain::validate::parse_datetime).is_some_and(|at| at < limit);
         if expired {
-            purge_row(tx, scope, kind, &def).await?;
+            purge_row(tx, scope, owner, &def).await?;
         } else {
             kept.push(def);
         }
@@ -536,28 +593,9 @@ impl Store {
 
     /// Defines a custom field. Existing records have no value for it.
     pub async fn create_custom_field(&self, scope: &Scope, kind: Kind, def: &CustomField) -> Result<CustomField, StoreError> {
-        crate::access::require_admin(scope)?;
-        kind_allowed(kind)?;
-        let now = self.clock.now();
-        let mut tx = self.db.write().await?;
-        let mut def = checked(&mut tx, scope, def).await?;
-        let existing = load_all(&mut tx, scope, kind).await?;
-        let existing = purge_expired(&mut tx, scope, kind, existing, now).await?;
-        if let Some(old) = existing.iter().find(|d| d.key == def.key) {
-            let m = if old.is_deleted() {
-                format!("a deleted {kind} field has the key '{}': restore or purge it first", def.key)
-            } else {
-                format!("{kind} already has a field '{}'", def.key)
-            };
-            return Err(ValidationErrors::single("key", "taken", m).into());
-        }
-        def.position = existing.iter().map(|d| d.position + 1).max().unwrap_or(0);
-        insert_row(&mut tx, scope, kind.as_str(), &def, now).await?;
-        ensure_indexes(&mut tx, kind, &def).await?;
-        audit_change(&mut tx, scope, kind, "created", &def, json!({"type": def.ty.as_str()})).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(def)
+        let (mut tx, now) = self.begin_field_change(scope, kind).await?;
+        let out = create_in(&mut tx, scope, Owner::Builtin(kind), def, now).await?;
+        end_field_change(tx, out).await
     }
 
     /// Changes a definition (not its key). A new type or new options convert
@@ -571,33 +609,9 @@ impl Store {
         patch: &FieldPatch,
         if_match: Option<i64>,
     ) -> Result<CustomField, StoreError> {
-        crate::access::require_admin(scope)?;
-        kind_allowed(kind)?;
-        let now = self.clock.now();
-        let mut tx = self.db.write().await?;
-        let defs = load_all(&mut tx, scope, kind).await?;
-        let old = find(&defs, key)?;
-        check_version(&old, if_match.or(patch.version))?;
-        if old.is_deleted() {
-            return Err(StoreError::Conflict(format!("the field '{key}' is deleted: restore it first")));
-        }
-        let mut new = patch.apply(&old);
-        let (currency, region) = value_context(&mut tx, scope).await?;
-        let ctx = ValueContext { region, currency: &currency };
-        custom::check_definition(&new, &ctx)?;
-        new.version = old.version + 1;
-        let retyped = new.ty != old.ty || new.options != old.options;
-        let converted = if retyped { convert_values(&mut tx, scope, kind, &old, &new, &ctx, now).await? } else { 0 };
-        save(&mut tx, scope, kind, &new, now).await?;
-        if new.ty != old.ty {
-            ensure_indexes(&mut tx, kind, &new).await?;
-            drop_unused_indexes(&mut tx, kind, &old).await?;
-        }
-        let changed = changed_attributes(&old, &new);
-        audit_change(&mut tx, scope, kind, "updated", &new, json!({"changed": changed, "converted_records": converted})).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(new)
+        let (mut tx, now) = self.begin_field_change(scope, kind).await?;
+        let out = update_in(&mut tx, scope, Owner::Builtin(kind), key, patch, if_match, now).await?;
+        end_field_change(tx, out).await
     }
 
     /// Sets the order of the kind's fields: `keys` lists every field in use, once.
@@ -607,31 +621,9 @@ impl Store {
         kind: Kind,
         keys: &[String],
     ) -> Result<Vec<CustomField>, StoreError> {
-        crate::access::require_admin(scope)?;
-        kind_allowed(kind)?;
-        let now = self.clock.now();
-        let mut tx = self.db.write().await?;
-        let defs = load(&mut tx, scope, kind).await?;
-        let mut want: Vec<&str> = defs.iter().map(|d| d.key.as_str()).collect();
-        let mut given: Vec<&str> = keys.iter().map(String::as_str).collect();
-        want.sort_unstable();
-        given.sort_unstable();
-        if want != given {
-            return Err(ValidationErrors::single("keys", "invalid", "list every field in use exactly once").into());
-        }
-        for (pos, key) in keys.iter().enumerate() {
-            let mut def = find(&defs, key)?;
-            if def.position != pos as i64 {
-                def.position = pos as i64;
-                def.version += 1;
-                save(&mut tx, scope, kind, &def, now).await?;
-            }
-        }
-        audit::append(&mut tx, scope, "custom_field.reordered", None, json!({"kind": kind.as_str(), "keys": keys})).await?;
-        let out = load(&mut tx, scope, kind).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(out)
+        let (mut tx, now) = self.begin_field_change(scope, kind).await?;
+        let out = reorder_in(&mut tx, scope, Owner::Builtin(kind), keys, now).await?;
+        end_field_change(tx, out).await
     }
 
     /// Deletes a field softly: it is no longer accepted or shown, its values
@@ -643,7 +635,9 @@ impl Store {
         key: &str,
         if_match: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.set_deleted(scope, kind, key, if_match, true).await.map(|_| ())
+        let (mut tx, now) = self.begin_field_change(scope, kind).await?;
+        set_deleted_in(&mut tx, scope, Owner::Builtin(kind), key, if_match, true, now).await?;
+        end_field_change(tx, ()).await
     }
 
     /// Brings a deleted field back with the values the records kept.
@@ -654,59 +648,163 @@ impl Store {
         key: &str,
         if_match: Option<i64>,
     ) -> Result<CustomField, StoreError> {
-        self.set_deleted(scope, kind, key, if_match, false).await
-    }
-
-    async fn set_deleted(
-        &self,
-        scope: &Scope,
-        kind: Kind,
-        key: &str,
-        if_match: Option<i64>,
-        deleted: bool,
-    ) -> Result<CustomField, StoreError> {
-        crate::access::require_admin(scope)?;
-        kind_allowed(kind)?;
-        let now = self.clock.now();
-        let mut tx = self.db.write().await?;
-        let defs = load_all(&mut tx, scope, kind).await?;
-        let defs = purge_expired(&mut tx, scope, kind, defs, now).await?;
-        let mut def = find(&defs, key)?;
-        check_version(&def, if_match)?;
-        if def.is_deleted() == deleted {
-            let state = if deleted { "already deleted" } else { "not deleted" };
-            return Err(StoreError::Conflict(format!("the field '{key}' is {state}")));
-        }
-        def.version += 1;
-        def.deleted_at = deleted.then(|| rapport_domain::value::format_datetime(&now));
-        if !deleted {
-            // Back at the end of the list.
-            def.position = defs.iter().map(|d| d.position + 1).max().unwrap_or(0);
-        }
-        save(&mut tx, scope, kind, &def, now).await?;
-        if !deleted {
-            ensure_indexes(&mut tx, kind, &def).await?;
-        }
-        audit_change(&mut tx, scope, kind, if deleted { "deleted" } else { "restored" }, &def, Json::Null).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(def)
+        let (mut tx, now) = self.begin_field_change(scope, kind).await?;
+        let out = set_deleted_in(&mut tx, scope, Owner::Builtin(kind), key, if_match, false, now).await?;
+        end_field_change(tx, out).await
     }
 
     /// Purges a deleted field at once: its definition and its values in every record. Returns how many records held a value.
     pub async fn purge_custom_field(&self, scope: &Scope, kind: Kind, key: &str) -> Result<u64, StoreError> {
+        let (mut tx, _) = self.begin_field_change(scope, kind).await?;
+        let out = purge_in(&mut tx, scope, Owner::Builtin(kind), key).await?;
+        end_field_change(tx, out).await
+    }
+
+    /// A write transaction for a change of a built-in kind's definitions (admins only), and its time.
+    async fn begin_field_change(&self, scope: &Scope, kind: Kind) -> Result<(Tx, DateTime<Utc>), StoreError> {
         crate::access::require_admin(scope)?;
         kind_allowed(kind)?;
-        let mut tx = self.db.write().await?;
-        let def = find(&load_all(&mut tx, scope, kind).await?, key)?;
-        if !def.is_deleted() {
-            return Err(StoreError::Conflict(format!("delete the field '{key}' before purging it")));
-        }
-        let n = purge_row(&mut tx, scope, kind, &def).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(n)
+        Ok((self.db.write().await?, self.clock.now()))
     }
+}
+
+/// Commits a change of definitions and drops the definitions cached from before.
+pub(crate) async fn end_field_change<T>(tx: Tx, out: T) -> Result<T, StoreError> {
+    tx.commit().await?;
+    crate::cache::invalidate();
+    Ok(out)
+}
+
+// ---- changes, for either owner --------------------------------------------
+
+/// Defines a field after the owner's others, once expired deleted ones are purged.
+pub(crate) async fn create_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: Owner<'_>,
+    def: &CustomField,
+    now: DateTime<Utc>,
+) -> Result<CustomField, StoreError> {
+    let mut def = checked(tx, scope, def).await?;
+    let existing = load_all_for(tx, scope, owner.name()).await?;
+    let existing = purge_expired(tx, scope, owner, existing, now).await?;
+    if let Some(old) = existing.iter().find(|d| d.key == def.key) {
+        let name = owner.name();
+        let m = if old.is_deleted() {
+            format!("a deleted {name} field has the key '{}': restore or purge it first", def.key)
+        } else {
+            format!("{name} already has a field '{}'", def.key)
+        };
+        return Err(ValidationErrors::single("key", "taken", m).into());
+    }
+    def.position = existing.iter().map(|d| d.position + 1).max().unwrap_or(0);
+    insert_row(tx, scope, owner.name(), &def, now).await?;
+    ensure_indexes(tx, owner, &def).await?;
+    audit_change(tx, scope, owner, "created", &def, json!({"type": def.ty.as_str()})).await?;
+    Ok(def)
+}
+
+/// Changes a definition (not its key); a new type or new options convert the
+/// values or refuse, naming the records that would not convert.
+pub(crate) async fn update_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: Owner<'_>,
+    key: &str,
+    patch: &FieldPatch,
+    if_match: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<CustomField, StoreError> {
+    let defs = load_all_for(tx, scope, owner.name()).await?;
+    let old = find(&defs, key)?;
+    check_version(&old, if_match.or(patch.version))?;
+    if old.is_deleted() {
+        return Err(StoreError::Conflict(format!("the field '{key}' is deleted: restore it first")));
+    }
+    let (currency, region) = value_context(tx, scope).await?;
+    let ctx = ValueContext { region, currency: &currency };
+    let mut new = patch.apply(&old);
+    custom::check_definition(&new, &ctx)?;
+    new.version = old.version + 1;
+    let retyped = new.ty != old.ty || new.options != old.options;
+    let converted = if retyped { convert_values(tx, scope, owner, &old, &new, &ctx, now).await? } else { 0 };
+    save(tx, scope, owner, &new, now).await?;
+    if new.ty != old.ty {
+        ensure_indexes(tx, owner, &new).await?;
+        drop_unused_indexes(tx, owner, &old).await?;
+    }
+    let changed = changed_attributes(&old, &new);
+    audit_change(tx, scope, owner, "updated", &new, json!({"changed": changed, "converted_records": converted})).await?;
+    Ok(new)
+}
+
+/// Sets the order of the owner's fields: `keys` lists every field in use, once.
+async fn reorder_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: Owner<'_>,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<CustomField>, StoreError> {
+    let defs = load_for(tx, scope, owner.name()).await?;
+    let mut want: Vec<&str> = defs.iter().map(|d| d.key.as_str()).collect();
+    let mut given: Vec<&str> = keys.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    given.sort_unstable();
+    if want != given {
+        return Err(ValidationErrors::single("keys", "invalid", "list every field in use exactly once").into());
+    }
+    for (pos, key) in keys.iter().enumerate() {
+        let mut def = find(&defs, key)?;
+        if def.position != pos as i64 {
+            def.position = pos as i64;
+            def.version += 1;
+            save(tx, scope, owner, &def, now).await?;
+        }
+    }
+    audit::append(tx, scope, "custom_field.reordered", None, json!({"kind": owner.name(), "keys": keys})).await?;
+    load_for(tx, scope, owner.name()).await
+}
+
+/// Deletes a field softly (its values stay) or restores it, at the end of the owner's list.
+pub(crate) async fn set_deleted_in(
+    tx: &mut Tx,
+    scope: &Scope,
+    owner: Owner<'_>,
+    key: &str,
+    if_match: Option<i64>,
+    deleted: bool,
+    now: DateTime<Utc>,
+) -> Result<CustomField, StoreError> {
+    let defs = load_all_for(tx, scope, owner.name()).await?;
+    let defs = purge_expired(tx, scope, owner, defs, now).await?;
+    let mut def = find(&defs, key)?;
+    check_version(&def, if_match)?;
+    if def.is_deleted() == deleted {
+        let state = if deleted { "already deleted" } else { "not deleted" };
+        return Err(StoreError::Conflict(format!("the field '{key}' is {state}")));
+    }
+    def.version += 1;
+    def.deleted_at = deleted.then(|| rapport_domain::value::format_datetime(&now));
+    if !deleted {
+        def.position = defs.iter().map(|d| d.position + 1).max().unwrap_or(0);
+    }
+    save(tx, scope, owner, &def, now).await?;
+    if !deleted {
+        ensure_indexes(tx, owner, &def).await?;
+    }
+    let detail = if deleted { json!({"values_kept": true}) } else { Json::Null };
+    audit_change(tx, scope, owner, if deleted { "deleted" } else { "restored" }, &def, detail).await?;
+    Ok(def)
+}
+
+/// Purges a deleted field: its definition and its values. Returns how many records held a value.
+pub(crate) async fn purge_in(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, key: &str) -> Result<u64, StoreError> {
+    let def = find(&load_all_for(tx, scope, owner.name()).await?, key)?;
+    if !def.is_deleted() {
+        return Err(StoreError::Conflict(format!("delete the field '{key}' before purging it")));
+    }
+    purge_row(tx, scope, owner, &def).await
 }
 
 /// A new definition as it will be stored: trimmed, version 1, checked against
@@ -755,20 +853,6 @@ async fn insert_row(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField, 
     Ok(())
 }
 
-/// Defines a custom field on a custom record kind (its key), after the fields it already has.
-pub(crate) async fn insert_for(tx: &mut Tx, scope: &Scope, owner: &str, def: &CustomField) -> Result<CustomField, StoreError> {
-    let mut def = checked(tx, scope, def).await?;
-    def.position = load_for(tx, scope, owner).await?.len() as i64;
-    insert_row(tx, scope, owner, &def, rapport_domain::value::now()).await.map_err(|e| {
-        if e.is_unique_violation() {
-            StoreError::Invalid(ValidationErrors::single("key", "taken", format!("{owner} already has a field '{}'", def.key)))
-        } else {
-            e
-        }
-    })?;
-    Ok(def)
-}
-
 /// The attributes a change of definition touched, for the audit log.
 fn changed_attributes(old: &CustomField, new: &CustomField) -> Vec<&'static str> {
     [
@@ -785,56 +869,6 @@ fn changed_attributes(old: &CustomField, new: &CustomField) -> Vec<&'static str>
     .into_iter()
     .filter_map(|(n, c)| c.then_some(n))
     .collect()
-}
-
-/// Changes a field of a custom record kind (its key). Label, help, required,
-/// default, validation, hidden and new options apply at once; a new type, or
-/// options taken away, only while no record of the kind holds a value for the
-/// field (its values are not converted yet), so that nothing is lost.
-pub(crate) async fn update_for(
-    tx: &mut Tx,
-    scope: &Scope,
-    owner: &str,
-    key: &str,
-    patch: &FieldPatch,
-    if_match: Option<i64>,
-    now: DateTime<Utc>,
-) -> Result<CustomField, StoreError> {
-    let old = find(&load_for(tx, scope, owner).await?, key)?;
-    check_version(&old, if_match.or(patch.version))?;
-    let mut new = checked(tx, scope, &patch.apply(&old)).await?;
-    (new.version, new.position) = (old.version + 1, old.position);
-    let dropped_option = old.options.iter().any(|o| !new.options.contains(o));
-    if new.ty != old.ty || dropped_option {
-        let objects = Kind::Object.table();
-        let held = Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(t(objects))
-            .and_where(tc(objects, "workspace_id").eq(uuid(scope.workspace_id)))
-            .and_where(tc(objects, "type").eq(owner))
-            .and_where(sql::column_expr(tx.backend(), objects, &Column::custom(&old)).is_not_null())
-            .to_owned();
-        let n = tx.row(&held, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
-        if n > 0 {
-            return Err(StoreError::Conflict(format!(
-                "{n} records hold a value for '{key}': its type and options can change only while none does"
-            )));
-        }
-    }
-    save_for(tx, scope, owner, &new, now).await?;
-    let detail = json!({"kind": owner, "key": key, "version": new.version, "changed": changed_attributes(&old, &new)});
-    audit::append(tx, scope, "custom_field.updated", None, detail).await?;
-    Ok(new)
-}
-
-pub(crate) async fn delete_for(tx: &mut Tx, scope: &Scope, owner: &str, key: &str) -> Result<(), StoreError> {
-    let del = Query::delete()
-        .from_table(t("custom_fields"))
-        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-        .and_where(Expr::col(t("kind")).eq(owner))
-        .and_where(Expr::col(t("key")).eq(key))
-        .to_owned();
-    if tx.exec(&del).await? == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
+use crate::custom_fields::{FieldPatch, Owner, end_field_change};
 use crate::db::{Col, Tx, int_at, str_at, uuid_at};
 use crate::pipelines::{self, Pipeline, PipelineInput, StageInput};
 use crate::sql::t;
@@ -299,8 +300,9 @@ impl Store {
             ])
             .to_owned();
         tx.exec(&ins).await?;
+        let now = self.clock.now();
         for (i, f) in input.fields.iter().enumerate() {
-            custom_fields::insert_for(&mut tx, scope, &key, f).await.map_err(|e| match e {
+            custom_fields::create_in(&mut tx, scope, Owner::Object(&key), f, now).await.map_err(|e| match e {
                 StoreError::Invalid(v) => StoreError::Invalid(ValidationErrors(
                     v.0.into_iter()
                         .map(|mut x| {
@@ -417,6 +419,7 @@ impl Store {
             )));
         }
         let ws = || Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id));
+        let defs = custom_fields::load_all_for(&mut tx, scope, key).await?;
         let fields = Query::delete()
             .from_table(t("custom_fields"))
             .and_where(ws())
@@ -427,6 +430,9 @@ impl Store {
             )
             .to_owned();
         tx.exec(&fields).await?;
+        for def in &defs {
+            custom_fields::drop_unused_indexes(&mut tx, Owner::Object(key), def).await?;
+        }
         let del = Query::delete().from_table(t("object_types")).and_where(ws()).and_where(Expr::col(t("key")).eq(key)).to_owned();
         tx.exec(&del).await?;
         let pipes = Query::delete().from_table(t("pipelines")).and_where(ws()).and_where(Expr::col(t("kind")).eq(key)).to_owned();
@@ -435,57 +441,108 @@ impl Store {
         tx.commit().await
     }
 
-    /// Adds a custom field to a custom record kind.
-    pub async fn create_object_field(&self, scope: &Scope, key: &str, def: &CustomField) -> Result<CustomField, StoreError> {
+    /// Every field of a custom record kind, deleted ones (restorable until purged) included.
+    pub async fn object_fields_all(&self, scope: &Scope, key: &str) -> Result<Vec<CustomField>, StoreError> {
         crate::access::require_admin(scope)?;
-        let mut tx = self.db.write().await?;
+        let mut tx = self.db.read().await?;
         load_one(&mut tx, scope, key).await?;
-        let out = custom_fields::insert_for(&mut tx, scope, key, def).await?;
-        let detail = json!({"kind": key, "key": out.key, "version": out.version, "type": out.ty.as_str()});
-        audit::append(&mut tx, scope, "custom_field.created", None, detail).await?;
+        let out = custom_fields::load_all_for(&mut tx, scope, key).await;
         tx.commit().await?;
-        Ok(out)
+        out
     }
 
-    /// Changes a field of a custom record kind (see `custom_fields::update_for`).
+    /// Adds a custom field to a custom record kind.
+    pub async fn create_object_field(&self, scope: &Scope, key: &str, def: &CustomField) -> Result<CustomField, StoreError> {
+        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let out = custom_fields::create_in(&mut tx, scope, Owner::Object(key), def, now).await?;
+        end_field_change(tx, out).await
+    }
+
+    /// Changes a field of a custom record kind: a new type or options convert
+    /// its values, or refuse naming the records that would not convert.
     pub async fn update_object_field(
         &self,
         scope: &Scope,
         key: &str,
         field: &str,
-        patch: &custom_fields::FieldPatch,
+        patch: &FieldPatch,
         if_match: Option<i64>,
     ) -> Result<CustomField, StoreError> {
-        crate::access::require_admin(scope)?;
-        let now = self.clock.now();
-        let mut tx = self.db.write().await?;
-        load_one(&mut tx, scope, key).await?;
-        let out = custom_fields::update_for(&mut tx, scope, key, field, patch, if_match, now).await?;
-        tx.commit().await?;
-        crate::cache::invalidate();
-        Ok(out)
+        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let out = custom_fields::update_in(&mut tx, scope, Owner::Object(key), field, patch, if_match, now).await?;
+        end_field_change(tx, out).await
     }
 
-    /// Removes a field of a custom record kind (values stay in the records) and from what pages show.
-    pub async fn delete_object_field(&self, scope: &Scope, key: &str, field: &str) -> Result<(), StoreError> {
+    /// Deletes a field of a custom record kind softly (its values stay, restorable
+    /// until purged) and takes it off what the kind's pages show.
+    pub async fn delete_object_field(
+        &self,
+        scope: &Scope,
+        key: &str,
+        field: &str,
+        if_match: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let cur = load_one(&mut tx, scope, key).await?;
+        custom_fields::set_deleted_in(&mut tx, scope, Owner::Object(key), field, if_match, true, now).await?;
+        let gone = format!("custom.{field}");
+        let keep = |l: &[String]| l.iter().filter(|f| **f != gone).cloned().collect::<Vec<_>>();
+        set_shown(&mut tx, scope, key, keep(&cur.list_fields), keep(&cur.record_fields)).await?;
+        end_field_change(tx, ()).await
+    }
+
+    /// Brings a deleted field of a custom record kind back, with the values its
+    /// records kept, shown again on the record page.
+    pub async fn restore_object_field(
+        &self,
+        scope: &Scope,
+        key: &str,
+        field: &str,
+        if_match: Option<i64>,
+    ) -> Result<CustomField, StoreError> {
+        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let cur = load_one(&mut tx, scope, key).await?;
+        let out = custom_fields::set_deleted_in(&mut tx, scope, Owner::Object(key), field, if_match, false, now).await?;
+        let mut record = cur.record_fields.clone();
+        let shown = format!("custom.{field}");
+        if !record.contains(&shown) {
+            record.push(shown);
+        }
+        set_shown(&mut tx, scope, key, cur.list_fields, record).await?;
+        end_field_change(tx, out).await
+    }
+
+    /// Purges a deleted field of a custom record kind: its definition and its
+    /// values. Returns how many records held a value.
+    pub async fn purge_object_field(&self, scope: &Scope, key: &str, field: &str) -> Result<u64, StoreError> {
+        let (mut tx, _) = self.begin_object_field_change(scope, key).await?;
+        let out = custom_fields::purge_in(&mut tx, scope, Owner::Object(key), field).await?;
+        end_field_change(tx, out).await
+    }
+
+    /// A write transaction for a change of an existing custom kind's fields (admins only), and its time.
+    async fn begin_object_field_change(
+        &self,
+        scope: &Scope,
+        key: &str,
+    ) -> Result<(Tx, chrono::DateTime<chrono::Utc>), StoreError> {
         crate::access::require_admin(scope)?;
         let mut tx = self.db.write().await?;
-        let cur = load_one(&mut tx, scope, key).await?;
-        cur.field(field).ok_or(StoreError::NotFound)?;
-        custom_fields::delete_for(&mut tx, scope, key, field).await?;
-        audit::append(&mut tx, scope, "custom_field.removed", None, json!({"kind": key, "key": field, "values_kept": true}))
-            .await?;
-        let gone = format!("custom.{field}");
-        let keep = |l: &[String]| Json::from(l.iter().filter(|f| **f != gone).cloned().collect::<Vec<_>>());
-        let upd = Query::update()
-            .table(t("object_types"))
-            .value(t("list_fields"), keep(&cur.list_fields))
-            .value(t("record_fields"), keep(&cur.record_fields))
-            .value(t("version"), Expr::col(t("version")).add(1))
-            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
-            .and_where(Expr::col(t("key")).eq(key))
-            .to_owned();
-        tx.exec(&upd).await?;
-        tx.commit().await
+        load_one(&mut tx, scope, key).await?;
+        Ok((tx, self.clock.now()))
     }
+}
+
+/// Sets what a kind's list and record page show, as a new version of the kind.
+async fn set_shown(tx: &mut Tx, scope: &Scope, key: &str, list: Vec<String>, record: Vec<String>) -> Result<(), StoreError> {
+    let upd = Query::update()
+        .table(t("object_types"))
+        .value(t("list_fields"), Json::from(list))
+        .value(t("record_fields"), Json::from(record))
+        .value(t("version"), Expr::col(t("version")).add(1))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("key")).eq(key))
+        .to_owned();
+    tx.exec(&upd).await?;
+    Ok(())
 }

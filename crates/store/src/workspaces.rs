@@ -74,7 +74,8 @@ pub(crate) async fn context(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Co
 /// The context of a write to a custom record: its kind's fields (keyed by the kind's key).
 pub(crate) async fn context_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<ContextData, StoreError> {
     let workspace = load(tx, scope.workspace_id).await?;
-    let custom = custom_fields::load_for(tx, scope, owner).await?;
+    // Deleted fields too, as for built-in kinds.
+    let custom = custom_fields::load_all_for(tx, scope, owner).await?;
     Ok(ContextData { workspace, custom })
 }
 

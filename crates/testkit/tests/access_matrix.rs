@@ -70,9 +70,12 @@ enum Rule {
     ObjectType,
     PatchObjectType,
     DeleteObjectType,
+    ObjectFields,
     CreateObjectField,
     DeleteObjectField,
     PatchObjectField,
+    RestoreObjectField,
+    PurgeObjectField,
     ReorderCustomFields,
     CustomField,
     PatchCustomField,
@@ -160,9 +163,12 @@ const ROUTES: &[(&str, &str, Rule)] = &[
     ("get", "/api/v1/object-types/{key}", Rule::ObjectType),
     ("patch", "/api/v1/object-types/{key}", Rule::PatchObjectType),
     ("delete", "/api/v1/object-types/{key}", Rule::DeleteObjectType),
+    ("get", "/api/v1/object-types/{key}/fields", Rule::ObjectFields),
     ("post", "/api/v1/object-types/{key}/fields", Rule::CreateObjectField),
     ("delete", "/api/v1/object-types/{key}/fields/{field}", Rule::DeleteObjectField),
     ("patch", "/api/v1/object-types/{key}/fields/{field}", Rule::PatchObjectField),
+    ("post", "/api/v1/object-types/{key}/fields/{field}/restore", Rule::RestoreObjectField),
+    ("post", "/api/v1/object-types/{key}/fields/{field}/purge", Rule::PurgeObjectField),
     ("get", "/api/v1/deals/{id}/stage-history", Rule::StageHistory),
     ("get", "/api/v1/search", Rule::Search),
     ("get", "/api/v1/me", Rule::Me),
@@ -1080,6 +1086,10 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
         Rule::ObjectType => {
             vec![Probe::new(Method::GET, format!("/api/v1/object-types/{MATRIX_KIND}"), staff_exp(w, true))]
         }
+        Rule::ObjectFields => vec![
+            Probe::new(Method::GET, format!("/api/v1/object-types/{MATRIX_KIND}/fields"), staff_exp(w, true)),
+            Probe::new(Method::GET, format!("/api/v1/object-types/{MATRIX_KIND}/fields?deleted=true"), admin_exp(w, true)),
+        ],
         Rule::PatchObjectType => {
             let path = format!("/api/v1/object-types/{MATRIX_KIND}");
             vec![
@@ -1119,6 +1129,26 @@ async fn probes(app: &TestApp, world: &World, rule: Rule, actor: &Actor, pass: P
             };
             vec![
                 Probe::new(Method::DELETE, format!("/api/v1/object-types/{MATRIX_KIND}/fields/{key}"), exp)
+                    .witness(format!("/api/v1/object-types/{MATRIX_KIND}")),
+            ]
+        }
+        Rule::RestoreObjectField | Rule::PurgeObjectField => {
+            let exp = admin_exp(w, true);
+            let action = if rule == Rule::RestoreObjectField { "restore" } else { "purge" };
+            // Allowed: a spare field deleted for the purpose; refused: the kind's field, untouched.
+            let key = if exp == Expect::Allow {
+                let key = format!("{action}_{n}");
+                let path = format!("/api/v1/object-types/{MATRIX_KIND}/fields");
+                let f = z.post(app, &path, json!({"key": key, "label": "Spare", "type": "text"})).await;
+                assert_eq!(f.status.as_u16(), 201, "[{}] spare kind field: {}", app.name(), f.body);
+                let d = z.delete(app, &format!("{path}/{key}")).await;
+                assert_eq!(d.status.as_u16(), 204, "[{}] spare deleted: {}", app.name(), d.body);
+                key
+            } else {
+                "note".to_string()
+            };
+            vec![
+                Probe::new(Method::POST, format!("/api/v1/object-types/{MATRIX_KIND}/fields/{key}/{action}"), exp)
                     .witness(format!("/api/v1/object-types/{MATRIX_KIND}")),
             ]
         }

@@ -376,20 +376,83 @@ async fn a_custom_kinds_fields_are_changed_safely() {
         let missing = app.post("/api/v1/objects/site", json!({"name": "Depot"})).await;
         status(&app, &missing, 422, "a required field now");
 
-        // A type change: refused while a record holds a value, taken when none does.
+        // A type change converts every value, or refuses naming the records that would not convert.
         let depot = app.post("/api/v1/objects/site", json!({"name": "Depot", "custom": {"code": "D1", "floors": "3"}})).await;
         status(&app, &depot, 201, "record");
+        let annex = app.post("/api/v1/objects/site", json!({"name": "Annex", "custom": {"code": "A1", "floors": "many"}})).await;
+        status(&app, &annex, 201, "record");
+        let (depot, annex) = (id_of(&depot.body), id_of(&annex.body));
         let refused = app.patch("/api/v1/object-types/site/fields/floors", json!({"type": "number"})).await;
-        status(&app, &refused, 409, "values would need converting");
-        assert_eq!(app.get(&format!("/api/v1/objects/site/{}", id_of(&depot.body))).await.body["custom"]["floors"], "3", "[{n}]");
-        app.patch(&format!("/api/v1/objects/site/{}", id_of(&depot.body)), json!({"custom": {"floors": null}})).await;
+        status(&app, &refused, 409, "a value that is no number");
+        assert_eq!(refused.body["type"], "https://rapport.dev/problems/not-convertible", "[{n}] {}", refused.body);
+        let named: Vec<(String, Value)> = refused.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r["value"].clone()))
+            .collect();
+        assert_eq!(named, vec![(annex.clone(), json!("many"))], "[{n}] the record at fault is named");
+        assert_eq!(
+            app.get(&format!("/api/v1/objects/site/{depot}")).await.body["custom"]["floors"],
+            "3",
+            "[{n}] nothing changed"
+        );
+        status(&app, &app.patch(&format!("/api/v1/objects/site/{annex}"), json!({"custom": {"floors": "12"}})).await, 200, "fix");
         let retyped = app.patch("/api/v1/object-types/site/fields/floors", json!({"type": "number"})).await;
-        status(&app, &retyped, 200, "no value held");
+        status(&app, &retyped, 200, "every value converts");
         assert_eq!(retyped.body["type"], "number", "[{n}]");
+        assert_eq!(
+            app.get(&format!("/api/v1/objects/site/{depot}")).await.body["custom"]["floors"].as_f64(),
+            Some(3.0),
+            "[{n}] converted"
+        );
+        // The converted values filter and sort as numbers (12 after 3).
+        let by_floors = app.get("/api/v1/objects/site?sort=custom.floors").await;
+        assert_eq!(ids(&by_floors), vec![depot.clone(), annex.clone()], "[{n}] sorted as numbers: {}", by_floors.body);
+        assert_eq!(ids(&app.get("/api/v1/objects/site?custom.floors[gt]=5").await), vec![annex.clone()], "[{n}] filtered");
+        let history = app.get(&format!("/api/v1/objects/site/{depot}/history")).await;
+        assert!(history.body.to_string().contains("floors"), "[{n}] the conversion is in the record's history: {}", history.body);
         let bad = app.patch(path, json!({"pattern": "("})).await;
         status(&app, &bad, 422, "an invalid pattern");
         status(&app, &app.patch("/api/v1/object-types/site/fields/nope", json!({"label": "X"})).await, 404, "unknown field");
-        status(&app, &app.delete("/api/v1/object-types/site/fields/floors").await, 204, "remove");
+
+        // A deleted field leaves the kind but keeps its values, restorable until purged.
+        let floors = "/api/v1/object-types/site/fields/floors";
+        let stale = app.send(Method::DELETE, floors, None, &[("If-Match", "\"1\"")]).await;
+        status(&app, &stale, 412, "a stale delete");
+        status(&app, &app.delete(floors).await, 204, "soft delete");
+        let kind = app.get("/api/v1/object-types/site").await;
+        assert!(kind.body["fields"].as_array().unwrap().iter().all(|f| f["key"] != "floors"), "[{n}] gone: {}", kind.body);
+        assert!(!kind.body["record_fields"].to_string().contains("custom.floors"), "[{n}] off the record page");
+        let all = app.get("/api/v1/object-types/site/fields?deleted=true").await;
+        status(&app, &all, 200, "deleted fields listed");
+        let gone = all.body["items"].as_array().unwrap().iter().find(|f| f["key"] == "floors").cloned().unwrap_or_default();
+        assert!(gone["deleted_at"].is_string(), "[{n}] {}", all.body);
+        let refused = app.post("/api/v1/objects/site", json!({"name": "Shed", "custom": {"code": "S1", "floors": 1}})).await;
+        status(&app, &refused, 422, "a deleted field takes no new value");
+        let kept = app.patch(&format!("/api/v1/objects/site/{depot}"), json!({"name": "Main depot"})).await;
+        status(&app, &kept, 200, "a record with a deleted field's value is still written");
+        let taken =
+            app.post("/api/v1/object-types/site/fields", json!({"key": "floors", "label": "Floors", "type": "text"})).await;
+        status(&app, &taken, 422, "a deleted field's key is still taken");
+        let restored = app.post(&format!("{floors}/restore"), json!({})).await;
+        status(&app, &restored, 200, "restore");
+        assert_eq!(
+            app.get(&format!("/api/v1/objects/site/{depot}")).await.body["custom"]["floors"].as_f64(),
+            Some(3.0),
+            "[{n}] kept"
+        );
+        assert!(app.get("/api/v1/object-types/site").await.body["record_fields"].to_string().contains("custom.floors"), "[{n}]");
+        status(&app, &app.post(&format!("{floors}/purge"), json!({})).await, 409, "purge only a deleted field");
+        status(&app, &app.delete(floors).await, 204, "delete again");
+        let purged = app.post(&format!("{floors}/purge"), json!({})).await;
+        status(&app, &purged, 200, "purge");
+        assert_eq!(purged.body["purged_records"], 2, "[{n}] {}", purged.body);
+        let depot_now = app.get(&format!("/api/v1/objects/site/{depot}")).await;
+        assert!(depot_now.body["custom"].get("floors").is_none(), "[{n}] values purged: {}", depot_now.body);
+        let fresh =
+            app.post("/api/v1/object-types/site/fields", json!({"key": "floors", "label": "Floors", "type": "number"})).await;
+        status(&app, &fresh, 201, "the key is free again");
 
         // Each change of the kind's fields is audited.
         let audit = app.get("/api/v1/audit?limit=500").await;
@@ -404,7 +467,9 @@ async fn a_custom_kinds_fields_are_changed_safely() {
             ("custom_field.created", "code"),
             ("custom_field.updated", "code"),
             ("custom_field.updated", "floors"),
-            ("custom_field.removed", "floors"),
+            ("custom_field.deleted", "floors"),
+            ("custom_field.restored", "floors"),
+            ("custom_field.purged", "floors"),
         ] {
             assert!(site.contains(&entry), "[{n}] {entry:?} audited: {site:?}");
         }

@@ -188,6 +188,42 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         let search = b.get("/search?q=harbour%20road").await;
         assert!(search.body.contains(&format!("href=\"{path}\"")), "[{n}] global search links the property: {}", search.body);
 
+        // A type its values do not convert to is refused, naming them; a field deleted
+        // from settings keeps its values, is restored, then purged after a confirmation.
+        let settings = "/settings/kinds/property";
+        let api_record = format!("/api/v1/objects/property/{}", path.rsplit('/').next().unwrap());
+        assert_eq!(app.get(&api_record).await.body["custom"]["city"], "Brest", "[{n}] a value to convert");
+        let v = city(&app.get("/api/v1/object-types/property").await.body)["version"].to_string();
+        let retype = [("csrf", c), ("version", v.as_str()), ("label", "Town"), ("type", "number")];
+        let refused = b.post_form(&format!("{settings}/fields/city"), &retype).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "[{n}] {}", refused.body);
+        assert!(refused.body.contains("Brest"), "[{n}] the value that would not convert is named: {}", refused.body);
+        let removed = b.post_form(&format!("{settings}/fields/city/delete"), &[("csrf", c), ("version", &v)]).await;
+        redirected(&app, &removed, settings, "delete a field");
+        let page = b.get(settings).await;
+        assert!(page.body.contains("id=\"kind-deleted-city\""), "[{n}] listed as deleted: {}", page.body);
+        assert!(!page.body.contains("id=\"kind-field-form-city\""), "[{n}] no longer among the fields");
+        let deleted_v = |body: &Value| {
+            body["items"].as_array().unwrap().iter().find(|f| f["key"] == "city").map(|f| f["version"].to_string()).unwrap()
+        };
+        let dv = deleted_v(&app.get("/api/v1/object-types/property/fields?deleted=true").await.body);
+        let restored = b.post_form(&format!("{settings}/fields/city/restore"), &[("csrf", c), ("version", &dv)]).await;
+        redirected(&app, &restored, settings, "restore a field");
+        assert_eq!(app.get(&api_record).await.body["custom"]["city"], "Brest", "[{n}] the value came back with the field");
+        let v = city(&app.get("/api/v1/object-types/property").await.body)["version"].to_string();
+        redirected(
+            &app,
+            &b.post_form(&format!("{settings}/fields/city/delete"), &[("csrf", c), ("version", &v)]).await,
+            settings,
+            "delete again",
+        );
+        let confirm = b.get(&format!("{settings}/fields/city/purge")).await;
+        assert_eq!(confirm.status, StatusCode::OK, "[{n}]");
+        assert!(confirm.body.contains("id=\"confirm-delete\""), "[{n}] a purge is confirmed first: {}", confirm.body);
+        let purged = b.post_form(&format!("{settings}/fields/city/purge"), &[("csrf", c)]).await;
+        redirected(&app, &purged, settings, "purge a field");
+        assert!(app.get(&api_record).await.body["custom"].get("city").is_none(), "[{n}] its values are gone");
+
         // A kind with records stays; the record goes, then the kind.
         let kept = b.post_form("/settings/kinds/property/delete", &[("csrf", c)]).await;
         assert_eq!(kept.status, StatusCode::CONFLICT, "[{n}] {}", kept.body);

@@ -59,11 +59,13 @@ pub fn routes() -> Router<AppState> {
     }
     r.route("/api/v1/object-types", get(objects::list_types).post(objects::create_type))
         .route("/api/v1/object-types/{key}", get(objects::get_type).patch(objects::patch_type).delete(objects::delete_type))
-        .route("/api/v1/object-types/{key}/fields", post(objects::create_field))
+        .route("/api/v1/object-types/{key}/fields", get(objects::list_fields).post(objects::create_field))
         .route(
             "/api/v1/object-types/{key}/fields/{field}",
             axum::routing::patch(objects::patch_field).delete(objects::delete_field),
         )
+        .route("/api/v1/object-types/{key}/fields/{field}/restore", post(objects::restore_field))
+        .route("/api/v1/object-types/{key}/fields/{field}/purge", post(objects::purge_field))
         .route("/api/v1/objects/{type}", get(objects::list).post(objects::create))
         .route("/api/v1/objects/{type}/{id}", get(objects::get).patch(objects::patch).delete(objects::delete))
         .route("/api/v1/objects/{type}/{id}/timeline", get(objects::timeline))

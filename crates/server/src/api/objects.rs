@@ -76,8 +76,9 @@ pub async fn create_field(
     Ok((StatusCode::CREATED, JsonResponse(def)).into_response())
 }
 
-/// `PATCH`: label, help, required, default, validation, options, hidden;
-/// the type only while no record holds a value. `If-Match` refuses a stale change.
+/// `PATCH`: label, help, required, default, validation, options, hidden, type;
+/// a new type or options convert the values, or refuse (409) naming the records
+/// that would not convert. `If-Match` refuses a stale change.
 pub async fn patch_field(
     State(state): State<AppState>,
     auth: Auth,
@@ -91,13 +92,50 @@ pub async fn patch_field(
     Ok(versioned(StatusCode::OK, def, version))
 }
 
+/// `GET`: the kind's fields in use; `?deleted=true` adds the deleted ones still restorable.
+pub async fn list_fields(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(key): Path<String>,
+    Query(p): Query<super::settings::FieldListParams>,
+) -> ApiResult<Response> {
+    let items = if p.deleted {
+        state.store.object_fields_all(&auth.0, &key).await?
+    } else {
+        state.store.object_type(&auth.0, &key).await?.fields
+    };
+    Ok(JsonResponse(json!({"items": items})).into_response())
+}
+
+/// `DELETE`: a soft delete; the values stay in the records until the field is purged.
 pub async fn delete_field(
     State(state): State<AppState>,
     auth: Auth,
     Path((key, field)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    state.store.delete_object_field(&auth.0, &key, &field).await?;
+    state.store.delete_object_field(&auth.0, &key, &field, if_match(&headers)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn restore_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((key, field)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let def = state.store.restore_object_field(&auth.0, &key, &field, if_match(&headers)?).await?;
+    let version = def.version;
+    Ok(versioned(StatusCode::OK, def, version))
+}
+
+pub async fn purge_field(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((key, field)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let n = state.store.purge_object_field(&auth.0, &key, &field).await?;
+    Ok(JsonResponse(json!({"key": field, "purged_records": n})).into_response())
 }
 
 /// A custom record of the kind named in the URL, or not found.

@@ -98,7 +98,7 @@ fn custom_kind(collection: &str) -> ApiResult<Kind> {
 #[derive(Deserialize)]
 pub struct FieldListParams {
     #[serde(default)]
-    deleted: bool,
+    pub deleted: bool,
 }
 
 /// `GET /api/v1/custom-fields/{collection}`: the fields in use; `?deleted=true`

@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/kinds/{key}/fields", post(field_add))
         .route("/settings/kinds/{key}/fields/{field}", post(field_save))
         .route("/settings/kinds/{key}/fields/{field}/delete", post(field_delete))
+        .route("/settings/kinds/{key}/fields/{field}/restore", post(field_restore))
+        .route("/settings/kinds/{key}/fields/{field}/purge", get(field_purge_confirm).post(field_purge))
         .route("/settings/kinds/{key}/delete", post(kind_delete))
         .route("/object/{id}", get(find))
         .route("/objects/{ty}", get(list))
@@ -72,6 +74,9 @@ struct KindPage {
     shown: Vec<(String, String, bool, bool)>,
     /// Each field with its type's name.
     fields: Vec<(CustomField, String)>,
+    /// Deleted fields, restorable until purged, with their types' names.
+    deleted: Vec<(CustomField, String)>,
+    retention_days: i64,
     types: Vec<(String, String)>,
     targets: Vec<(String, String)>,
     problems: Problems,
@@ -163,6 +168,12 @@ async fn kind_view(state: &AppState, app: App, key: &str, problems: Problems, st
     // What is shown first, in its order.
     shown.sort_by_key(|(v, ..)| kind.list_fields.iter().position(|x| x == v).unwrap_or(usize::MAX));
     let fields = kind.fields.iter().map(|f| (f.clone(), type_name(ui, f.ty))).collect();
+    let deleted = match state.store.object_fields_all(&app.scope, key).await {
+        Ok(all) => {
+            all.into_iter().filter(CustomField::is_deleted).map(|f| (type_name(ui, f.ty), f)).map(|(n, f)| (f, n)).collect()
+        }
+        Err(e) => return store_failure(e),
+    };
     let types = FIELD_TYPES
         .iter()
         .map(|t| {
@@ -171,7 +182,8 @@ async fn kind_view(state: &AppState, app: App, key: &str, problems: Problems, st
         .collect();
     let others = state.store.object_type_names(&app.scope).await.unwrap_or_default();
     let targets = RELATION_TARGETS.iter().map(|k| (k.as_str().to_string(), ui.kinds(*k))).chain(others).collect();
-    let p = KindPage { ui: app.ui, tab: "kinds", kind, shown, fields, types, targets, problems };
+    let retention_days = rapport_store::custom_fields::RETENTION_DAYS;
+    let p = KindPage { ui: app.ui, tab: "kinds", kind, shown, fields, deleted, retention_days, types, targets, problems };
     page(status, &p, &[])
 }
 
@@ -236,7 +248,8 @@ pub async fn field_add(State(state): State<AppState>, app: App, Path(key): Path<
     after(&state, app, &key, r).await
 }
 
-/// Label, help text and required; the version the form was drawn with refuses a stale save.
+/// Label, help text, required and type; the version the form was drawn with
+/// refuses a stale save. A type the values do not convert to is refused with them listed.
 pub async fn field_save(
     State(state): State<AppState>,
     app: App,
@@ -247,14 +260,50 @@ pub async fn field_save(
         Ok(a) => a,
         Err(r) => return r,
     };
+    let ty: Option<CustomType> = fields.get("type").and_then(|t| serde_json::from_value(json!(t)).ok());
     let patch = FieldPatch {
         label: Some(fields.text("label")),
+        ty,
         required: Some(fields.get("required").is_some()),
         help: Some(Some(fields.text("help").trim().to_string()).filter(|h| !h.is_empty())),
         ..FieldPatch::default()
     };
-    let version = fields.get("version").and_then(|v| v.parse().ok());
-    let r = state.store.update_object_field(&app.scope, &key, &field, &patch, version).await.map(|_| ());
+    let r = state.store.update_object_field(&app.scope, &key, &field, &patch, form_version(&fields)).await;
+    match r {
+        Err(StoreError::NotConvertible { total, records, .. }) => {
+            let shown = |v: &Json| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let listed: Vec<String> = records.iter().map(|r| format!("{} ({})", shown(&r.value), r.reason)).collect();
+            let text = app.ui.t2("settings-field-not-convertible", "count", &total.to_string(), "values", &listed.join("; "));
+            kind_view(&state, app, &key, Problems::one(text), StatusCode::CONFLICT).await
+        }
+        r => after(&state, app, &key, r.map(|_| ())).await,
+    }
+}
+
+fn form_version(fields: &Fields) -> Option<i64> {
+    fields.get("version").and_then(|v| v.parse().ok())
+}
+
+/// What the forms of a kind's field do besides saving it.
+#[derive(Clone, Copy)]
+enum FieldAct {
+    /// Softly: it leaves the pages, its values stay until it is purged.
+    Delete,
+    Restore,
+    Purge,
+}
+
+async fn field_act(state: AppState, app: App, key: String, field: String, fields: Fields, act: FieldAct) -> Response {
+    let app = match admin_post(app, &fields) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (store, scope, v) = (&state.store, &app.scope, form_version(&fields));
+    let r = match act {
+        FieldAct::Delete => store.delete_object_field(scope, &key, &field, v).await,
+        FieldAct::Restore => store.restore_object_field(scope, &key, &field, v).await.map(|_| ()),
+        FieldAct::Purge => store.purge_object_field(scope, &key, &field).await.map(|_| ()),
+    };
     after(&state, app, &key, r).await
 }
 
@@ -264,12 +313,57 @@ pub async fn field_delete(
     Path((key, field)): Path<(String, String)>,
     fields: Fields,
 ) -> Response {
-    let app = match admin_post(app, &fields) {
+    field_act(state, app, key, field, fields, FieldAct::Delete).await
+}
+
+pub async fn field_restore(
+    State(state): State<AppState>,
+    app: App,
+    Path((key, field)): Path<(String, String)>,
+    fields: Fields,
+) -> Response {
+    field_act(state, app, key, field, fields, FieldAct::Restore).await
+}
+
+pub async fn field_purge(
+    State(state): State<AppState>,
+    app: App,
+    Path((key, field)): Path<(String, String)>,
+    fields: Fields,
+) -> Response {
+    field_act(state, app, key, field, fields, FieldAct::Purge).await
+}
+
+/// Asks before a purge, which cannot be undone.
+pub async fn field_purge_confirm(
+    State(state): State<AppState>,
+    app: App,
+    Path((key, field)): Path<(String, String)>,
+) -> Response {
+    let app = match admin(app) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let r = state.store.delete_object_field(&app.scope, &key, &field).await;
-    after(&state, app, &key, r).await
+    let all = match state.store.object_fields_all(&app.scope, &key).await {
+        Ok(all) => all,
+        Err(e) => return store_failure(e),
+    };
+    let Some(def) = all.into_iter().find(|f| f.key == field && f.is_deleted()) else {
+        return store_failure(StoreError::NotFound);
+    };
+    let ui = app.ui;
+    let back = format!("/settings/kinds/{}", urlencode(&key));
+    let c = super::settings::fields::Confirm {
+        title: ui.t1("settings-field-purge-title", "name", &def.label),
+        text: ui.t("settings-field-purge-text"),
+        action: format!("{back}/fields/{}/purge", urlencode(&field)),
+        back,
+        version: def.version,
+        problems: Problems::default(),
+        tab: "kinds",
+        ui,
+    };
+    page(StatusCode::OK, &c, &[])
 }
 
 pub async fn kind_delete(State(state): State<AppState>, app: App, Path(key): Path<String>, fields: Fields) -> Response {
@@ -491,6 +585,13 @@ fn from_form(ui: &Ui, kind: &ObjectType, f: &Fields) -> Map<String, Json> {
     let mut custom = Map::new();
     for def in &kind.fields {
         let name = format!("custom.{}", def.key);
+        // Browsers leave unticked boxes and empty multiple selects out of a form;
+        // any other field a form does not carry is left as it is, not erased.
+        let listed =
+            def.ty == CustomType::Boolean || def.ty == CustomType::MultiSelect || (def.ty == CustomType::Relation && def.many);
+        if f.get(&name).is_none() && !listed {
+            continue;
+        }
         let raw = f.text(&name).trim().to_string();
         let v = match def.ty {
             CustomType::Boolean => json!(f.get(&name).is_some()),

@@ -6,7 +6,7 @@
 // Handlers' helpers answer with the page to send when they cannot go on.
 #![allow(clippy::result_large_err)]
 
-mod fields;
+pub(crate) mod fields;
 mod pipelines;
 mod teams;
 pub(crate) mod users;

@@ -62,17 +62,18 @@ struct FieldsPage {
     retention_days: i64,
 }
 
+/// The confirmation page of a field's delete or purge (custom kinds' fields use it too).
 #[derive(Template)]
 #[template(path = "web/settings_confirm.html")]
-struct Confirm {
-    ui: Ui,
-    tab: &'static str,
-    title: String,
-    text: String,
-    action: String,
-    back: String,
-    version: i64,
-    problems: Problems,
+pub(crate) struct Confirm {
+    pub ui: Ui,
+    pub tab: &'static str,
+    pub title: String,
+    pub text: String,
+    pub action: String,
+    pub back: String,
+    pub version: i64,
+    pub problems: Problems,
 }
 
 fn text_of(v: &Option<Json>, ty: CustomType) -> String {
