@@ -144,3 +144,53 @@ async fn a_killed_import_leaves_no_half_row_and_the_same_file_completes_it() {
         assert_eq!(scalar(&app, "SELECT COUNT(DISTINCT primary_email) FROM people").await, 4_000, "[{name}]");
     }
 }
+
+/// `rapport` run for the test's workspace and database.
+fn rapport(app: &TestApp, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(args)
+        .args(["--workspace", &app.scope.workspace_id.to_string()])
+        .current_dir(dir)
+        .env_remove("RAPPORT_CONFIG")
+        .env("RAPPORT_DATABASE_URL", &app.database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run rapport")
+}
+
+#[tokio::test]
+async fn a_custom_kinds_records_come_in_and_go_out_by_its_key() {
+    use rapport_testkit::serde_json::json;
+    for app in TestApp::all().await {
+        let name = app.name();
+        let kind = json!({"key": "site", "singular": "Site", "plural": "Sites",
+            "fields": [{"key": "code", "label": "Code", "type": "text", "identifies": true}, {"key": "floors", "label": "Floors", "type": "number"}]});
+        assert_eq!(app.post("/api/v1/object-types", kind).await.status.as_u16(), 201, "[{name}]");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sites.csv"), "Name,Code,Floors\nHarbour,H1,3\nHill,K2,12\n").unwrap();
+        check(&rapport(&app, dir.path(), &["import", "sites.csv", "--kind", "site"]), "import sites");
+        // The same file again, one value changed: matched by the code, nothing duplicated.
+        std::fs::write(dir.path().join("sites.csv"), "Name,Code,Floors\nHarbour,H1,4\nHill,K2,12\n").unwrap();
+        let again = rapport(&app, dir.path(), &["import", "sites.csv", "--kind", "site"]);
+        check(&again, "import sites again");
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("1 updated"),
+            "[{name}] {}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        let out = rapport(&app, dir.path(), &["export", "--kind", "site", "--sort", "name", "--filter", "custom.floors[gt]=3"]);
+        check(&out, "export sites");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "[{name}] a header and both sites: {text}");
+        assert!(lines[1].contains("Harbour") && lines[1].contains(",4,") && lines[2].contains("Hill"), "[{name}] {text}");
+        let unknown = rapport(&app, dir.path(), &["export", "--kind", "nope"]);
+        assert!(!unknown.status.success(), "[{name}]");
+        assert!(
+            String::from_utf8_lossy(&unknown.stderr).contains("--kind nope"),
+            "[{name}] {}",
+            String::from_utf8_lossy(&unknown.stderr)
+        );
+    }
+}

@@ -8,7 +8,10 @@ use std::io::Write;
 
 use rapport_domain::Kind;
 use rapport_domain::custom::{self, CustomField, CustomType};
+use rapport_domain::filter::{self, Filter};
 use rapport_domain::schema::{self, Access, FieldType};
+use rapport_store::object_types::ObjectType;
+use rapport_store::pipelines::Pipeline;
 use rapport_store::{ListQuery, Record, Scope, Store, StoreError};
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -106,6 +109,8 @@ fn columns(kind: Kind, custom: &[CustomField]) -> Vec<Column> {
                 out.push(Column::PipelineName);
                 out.push(Column::StageName);
             }
+            // A custom kind has one pipeline of its own: the stage's name says enough.
+            (Kind::Object, "stage_id") => out.push(Column::StageName),
             _ => {}
         }
     }
@@ -315,17 +320,43 @@ impl ExportStream {
         scope: Scope,
         kind: Kind,
         format: ExportFormat,
-        mut query: ListQuery,
+        query: ListQuery,
     ) -> Result<ExportStream, ExportError> {
         let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
-        let exporter = Exporter::new(kind, format, &custom).map_err(ExportError::Unsupported)?;
+        let pipelines = if kind == Kind::Deal && needs_names(format) { store.pipelines(&scope).await? } else { vec![] };
+        ExportStream::build(store, scope, kind, format, query, &custom, &pipelines).await
+    }
+
+    /// The records of one custom record kind matching the query (which need not name the kind).
+    pub async fn of_object_type(
+        store: Store,
+        scope: Scope,
+        def: &ObjectType,
+        format: ExportFormat,
+        mut query: ListQuery,
+    ) -> Result<ExportStream, ExportError> {
+        let of_kind = filter::condition(Kind::Object, "type", "eq", &def.key, &[])
+            .map_err(|e| ExportError::Store(StoreError::Invalid(e)))?;
+        query.filter = Filter::All(vec![Filter::Cond(of_kind), query.filter]);
+        let pipelines: Vec<Pipeline> = def.pipeline.iter().cloned().collect();
+        ExportStream::build(store, scope, Kind::Object, format, query, &def.fields, &pipelines).await
+    }
+
+    async fn build(
+        store: Store,
+        scope: Scope,
+        kind: Kind,
+        format: ExportFormat,
+        mut query: ListQuery,
+        custom: &[CustomField],
+        pipelines: &[Pipeline],
+    ) -> Result<ExportStream, ExportError> {
+        let exporter = Exporter::new(kind, format, custom).map_err(ExportError::Unsupported)?;
         let mut names = Names::default();
         if needs_names(format) {
-            if kind == Kind::Deal {
-                for p in store.pipelines(&scope).await? {
-                    for s in &p.stages {
-                        names.stages.insert(s.id.to_string(), (p.name.clone(), s.name.clone()));
-                    }
+            for p in pipelines {
+                for s in &p.stages {
+                    names.stages.insert(s.id.to_string(), (p.name.clone(), s.name.clone()));
                 }
             }
             if schema::field(kind, "owner_id").is_some_and(|f| f.access == Access::Write) {

@@ -16,6 +16,7 @@ use rapport_domain::custom::CustomField;
 use rapport_domain::schema::{self, FieldType};
 use rapport_domain::{Kind, contact};
 use rapport_store::imports::{ImportTx, Written};
+use rapport_store::object_types::ObjectType;
 use rapport_store::pipelines::Pipeline;
 use rapport_store::{Record, Scope, Store, StoreError};
 use serde::Serialize;
@@ -54,6 +55,8 @@ impl Mode {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub kind: Kind,
+    /// The custom record kind imported, when `kind` is `Kind::Object`.
+    pub object_type: Option<ObjectType>,
     /// `None`: the suggested mapping for the file's columns.
     pub mapping: Option<Mapping>,
     pub dry_run: bool,
@@ -64,7 +67,12 @@ pub struct Options {
 
 impl Options {
     pub fn new(kind: Kind) -> Options {
-        Options { kind, mapping: None, dry_run: false, mode: Mode::Partial, batch_size: 500 }
+        Options { kind, object_type: None, mapping: None, dry_run: false, mode: Mode::Partial, batch_size: 500 }
+    }
+
+    /// Importing records of a custom record kind.
+    pub fn of_object_type(def: ObjectType) -> Options {
+        Options { object_type: Some(def), ..Options::new(Kind::Object) }
     }
 }
 
@@ -241,6 +249,8 @@ impl Rejects {
 /// What is looked up while rows are written; kept for the whole import.
 struct State {
     kind: Kind,
+    /// The custom record kind's key, written into each row.
+    object_type: Option<String>,
     ctx: Context,
     pipelines: Vec<Pipeline>,
     /// Organization ids by lower-cased name, valid in the current transaction.
@@ -370,6 +380,9 @@ async fn apply(
 ) -> Result<(Written, Option<&'static str>), Failure> {
     let kind = st.kind;
     let fatal = Failure::Fatal;
+    if let Some(key) = &st.object_type {
+        p.record.insert("type".into(), Json::String(key.clone()));
+    }
     // Organizations by name: found, else created.
     let mut org_ids = Vec::new();
     for (name, at) in p.organizations.clone() {
@@ -465,7 +478,7 @@ async fn apply(
         }
     }
     let existing = tx.find_existing(scope, kind, &p.record).await.map_err(fatal)?;
-    if kind == Kind::Deal && (p.pipeline.is_some() || p.stage.is_some()) {
+    if matches!(kind, Kind::Deal | Kind::Object) && (p.pipeline.is_some() || p.stage.is_some()) {
         let current_pipeline = p
             .record
             .get("pipeline_id")
@@ -485,16 +498,16 @@ async fn apply(
                 .iter()
                 .find(|x| Some(x.id) == current_pipeline)
                 .or_else(|| st.pipelines.iter().find(|x| x.is_default))
+                // A custom kind with a status has its one pipeline.
+                .or_else(|| st.pipelines.first().filter(|_| kind == Kind::Object))
             {
                 Some(x) => x,
                 None => {
-                    return Err(Failure::Row(vec![RowError {
-                        row,
-                        column: None,
-                        column_number: None,
-                        field: None,
-                        message: "the workspace has no pipeline".into(),
-                    }]));
+                    let message = match &st.object_type {
+                        Some(key) => format!("{key} records have no status, so no stage"),
+                        None => "the workspace has no pipeline".into(),
+                    };
+                    return Err(Failure::Row(vec![RowError { row, column: None, column_number: None, field: None, message }]));
                 }
             },
         };
@@ -547,16 +560,21 @@ pub async fn run(
     rejects: Option<Box<dyn Write + Send>>,
 ) -> Result<Summary, ImportError> {
     let kind = opts.kind;
-    if !mapping::KINDS.contains(&kind) {
+    if !mapping::KINDS.contains(&kind) && kind != Kind::Object {
         return Err(ImportError::Mapping(vec![format!(
-            "{} cannot be imported; import people, organizations, deals or activities",
+            "{} cannot be imported; import people, organizations, deals, activities or a custom kind's records",
             kind.collection()
         )]));
     }
     store.check_import(scope, kind)?;
     let ws = store.workspace(scope).await?;
-    let custom: Vec<CustomField> = if kind.has_custom_fields() { store.custom_fields(scope, kind).await? } else { vec![] };
-    let pipelines = if kind == Kind::Deal { store.pipelines(scope).await? } else { vec![] };
+    let (custom, pipelines): (Vec<CustomField>, Vec<Pipeline>) = match (kind, &opts.object_type) {
+        (Kind::Object, Some(def)) => (def.fields.clone(), def.pipeline.iter().cloned().collect()),
+        (Kind::Object, None) => return Err(ImportError::Mapping(vec!["name the custom record kind to import".into()])),
+        (Kind::Deal, _) => (store.custom_fields(scope, kind).await?, store.pipelines(scope).await?),
+        _ if kind.has_custom_fields() => (store.custom_fields(scope, kind).await?, vec![]),
+        _ => (vec![], vec![]),
+    };
     let ctx = Context::new(kind, custom.clone(), &ws.currency, &ws.phone_region, &ws.time_zone);
     let columns = reader.columns.clone();
     let mapping = match &opts.mapping {
@@ -591,7 +609,8 @@ pub async fn run(
         Some(out) => Some(Rejects::new(out, reader.format, &columns, reader.delimiter)?),
         None => None,
     };
-    let mut st = State { kind, ctx, pipelines, orgs: HashMap::new(), users: HashMap::new() };
+    let object_type = opts.object_type.as_ref().map(|d| d.key.clone());
+    let mut st = State { kind, object_type, ctx, pipelines, orgs: HashMap::new(), users: HashMap::new() };
     let batch_size = opts.batch_size.max(1);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Row, SourceError>>(batch_size.clamp(16, 1024));
     let producer = tokio::task::spawn_blocking(move || {

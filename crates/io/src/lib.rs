@@ -7,6 +7,8 @@
 //!   header row; [`convert`] turns a row into a record through it.
 //! - [`import`] matches rows with existing records and writes them in batches,
 //!   with dry runs, all-or-nothing imports and reject files.
+//! - [`kinds`] names what a file's rows are: a built-in kind or a custom
+//!   record kind's records.
 //! - [`export`] writes any list as CSV, vCard, JSON or JSON Lines, a page at a
 //!   time; [`workspace`] writes and reads back a whole workspace.
 
@@ -14,6 +16,7 @@ pub mod convert;
 pub mod decode;
 pub mod export;
 pub mod import;
+pub mod kinds;
 pub mod mapping;
 pub mod source;
 pub mod vcard;
@@ -21,5 +24,6 @@ pub mod workspace;
 
 pub use export::{ExportFormat, ExportStream};
 pub use import::{Counts, ImportError, Mode, Observer, Options, RowError, RowReport, Summary};
+pub use kinds::RowKind;
 pub use mapping::{Mapping, Target};
 pub use source::{Format, RowReader};

@@ -120,10 +120,13 @@ impl Target {
             ("full_name", Kind::Person) => Some(Target::FullName),
             ("amount", Kind::Deal) => Some(Target::Amount),
             ("pipeline", Kind::Deal) => Some(Target::Pipeline),
-            ("stage", Kind::Deal) => Some(Target::Stage),
+            ("stage", Kind::Deal | Kind::Object) => Some(Target::Stage),
             ("person", Kind::Deal | Kind::Activity) => Some(Target::Person),
             ("deal", Kind::Activity) => Some(Target::Deal),
-            ("owner", Kind::Person | Kind::Organization | Kind::Deal) => Some(Target::Owner),
+            ("owner", Kind::Person | Kind::Organization | Kind::Deal | Kind::Object) => Some(Target::Owner),
+            ("type" | "pipeline_id", Kind::Object) => {
+                return Err(format!("'{s}' is set by the import: its records are of the kind imported"));
+            }
             _ => None,
         };
         if let Some(t) = special {
@@ -140,7 +143,8 @@ impl Target {
 /// Every target a kind offers, with a line of help, for clients building a mapping screen.
 pub fn targets(kind: Kind, custom: &[CustomField]) -> Vec<Json> {
     let mut out = Vec::new();
-    for f in schema::fields(kind).iter().filter(|f| f.access == Access::Write) {
+    let fixed = |f: &str| kind == Kind::Object && matches!(f, "type" | "pipeline_id");
+    for f in schema::fields(kind).iter().filter(|f| f.access == Access::Write && !fixed(f.name)) {
         match f.ty {
             FieldType::Address | FieldType::Addresses => {
                 for p in ADDRESS_PARTS {
@@ -170,6 +174,7 @@ pub fn targets(kind: Kind, custom: &[CustomField]) -> Vec<Json> {
             ("person", "A person, by email or external id, linked."),
             ("deal", "A deal, by external id or name, linked."),
         ],
+        Kind::Object => &[("stage", "A stage of the kind's pipeline, by name."), ("owner", "The owner, by a user's email.")],
         _ => &[],
     };
     for (t, d) in specials {
@@ -452,6 +457,14 @@ fn synonyms(kind: Kind) -> &'static [(&'static [&'static str], &'static str)] {
             (&["organization", "company", "companyname", "account", "accountname"], "organization"),
             (&["deal", "dealname", "opportunity", "opportunityname", "whatid"], "deal"),
             (&["externalid", "id", "recordid", "activityid", "engagementid"], "external_id"),
+        ],
+        // A custom kind's own fields are matched by their labels and keys.
+        Kind::Object => &[
+            (&["name", "title", "recordname"], "name"),
+            (&["stage", "stagename"], "stage"),
+            (&["status"], "status"),
+            (&["tags", "tag", "labels"], "tags"),
+            (&["owneremail", "owner"], "owner"),
         ],
         _ => &[],
     }

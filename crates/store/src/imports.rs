@@ -40,8 +40,9 @@ pub enum Written {
 pub struct ImportTx {
     tx: Tx,
     region: phonenumber::country::Id,
-    /// Each kind's identifying custom fields, read once per batch.
-    identifying: HashMap<Kind, Vec<CustomField>>,
+    /// Each kind's identifying custom fields (a built-in kind's name or a
+    /// custom kind's key), read once per batch.
+    identifying: HashMap<String, Vec<CustomField>>,
 }
 
 impl Store {
@@ -117,12 +118,18 @@ impl ImportTx {
         kind: Kind,
         input: &Record,
     ) -> Result<Option<(Record, &'static str)>, StoreError> {
-        if !self.identifying.contains_key(&kind) {
-            let defs = crate::dedupe::identifying(&mut self.tx, scope, kind).await?;
-            self.identifying.insert(kind, defs);
+        // A custom record is matched among the records of its own kind only.
+        let of_type = (kind == Kind::Object).then(|| input.get("type").and_then(Json::as_str).unwrap_or_default().to_string());
+        let owner = of_type.clone().unwrap_or_else(|| kind.as_str().to_string());
+        if !self.identifying.contains_key(&owner) {
+            let defs = crate::custom_fields::load_for(&mut self.tx, scope, &owner).await?;
+            self.identifying.insert(owner.clone(), defs.into_iter().filter(|d| d.identifies).collect());
         }
-        let keys = crate::dedupe::match_keys(kind, input, self.region, self.tx.backend(), &self.identifying[&kind]);
-        for (what, cond) in keys {
+        let keys = crate::dedupe::match_keys(kind, input, self.region, self.tx.backend(), &self.identifying[&owner]);
+        for (what, mut cond) in keys {
+            if let Some(ty) = &of_type {
+                cond = cond.add(tc(kind.table(), "type").eq(ty.as_str()));
+            }
             if let Some(r) = self.first(scope, kind, cond).await? {
                 return Ok(Some((r, what)));
             }

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rapport_domain::Kind;
 use rapport_domain::filter::{self, Filter};
 use rapport_io::import::{Counts, Observer, RowReport, Started};
-use rapport_io::mapping::{self, Mapping};
-use rapport_io::{ExportFormat, Format, Mode};
+use rapport_io::mapping::Mapping;
+use rapport_io::{ExportFormat, Format, Mode, RowKind};
 use rapport_store::{ListQuery, Scope, Store};
 
 use super::users::WorkspaceArg;
@@ -31,7 +31,7 @@ pub struct ImportArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
-    /// What the rows are: people, organizations, deals or activities
+    /// What the rows are: people, organizations, deals, activities or a custom record kind's key
     #[arg(long, value_name = "KIND", default_value = "people")]
     pub kind: String,
 
@@ -74,7 +74,7 @@ pub struct ImportArgs {
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// What to export: people, organizations, deals, activities, tasks, ...
+    /// What to export: people, organizations, deals, activities, tasks, ... or a custom record kind's key
     #[arg(long, value_name = "KIND", required_unless_present = "all")]
     pub kind: Option<String>,
 
@@ -112,8 +112,11 @@ async fn open(global: &GlobalArgs, ws: &WorkspaceArg) -> anyhow::Result<(Store, 
     Ok((store, s))
 }
 
-fn kind_arg(s: &str) -> anyhow::Result<Kind> {
-    mapping::parse_kind(s).ok_or_else(|| anyhow!("--kind {s}: use people, organizations, deals or activities"))
+/// The records `--kind` names: a built-in kind or a custom record kind's key.
+async fn rows_arg(store: &Store, scope: &Scope, s: &str) -> anyhow::Result<RowKind> {
+    RowKind::resolve(store, scope, s)
+        .await?
+        .ok_or_else(|| anyhow!("--kind {s}: use people, organizations, deals, activities or a custom record kind's key"))
 }
 
 /// Counts the bytes read, for the progress bar.
@@ -137,7 +140,8 @@ struct Console {
     bar: ProgressBar,
     read: Arc<AtomicU64>,
     dry_run: bool,
-    kind: Kind,
+    /// What the rows are, as messages name it.
+    kind: String,
     errors: u64,
 }
 
@@ -224,17 +228,19 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
     let input = Counting { inner: File::open(&path)?, read: read.clone() };
     let bar = progress_bar(len);
     let whole = rapport_io::workspace::sniff(&head);
-    let kind = if whole { Kind::Person } else { kind_arg(&args.kind)? };
-    let mut console = Console { file: file_name.clone(), bar: bar.clone(), read, dry_run: args.dry_run, kind, errors: 0 };
-    let summary = if whole {
-        rapport_io::workspace::import_workspace(&store, &scope, input, args.dry_run, &mut console).await?
-    } else {
+    let rows = if whole { None } else { Some(rows_arg(&store, &scope, &args.kind).await?) };
+    let what = rows.as_ref().map_or_else(|| "records".to_string(), RowKind::name);
+    let console_kind = rows.as_ref().map_or_else(|| Kind::Person.as_str().to_string(), |r| r.kind.as_str().to_string());
+    let mut console =
+        Console { file: file_name.clone(), bar: bar.clone(), read, dry_run: args.dry_run, kind: console_kind, errors: 0 };
+    let summary = if let Some(rows) = rows {
+        let kind = rows.kind;
         let format = args
             .format
             .as_deref()
             .map(|f| Format::parse(f).ok_or_else(|| anyhow!("--format {f}: use csv, vcard or json")))
             .transpose()?;
-        let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
+        let custom = rows.custom.clone();
         let mapping = match &args.mapping {
             None => None,
             Some(m) if Path::new(m).is_file() => Some(load_mapping_file(kind, Path::new(m), &custom)?),
@@ -258,11 +264,11 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
             None => None,
         };
         let opts = rapport_io::Options {
-            kind,
             mapping,
             dry_run: args.dry_run,
             mode: if args.all_or_nothing { Mode::AllOrNothing } else { Mode::Partial },
             batch_size: args.batch_size,
+            ..rows.options()
         };
         let s = rapport_io::import::run(&store, &scope, reader, &opts, &mut console, rejects).await?;
         if let Some(name) = &args.save_mapping {
@@ -270,11 +276,12 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
             eprintln!("Saved the mapping as '{name}'.");
         }
         s
+    } else {
+        rapport_io::workspace::import_workspace(&store, &scope, input, args.dry_run, &mut console).await?
     };
     bar.finish_and_clear();
     store.close().await;
     let c = &summary.counts;
-    let what = if whole { "records".to_string() } else { kind.collection().to_string() };
     let line = format!(
         "{file_name}: {} rows: {} created, {} updated, {} skipped, {} failed{}",
         c.rows,
@@ -351,25 +358,28 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()>
         return Ok(());
     }
     let kind_name = args.kind.as_deref().unwrap_or("people");
-    let kind = Kind::from_collection(kind_name)
-        .or_else(|| Kind::parse(kind_name))
-        .or_else(|| mapping::parse_kind(kind_name))
-        .ok_or_else(|| anyhow!("--kind {kind_name}: no such kind of record"))?;
+    let builtin = Kind::from_collection(kind_name).or_else(|| Kind::parse(kind_name)).filter(|k| *k != Kind::Object);
+    let rows = match builtin {
+        Some(kind) => {
+            let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
+            RowKind { kind, object_type: None, custom }
+        }
+        None => rows_arg(&store, &scope, kind_name).await?,
+    };
     let format =
         ExportFormat::parse(&args.format).ok_or_else(|| anyhow!("--format {}: use csv, vcard, json or jsonl", args.format))?;
-    let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
-    let q = list_query(&custom, kind, &args)?;
-    let n = match &args.output {
-        Some(p) => {
-            let mut out = BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?);
-            rapport_io::export::export(&store, &scope, kind, format, q, &mut out).await?
-        }
-        None => {
-            let mut out = BufWriter::new(std::io::stdout());
-            rapport_io::export::export(&store, &scope, kind, format, q, &mut out).await?
-        }
+    let q = list_query(&rows.custom, rows.kind, &args)?;
+    let mut stream = rows.export(store.clone(), scope.clone(), format, q).await?;
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => Box::new(BufWriter::new(std::io::stdout())),
     };
+    while let Some(chunk) = stream.next_chunk().await? {
+        out.write_all(&chunk)?;
+    }
+    out.flush()?;
+    let n = stream.records_written();
     store.close().await;
-    eprintln!("Exported {n} {}.", kind.collection());
+    eprintln!("Exported {n} {}.", rows.name());
     Ok(())
 }

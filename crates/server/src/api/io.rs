@@ -21,7 +21,7 @@ use axum::{Json as JsonResponse, Router};
 use rapport_domain::{Kind, ValidationErrors};
 use rapport_io::import::{Counts, Observer, RowError, RowReport};
 use rapport_io::mapping::{self, Mapping};
-use rapport_io::{ExportFormat, ExportStream, Format, Mode};
+use rapport_io::{ExportFormat, ExportStream, Format, Mode, RowKind};
 use rapport_store::imports::{ImportJob, JobUpdate, NewImportJob};
 use rapport_store::{Scope, Store};
 use serde_json::{Value as Json, json};
@@ -64,11 +64,26 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/imports/mappings/{name}", get(get_mapping).put(put_mapping).delete(delete_mapping))
         .route("/api/v1/imports/{id}", get(get_job))
         .route("/api/v1/imports/{id}/rejects", get(get_rejects))
-        .route("/api/v1/export", get(export_workspace));
+        .route("/api/v1/export", get(export_workspace))
+        .route("/api/v1/objects/{type}/export", get(export_objects));
     for kind in Kind::ALL {
         r = r.route(&format!("/api/v1/{}/export", kind.collection()), get(move |s, a, q| export(kind, s, a, q)));
     }
     r
+}
+
+const KIND_HINT: &str = "use people, organizations, deals, activities or a custom record kind's key";
+
+/// Reads the `kind` of an import: required, built-in or custom.
+pub(crate) async fn import_kind(state: &AppState, scope: &Scope, raw: Option<&str>) -> ApiResult<RowKind> {
+    let Some(raw) = raw.map(str::trim).filter(|k| !k.is_empty()) else {
+        return Err(Problem::invalid(ValidationErrors::single(
+            "kind",
+            "required",
+            format!("say what the rows are: {KIND_HINT}"),
+        )));
+    };
+    RowKind::resolve(&state.store, scope, raw).await?.ok_or_else(|| invalid("kind", KIND_HINT))
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -267,16 +282,8 @@ pub async fn create_job(State(state): State<AppState>, auth: Auth, Query(params)
         });
         return Ok(accepted(&job));
     }
-    let kind = match r.kind.as_deref() {
-        Some(k) => mapping::parse_kind(k).ok_or_else(|| invalid("kind", "use people, organizations, deals or activities"))?,
-        None => {
-            return Err(Problem::invalid(ValidationErrors::single(
-                "kind",
-                "required",
-                "say what the rows are: people, organizations, deals or activities",
-            )));
-        }
-    };
+    let target = import_kind(&state, &scope, r.kind.as_deref()).await?;
+    let kind = target.kind;
     state.store.check_import(&scope, kind)?;
     let format = match r.format.as_deref() {
         Some(f) => Some(Format::parse(f).ok_or_else(|| invalid("format", "use csv, vcard or json"))?),
@@ -286,15 +293,15 @@ pub async fn create_job(State(state): State<AppState>, auth: Auth, Query(params)
             .and_then(Format::from_media_type)
             .or_else(|| r.file_name.as_deref().and_then(Format::from_name)),
     };
-    let custom = if kind.has_custom_fields() { state.store.custom_fields(&scope, kind).await? } else { vec![] };
+    let custom = &target.custom;
     let mapping = match &r.mapping {
         None => None,
         Some(Json::String(name)) => match state.store.import_mapping(&scope, name).await? {
-            Some((k, cols)) if k == kind => Some(Mapping::from_json(kind, &cols, &custom).map_err(mapping_problem)?),
+            Some((k, cols)) if k == kind => Some(Mapping::from_json(kind, &cols, custom).map_err(mapping_problem)?),
             Some((k, _)) => return Err(invalid("mapping", format!("the saved mapping '{name}' is for {}", k.collection()))),
             None => return Err(invalid("mapping", format!("no saved mapping is named '{name}'"))),
         },
-        Some(v) => Some(Mapping::from_json(kind, v, &custom).map_err(mapping_problem)?),
+        Some(v) => Some(Mapping::from_json(kind, v, custom).map_err(mapping_problem)?),
     };
     if let (Some(name), Some(m)) = (&r.save_mapping, &mapping) {
         state.store.save_import_mapping(&scope, name, kind, &m.to_json()).await?;
@@ -304,7 +311,7 @@ pub async fn create_job(State(state): State<AppState>, auth: Auth, Query(params)
         .create_import_job(
             &scope,
             &NewImportJob {
-                kind: kind.collection().into(),
+                kind: target.name(),
                 format: format.map(Format::as_str).unwrap_or("auto").into(),
                 file_name: r.file_name.clone(),
                 dry_run,
@@ -314,7 +321,7 @@ pub async fn create_job(State(state): State<AppState>, auth: Auth, Query(params)
         )
         .await?;
     let id = job.id;
-    let opts = rapport_io::Options { kind, mapping, dry_run, mode, batch_size: 500 };
+    let opts = rapport_io::Options { mapping, dry_run, mode, ..target.options() };
     let store = state.store.clone();
     let name = r.file_name.clone();
     let save_as = r.save_mapping.clone().filter(|_| opts.mapping.is_none());
@@ -625,21 +632,12 @@ pub async fn suggest_mapping(
             "send the start of the file, or JSON {kind, headers}",
         )));
     }
-    let kind = match kind.as_deref() {
-        Some(k) => mapping::parse_kind(k).ok_or_else(|| invalid("kind", "use people, organizations, deals or activities"))?,
-        None => {
-            return Err(Problem::invalid(ValidationErrors::single(
-                "kind",
-                "required",
-                "say what the rows are: people, organizations, deals or activities",
-            )));
-        }
-    };
-    let custom = if kind.has_custom_fields() { state.store.custom_fields(&auth.0, kind).await? } else { vec![] };
+    let target = import_kind(&state, &auth.0, kind.as_deref()).await?;
+    let (kind, custom) = (target.kind, &target.custom);
     let out = match (header_row, content) {
         (Some(h), _) => {
-            let m = mapping::suggested_mapping(kind, &h, &custom);
-            json!({"kind": kind.collection(), "columns": h, "suggestions": mapping::suggest(kind, &h, &custom), "mapping": m.to_json(), "targets": mapping::targets(kind, &custom)})
+            let m = mapping::suggested_mapping(kind, &h, custom);
+            json!({"kind": target.name(), "columns": h, "suggestions": mapping::suggest(kind, &h, custom), "mapping": m.to_json(), "targets": mapping::targets(kind, custom)})
         }
         (None, Some(c)) => {
             let fmt = match format.as_deref() {
@@ -648,7 +646,9 @@ pub async fn suggest_mapping(
             };
             let reader = rapport_io::source::open(std::io::Cursor::new(c), None, fmt)
                 .map_err(|e| Problem::invalid(ValidationErrors::single("content", "invalid", e.to_string())))?;
-            rapport_io::import::describe(&reader, kind, &custom)
+            let mut d = rapport_io::import::describe(&reader, kind, custom);
+            d["kind"] = json!(target.name());
+            d
         }
         (None, None) => unreachable!("checked above"),
     };
@@ -710,22 +710,29 @@ fn download(media_type: &str, file_name: &str, body: Body) -> Response {
     res
 }
 
-/// `GET /api/v1/{collection}/export?format=csv|vcard|json|jsonl` with the list's filters and sort.
-pub async fn export(kind: Kind, State(state): State<AppState>, auth: Auth, Query(params): Params) -> ApiResult<Response> {
-    let format = match param(&params, "format") {
-        None => ExportFormat::Csv,
-        Some(f) => ExportFormat::parse(f).ok_or_else(|| invalid("format", "use csv, vcard, json or jsonl"))?,
-    };
-    let rest: Vec<(String, String)> =
-        params.into_iter().filter(|(k, _)| !matches!(k.as_str(), "format" | "limit" | "cursor")).collect();
-    // Refused before the first byte: once streaming, an error can only cut the body short.
-    rapport_store::access::require_read(&auth.0, kind)?;
-    let q = list_query(&state, &auth, kind, &rest).await?;
-    let stream = ExportStream::new(state.store.clone(), auth.0.clone(), kind, format, q).await.map_err(|e| match e {
+/// The `format` of an export: CSV unless said.
+fn export_format(params: &[(String, String)]) -> ApiResult<ExportFormat> {
+    match param(params, "format") {
+        None => Ok(ExportFormat::Csv),
+        Some(f) => ExportFormat::parse(f).ok_or_else(|| invalid("format", "use csv, vcard, json or jsonl")),
+    }
+}
+
+/// The list's own parameters, without the export's.
+fn list_params(params: Vec<(String, String)>) -> Vec<(String, String)> {
+    params.into_iter().filter(|(k, _)| !matches!(k.as_str(), "format" | "limit" | "cursor")).collect()
+}
+
+fn export_problem(e: rapport_io::export::ExportError) -> Problem {
+    match e {
         rapport_io::export::ExportError::Unsupported(m) => invalid("format", m),
         rapport_io::export::ExportError::Store(e) => e.into(),
         rapport_io::export::ExportError::Io(e) => spool_error(e),
-    })?;
+    }
+}
+
+/// An export's file, streamed a page at a time.
+fn export_download(stream: ExportStream, format: ExportFormat, name: &str) -> Response {
     let body = futures::stream::unfold(Some(stream), |s| async move {
         let mut s = s?;
         match s.next_chunk().await {
@@ -737,7 +744,35 @@ pub async fn export(kind: Kind, State(state): State<AppState>, auth: Auth, Query
             }
         }
     });
-    Ok(download(format.media_type(), &format!("{}.{}", kind.collection(), format.extension()), Body::from_stream(body)))
+    download(format.media_type(), &format!("{name}.{}", format.extension()), Body::from_stream(body))
+}
+
+/// `GET /api/v1/{collection}/export?format=csv|vcard|json|jsonl` with the list's filters and sort.
+pub async fn export(kind: Kind, State(state): State<AppState>, auth: Auth, Query(params): Params) -> ApiResult<Response> {
+    let format = export_format(&params)?;
+    let rest = list_params(params);
+    // Refused before the first byte: once streaming, an error can only cut the body short.
+    rapport_store::access::require_read(&auth.0, kind)?;
+    let q = list_query(&state, &auth, kind, &rest).await?;
+    let stream = ExportStream::new(state.store.clone(), auth.0.clone(), kind, format, q).await.map_err(export_problem)?;
+    Ok(export_download(stream, format, kind.collection()))
+}
+
+/// `GET /api/v1/objects/{type}/export`: a custom record kind's records, as its list filters and sorts them.
+pub async fn export_objects(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(ty): Path<String>,
+    Query(params): Params,
+) -> ApiResult<Response> {
+    let format = export_format(&params)?;
+    let rest = list_params(params);
+    rapport_store::access::require_read(&auth.0, Kind::Object)?;
+    let def = state.store.object_type(&auth.0, &ty).await?;
+    let q = crate::api::records::list_query_with(Kind::Object, &def.fields, &rest)?;
+    let rows = RowKind { kind: Kind::Object, custom: def.fields.clone(), object_type: Some(def) };
+    let stream = rows.export(state.store.clone(), auth.0.clone(), format, q).await.map_err(export_problem)?;
+    Ok(export_download(stream, format, &rows.name()))
 }
 
 /// `GET /api/v1/export`: the whole workspace as JSON Lines, to import into another Rapport.
@@ -856,7 +891,11 @@ pub fn operations() -> Vec<Operation> {
             tag: "Import and export".into(),
             op: op(
                 "Targets suggested for a file's columns (headers of common exports are known), and every target available",
-                vec![query("kind", "What the rows are", json!({"type": "string"}))],
+                vec![query(
+                    "kind",
+                    "What the rows are: people, organizations, deals, activities or a custom record kind's key",
+                    json!({"type": "string"}),
+                )],
                 Some(suggest_body),
                 ok("Suggestions", json!({"type": "object"})),
                 &["400", "401", "422"],
@@ -954,21 +993,33 @@ pub fn operations() -> Vec<Operation> {
             ),
         },
     ];
-    for kind in Kind::ALL {
-        let c = kind.collection();
+    let custom_kind = json!({"name": "type", "in": "path", "required": true, "description": "The custom kind's key", "schema": {"type": "string"}});
+    let exports = Kind::ALL
+        .into_iter()
+        .map(|k| {
+            (format!("/api/v1/{}/export", k.collection()), format!("Export {}", k.collection()), k.title(), k.as_str(), None)
+        })
+        .chain([(
+            "/api/v1/objects/{type}/export".to_string(),
+            "Export a custom kind's records".to_string(),
+            Kind::Object.title(),
+            "record of the custom kind",
+            Some(custom_kind),
+        )]);
+    for (path, summary, tag, what, path_param) in exports {
         ops.push(Operation {
             method: "get",
-            path: format!("/api/v1/{c}/export"),
-            summary: format!("Export {c}"),
-            tag: kind.title().into(),
+            path,
+            summary,
+            tag: tag.into(),
             op: op(
-                &format!("Every {} matching the list's filters and sort, as CSV, vCard (people and organizations), JSON or JSON Lines, streamed", kind.as_str()),
-                vec![
+                &format!("Every {what} matching the list's filters and sort, as CSV, vCard (people and organizations), JSON or JSON Lines, streamed"),
+                path_param.into_iter().chain([
                     query("format", "csv (default), vcard, json or jsonl", json!({"type": "string", "enum": ["csv", "vcard", "json", "jsonl"]})),
                     query("sort", "As for the list", json!({"type": "string"})),
                     query("q", "Global-search text the records must also match", json!({"type": "string"})),
                     json!({"name": "filter", "in": "query", "style": "deepObject", "explode": true, "description": "Filters as for the list: field=value or field[op]=value", "schema": {"type": "object", "additionalProperties": {"type": "string"}}}),
-                ],
+                ]).collect(),
                 None,
                 ("200", json!({"description": "The export", "content": {"text/csv": {"schema": {"type": "string"}}, "text/vcard": {"schema": {"type": "string"}}, "application/json": {"schema": {"type": "array"}}}})),
                 &["401", "403", "422"],

@@ -398,7 +398,7 @@ async fn start_job(
         .await
         .map_err(store_failure)?;
     let id = job.id;
-    let opts = rapport_io::Options { kind: up.kind, mapping: Some(m), dry_run, mode, batch_size: 500 };
+    let opts = rapport_io::Options { mapping: Some(m), dry_run, mode, ..rapport_io::Options::new(up.kind) };
     let (store, scope, name) = (state.store.clone(), scope.clone(), Some(up.file_name.clone()));
     running(id, true);
     tokio::spawn(async move {

@@ -1,0 +1,62 @@
+//! What a file's rows are: a built-in kind, or the records of one custom
+//! record kind, named in files, commands and requests by its key.
+
+use rapport_domain::Kind;
+use rapport_domain::custom::CustomField;
+use rapport_store::object_types::ObjectType;
+use rapport_store::{ListQuery, Scope, Store, StoreError};
+
+use crate::export::{ExportError, ExportFormat, ExportStream};
+use crate::{Options, mapping};
+
+/// The kind of the records a file holds, with the custom fields a mapping may target.
+#[derive(Debug, Clone)]
+pub struct RowKind {
+    pub kind: Kind,
+    /// The custom record kind, when `kind` is `Kind::Object`.
+    pub object_type: Option<ObjectType>,
+    pub custom: Vec<CustomField>,
+}
+
+impl RowKind {
+    /// Reads `people`, `deal`, ... or a custom kind's key; `None` when there is no such kind.
+    pub async fn resolve(store: &Store, scope: &Scope, name: &str) -> Result<Option<RowKind>, StoreError> {
+        let name = name.trim();
+        if let Some(kind) = mapping::parse_kind(name) {
+            let custom = if kind.has_custom_fields() { store.custom_fields(scope, kind).await? } else { vec![] };
+            return Ok(Some(RowKind { kind, object_type: None, custom }));
+        }
+        match store.object_type(scope, name).await {
+            Ok(def) => Ok(Some(RowKind { kind: Kind::Object, custom: def.fields.clone(), object_type: Some(def) })),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The name jobs, files and messages use: a collection, or a custom kind's key.
+    pub fn name(&self) -> String {
+        self.object_type.as_ref().map_or_else(|| self.kind.collection().to_string(), |d| d.key.clone())
+    }
+
+    /// Import options for these rows (suggested mapping, partial mode).
+    pub fn options(&self) -> Options {
+        match &self.object_type {
+            Some(def) => Options::of_object_type(def.clone()),
+            None => Options::new(self.kind),
+        }
+    }
+
+    /// An export of these records matching the query.
+    pub async fn export(
+        &self,
+        store: Store,
+        scope: Scope,
+        format: ExportFormat,
+        q: ListQuery,
+    ) -> Result<ExportStream, ExportError> {
+        match &self.object_type {
+            Some(def) => ExportStream::of_object_type(store, scope, def, format, q).await,
+            None => ExportStream::new(store, scope, self.kind, format, q).await,
+        }
+    }
+}
