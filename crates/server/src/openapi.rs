@@ -380,7 +380,7 @@ pub fn operations() -> Vec<Operation> {
         ),
     );
     let obj = json!({"type": "object"});
-    let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
+    let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *. A custom record kind's events are named by its key: contract.created, contract.updated, contract.deleted, contract.* and, for a kind with a status, contract.stage_changed; their data has record_kind \"object\" and object_type \"contract\". Events of a kind the workspace lacks are refused"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
     let tag = "Automation";
     add(
         "get",
@@ -395,7 +395,7 @@ pub fn operations() -> Vec<Operation> {
         "Subscribe a URL to events".into(),
         tag,
         op(
-            "Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day",
+            "Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day. Each delivery's body is {type, timestamp, data: {record_kind, record_id, action, actor_id, via, changes}}, plus data.object_type (the kind's key) for a custom record",
             tag,
             vec![],
             Some(hook.clone()),
