@@ -607,7 +607,7 @@ pub fn operations() -> Vec<Operation> {
     );
     let flow = json!({"type": "object", "properties": {
         "name": {"type": "string", "maxLength": 200}, "active": {"type": "boolean"},
-        "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity}"},
+        "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|stage_entered (stage_id; deals and custom kinds with a status)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity or a custom record kind's key (contract)}"},
         "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}, "description": "Filter pairs the record must meet, as in list queries"},
         "actions": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "object", "description": "{type: assign (rule_id or user_id)|create_task (title, due_in_days, assignee, priority)|update_field (field, value)|add_tag (tag)|remove_tag (tag)|notify (to: owner, user_id or team_id; title, body)|webhook (url)}; send_email is refused until Rapport sends mail"}}},
         "required": ["name", "trigger", "actions"]});

@@ -29,6 +29,11 @@ pub(crate) async fn custom_kinds(tx: &mut Tx, workspace_id: Uuid) -> Result<Vec<
         .collect())
 }
 
+/// One custom record kind by its key; `None` when the workspace has no such kind.
+pub(crate) async fn custom_kind(tx: &mut Tx, workspace_id: Uuid, key: &str) -> Result<Option<CustomKind>, StoreError> {
+    Ok(custom_kinds(tx, workspace_id).await?.into_iter().find(|k| k.key == key))
+}
+
 /// The kind key of the custom record a change is about. The diffs of a creation
 /// and a deletion carry it (`type`); an update's does not, so the record is
 /// read, or, when it is gone since, its creation's change-log row.
