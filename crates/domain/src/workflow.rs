@@ -556,7 +556,8 @@ fn trigger(raw: &Json, own: Option<&CustomKind>, errs: &mut ValidationErrors) ->
             let what = if date_only { "a date or date-time field of the record" } else { "a field of the record" };
             errs.push(format!("trigger.{name}"), "invalid", format!("expected {what}"));
         } else if statusless && f.is_some_and(|f| STATUS_FIELDS.contains(&f)) {
-            errs.push(format!("trigger.{name}"), "invalid", "records of this kind have no status");
+            let key = raw.get("kind").and_then(Json::as_str).unwrap_or_default();
+            errs.push(format!("trigger.{name}"), "invalid", format!("{key} records have no status"));
         }
         f.map(str::to_string)
     };
@@ -571,7 +572,8 @@ fn trigger(raw: &Json, own: Option<&CustomKind>, errs: &mut ValidationErrors) ->
             match o.get("stage_id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
                 Some(stage_id) => Trigger::StageEntered { stage_id },
                 None => {
-                    errs.push("trigger.stage_id", "required", "the id of the stage (see /api/v1/pipelines)");
+                    let m = "the id of the stage (see /api/v1/pipelines, or a custom kind's pipeline in /api/v1/object-types)";
+                    errs.push("trigger.stage_id", "required", m);
                     return None;
                 }
             }
@@ -708,17 +710,21 @@ fn action(
             let writable = field.strip_prefix("custom.").is_some_and(|k| custom.iter().any(|d| d.key == k && !d.is_deleted()))
                 || schema::field(kind, &field)
                     .is_some_and(|f| f.access == Access::Write && !matches!(f.ty, FieldType::Links { .. }));
-            if !writable {
-                errs.push(format!("{path}.field"), "invalid", format!("{kind} has no writable field '{field}'"));
-            }
-            if owner_field(kind) == Some(field.as_str()) {
-                errs.push(format!("{path}.field"), "invalid", "use the assign action to change the owner");
-            }
-            if kind == Kind::Object && field == "type" {
-                errs.push(format!("{path}.field"), "invalid", "a record's kind cannot change");
-            }
-            if kind == Kind::Object && !own.is_some_and(|c| c.has_status) && STATUS_FIELDS.contains(&field.as_str()) {
-                errs.push(format!("{path}.field"), "invalid", "records of this kind have no status");
+            let name = crate::events::prefix(kind, own.map(|c| c.key.as_str()));
+            let statusless = kind == Kind::Object && !own.is_some_and(|c| c.has_status);
+            let fault = if !writable {
+                Some(format!("{name} has no writable field '{field}'"))
+            } else if owner_field(kind) == Some(field.as_str()) {
+                Some("use the assign action to change the owner".into())
+            } else if kind == Kind::Object && field == "type" {
+                Some("a record's kind cannot change".into())
+            } else if statusless && STATUS_FIELDS.contains(&field.as_str()) {
+                Some(format!("{name} records have no status"))
+            } else {
+                None
+            };
+            if let Some(m) = fault {
+                errs.push(format!("{path}.field"), "invalid", m);
             }
             Action::UpdateField { field, value: o.get("value").cloned().unwrap_or(Json::Null) }
         }
