@@ -143,18 +143,14 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
     };
     if let Some(d) = &def {
         if let Trigger::StageEntered { stage_id } = d.trigger {
-            // A custom kind's stage trigger names a stage of its own pipeline.
-            let found = match &d.object_type {
-                Some(key) => {
-                    crate::pipelines::load_of(tx, scope, key).await?.iter().any(|p| p.stages.iter().any(|s| s.id == stage_id))
-                }
-                None => exists(tx, scope.workspace_id, "stages", stage_id).await?,
-            };
-            if !found {
+            // A stage of the watched kind's own pipelines: a deal trigger cannot name a contract's stage.
+            let owner = d.object_type.as_deref().unwrap_or(crate::pipelines::DEALS);
+            let pipelines = crate::pipelines::load_of(tx, scope, owner).await?;
+            if !pipelines.iter().any(|p| p.stages.iter().any(|s| s.id == stage_id)) {
                 errs.push(
                     "trigger.stage_id",
                     "not_found",
-                    format!("no stage with id {stage_id} in {}'s pipeline", d.kind_name()),
+                    format!("no stage with id {stage_id} in the {} pipelines", d.kind_name()),
                 );
             }
         }

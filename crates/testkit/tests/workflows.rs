@@ -621,6 +621,9 @@ async fn workflows_watch_custom_kinds_by_their_key() {
         let wrong = json!({"name": "Done", "trigger": {"type": "stage_entered", "kind": "project", "stage_id": deal_stage},
                            "actions": [{"type": "add_tag", "tag": "done"}]});
         assert_eq!(refused(&app, wrong).await, ["trigger.stage_id"], "[{n}] a deal stage is not the project's");
+        let wrong = json!({"name": "Done deals", "trigger": {"type": "deal_stage_entered", "stage_id": done["id"]},
+                           "actions": [{"type": "add_tag", "tag": "done"}]});
+        assert_eq!(refused(&app, wrong).await, ["trigger.stage_id"], "[{n}] nor the project's a deal's");
         let staged = workflow(
             &app,
             json!({"name": "Done projects", "trigger": {"type": "stage_entered", "kind": "project", "stage_id": done["id"]},
