@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use rapport_domain::Kind;
+use rapport_domain::events::{self, subscribed};
 use rapport_store::jobs::Job;
-use rapport_store::webhooks::subscribed;
 use rapport_store::{Store, StoreError};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -123,26 +123,26 @@ impl Worker {
             Err(StoreError::NotFound) => return Ok(()),
             other => other?,
         };
-        let kind = change["record_kind"].as_str().unwrap_or_default();
+        let Some(kind) = change["record_kind"].as_str().and_then(Kind::parse) else { return Ok(()) };
         let action = change["action"].as_str().unwrap_or_default();
-        let mut types = vec![format!("{kind}.{action}")];
-        if kind == Kind::Deal.as_str() && change["changes"].get("stage_id").is_some() && action == "updated" {
-            types.push("deal.stage_changed".into());
-        }
+        // A custom record's events are named by its kind's key: `contract.created`.
+        let object_type = change["object_type"].as_str();
+        let stage_changed = change["changes"].get("stage_id").is_some();
+        let types = events::for_change(kind, object_type, action, stage_changed);
         let subs = self.store.active_webhooks(job.workspace_id).await?;
         for event_type in types {
-            let payload = json!({
-                "type": event_type,
-                "timestamp": change["at"],
-                "data": {
-                    "record_kind": change["record_kind"],
-                    "record_id": change["record_id"],
-                    "action": change["action"],
-                    "actor_id": change["actor_id"],
-                    "via": change["via"],
-                    "changes": change["changes"],
-                },
+            let mut data = json!({
+                "record_kind": change["record_kind"],
+                "record_id": change["record_id"],
+                "action": change["action"],
+                "actor_id": change["actor_id"],
+                "via": change["via"],
+                "changes": change["changes"],
             });
+            if kind == Kind::Object {
+                data["object_type"] = json!(object_type);
+            }
+            let payload = json!({"type": event_type, "timestamp": change["at"], "data": data});
             // One id per event, stable across retries and redeliveries, so receivers can drop duplicates.
             let event_id = format!("evt_{}_{}", change_id.simple(), event_type.replace('.', "_"));
             for s in subs.iter().filter(|s| subscribed(&s.events, &event_type)) {

@@ -41,6 +41,7 @@ impl Worker {
             other => other?,
         };
         let Some(kind) = change["record_kind"].as_str().and_then(Kind::parse) else { return Ok(()) };
+        let object_type = change["object_type"].as_str();
         let action = change["action"].as_str().unwrap_or_default();
         let diff = change["changes"].as_object().cloned().unwrap_or_default();
         let flows: Vec<Workflow> = self
@@ -49,7 +50,9 @@ impl Worker {
             .await?
             .into_iter()
             .filter(|w| {
-                w.definition.kind == kind && !w.definition.trigger.is_timed() && w.definition.trigger.fired_by(action, &diff)
+                w.definition.watches(kind, object_type)
+                    && !w.definition.trigger.is_timed()
+                    && w.definition.trigger.fired_by(action, &diff)
             })
             .collect();
         if flows.is_empty() {
@@ -58,7 +61,7 @@ impl Worker {
         let Some(record_id) = id_of(&change["record_id"]) else { return Ok(()) };
         let depth = self.store.change_depth(ws, change_id).await?;
         let occasion = |w: &Workflow| Occasion {
-            trigger: w.definition.trigger.name(),
+            trigger: w.definition.trigger_name(),
             change: Some(&change),
             change_id: Some(change_id),
             depth,
@@ -80,7 +83,7 @@ impl Worker {
         for wf in &flows {
             let kind = wf.definition.kind;
             for due in self.store.due_for(ws, wf).await? {
-                let occasion = Occasion { trigger: wf.definition.trigger.name(), change: None, change_id: None, depth: 0 };
+                let occasion = Occasion { trigger: wf.definition.trigger_name(), change: None, change_id: None, depth: 0 };
                 // Conditions not met yet: nothing is remembered, a later scan looks again.
                 let Some(record) = self.matching(ws, wf, kind, due.record_id).await? else { continue };
                 if !self.store.mark_fired(ws, wf.id, due.record_id, &due.occurrence).await? {
@@ -102,7 +105,11 @@ impl Worker {
             Err(StoreError::NotFound) => return Ok(None),
             other => other?,
         };
-        let custom = if kind.has_custom_fields() { self.store.custom_fields(&scope, kind).await? } else { vec![] };
+        let custom = match &wf.definition.object_type {
+            Some(key) => self.store.object_type(&scope, key).await?.fields,
+            None if kind.has_custom_fields() => self.store.custom_fields(&scope, kind).await?,
+            None => vec![],
+        };
         let conds = workflow::conditions(kind, &wf.definition.conditions, &custom, "conditions").unwrap_or_default();
         Ok(workflow::matches_all(&conds, &record).then_some(record))
     }
@@ -193,6 +200,7 @@ impl Worker {
                     Kind::Person => task["people"] = json!([id]),
                     Kind::Deal => task["deals"] = json!([id]),
                     Kind::Organization => task["organizations"] = json!([id]),
+                    Kind::Object => task["objects"] = json!([id]),
                     _ => {}
                 }
                 let Json::Object(input) = task else { unreachable!("an object") };
@@ -241,12 +249,15 @@ impl Worker {
             }
             Action::Webhook { url } => {
                 let event_id = format!("wf_{}_{}", wf.id.simple(), Uuid::now_v7().simple());
-                let event = json!({
+                let mut event = json!({
                     "type": format!("workflow.{}", o.trigger),
                     "timestamp": rapport_domain::value::format_datetime(&rapport_domain::value::now()),
                     "data": {"workflow_id": wf.id, "workflow": wf.name, "record_kind": kind.as_str(), "record_id": id,
                              "record": record, "change": o.change},
                 });
+                if let Some(key) = &wf.definition.object_type {
+                    event["data"]["object_type"] = json!(key);
+                }
                 let body = event.to_string();
                 let ts = Utc::now().timestamp();
                 let sig = signature::sign(&wf.secret, &event_id, ts, &body)?;

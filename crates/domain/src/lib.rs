@@ -7,6 +7,7 @@ pub mod contact;
 pub mod custom;
 pub mod dedupe;
 pub mod error;
+pub mod events;
 pub mod filter;
 pub mod kind;
 pub mod money;

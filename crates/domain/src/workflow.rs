@@ -13,6 +13,7 @@ use serde_json::{Map, Value as Json, json};
 use uuid::Uuid;
 
 use crate::custom::CustomField;
+use crate::events::CustomKind;
 use crate::filter::{self, ColType, Condition, Op};
 use crate::schema::{self, Access, FieldType};
 use crate::validate::parse_datetime;
@@ -24,7 +25,7 @@ pub const MAX_DEPTH: i64 = 5;
 /// The field naming a record's owner, which assignment sets.
 pub fn owner_field(kind: Kind) -> Option<&'static str> {
     match kind {
-        Kind::Person | Kind::Deal | Kind::Organization => Some("owner_id"),
+        Kind::Person | Kind::Deal | Kind::Organization | Kind::Object => Some("owner_id"),
         Kind::Task => Some("assignee_user_id"),
         _ => None,
     }
@@ -461,31 +462,85 @@ impl Action {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Definition {
     pub kind: Kind,
+    /// The key of the custom record kind watched, when `kind` is `Object`.
+    pub object_type: Option<String>,
     pub trigger: Trigger,
     pub conditions: Vec<(String, String)>,
     pub actions: Vec<Action>,
 }
 
-/// Kinds a workflow may watch.
+impl Definition {
+    /// Does the workflow watch records of this kind (and custom kind)?
+    pub fn watches(&self, kind: Kind, object_type: Option<&str>) -> bool {
+        self.kind == kind && (kind != Kind::Object || self.object_type.as_deref() == object_type)
+    }
+
+    /// The trigger's name in the run log: a custom record's stage trigger is
+    /// `stage_entered`, the deal one keeps its older name.
+    pub fn trigger_name(&self) -> &'static str {
+        match (&self.trigger, self.kind) {
+            (Trigger::StageEntered { .. }, Kind::Object) => "stage_entered",
+            (t, _) => t.name(),
+        }
+    }
+
+    /// What the run log and stored definition call the watched kind: its name or the custom kind's key.
+    pub fn kind_name(&self) -> &str {
+        crate::events::prefix(self.kind, self.object_type.as_deref())
+    }
+}
+
+/// Kinds a workflow may watch, besides the workspace's custom record kinds.
 pub const WATCHED: [Kind; 5] = [Kind::Person, Kind::Organization, Kind::Deal, Kind::Task, Kind::Activity];
 
-fn trigger(raw: &Json, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
-    let Some(o) = raw.as_object() else {
-        errs.push("trigger", "required", "an object with a type: record_created, record_updated, field_changed, deal_stage_entered, date_reached, no_activity or task_overdue");
-        return None;
-    };
-    let ty = o.get("type").and_then(Json::as_str).unwrap_or_default();
+/// Fields only records of a kind with a status have.
+const STATUS_FIELDS: [&str; 5] = ["pipeline_id", "stage_id", "status", "closed_at", "stage_entered_at"];
+
+const TRIGGER_TYPES: &str =
+    "record_created, record_updated, field_changed, stage_entered, deal_stage_entered, date_reached, no_activity or task_overdue";
+
+/// The kind a trigger watches: a built-in kind, or `Object` for the custom kind `own` (the store
+/// finds it by the trigger's `kind` before parsing).
+fn watched(raw: &Json, ty: &str, own: Option<&CustomKind>, errs: &mut ValidationErrors) -> Option<Kind> {
+    let named = raw.get("kind").and_then(Json::as_str);
     let kind = match ty {
         "deal_stage_entered" => Some(Kind::Deal),
         "task_overdue" => Some(Kind::Task),
         _ => match kind_of(raw, "kind", &WATCHED) {
             Ok(k) => Some(k),
+            Err(_) if own.is_some_and(|c| Some(c.key.as_str()) == named) => Some(Kind::Object),
             Err(_) => {
-                errs.push("trigger.kind", "invalid", "expected one of person, organization, deal, task, activity");
+                let m = match named {
+                    Some(k) if Kind::parse(k).is_none() => {
+                        format!("'{k}' is neither person, organization, deal, task, activity nor a custom record kind")
+                    }
+                    _ => "expected one of person, organization, deal, task, activity, or a custom record kind's key".into(),
+                };
+                errs.push("trigger.kind", "invalid", m);
                 None
             }
         },
     };
+    // Stages belong to deals and to custom kinds with a status.
+    let staged = match kind {
+        Some(Kind::Deal) => true,
+        Some(Kind::Object) => own.is_some_and(|c| c.has_status),
+        _ => false,
+    };
+    if ty == "stage_entered" && kind.is_some() && !staged {
+        errs.push("trigger.type", "invalid", format!("{} records have no stages to enter", named.unwrap_or_default()));
+    }
+    kind
+}
+
+fn trigger(raw: &Json, own: Option<&CustomKind>, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
+    let Some(o) = raw.as_object() else {
+        errs.push("trigger", "required", format!("an object with a type: {TRIGGER_TYPES}"));
+        return None;
+    };
+    let ty = o.get("type").and_then(Json::as_str).unwrap_or_default();
+    let kind = watched(raw, ty, own, errs);
+    let statusless = kind == Some(Kind::Object) && !own.is_some_and(|c| c.has_status);
     let mut field_of = |name: &str, date_only: bool| -> Option<String> {
         let f = o.get(name).and_then(Json::as_str);
         let ok = match (kind, f) {
@@ -500,6 +555,9 @@ fn trigger(raw: &Json, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
         if !ok {
             let what = if date_only { "a date or date-time field of the record" } else { "a field of the record" };
             errs.push(format!("trigger.{name}"), "invalid", format!("expected {what}"));
+        } else if statusless && f.is_some_and(|f| STATUS_FIELDS.contains(&f)) {
+            let key = raw.get("kind").and_then(Json::as_str).unwrap_or_default();
+            errs.push(format!("trigger.{name}"), "invalid", format!("{key} records have no status"));
         }
         f.map(str::to_string)
     };
@@ -510,13 +568,16 @@ fn trigger(raw: &Json, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
             let field = field_of("field", false)?;
             Trigger::FieldChanged { field, to: o.get("to").filter(|v| !v.is_null()).cloned() }
         }
-        "deal_stage_entered" => match o.get("stage_id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
-            Some(stage_id) => Trigger::StageEntered { stage_id },
-            None => {
-                errs.push("trigger.stage_id", "required", "the id of the stage (see /api/v1/pipelines)");
-                return None;
+        "deal_stage_entered" | "stage_entered" => {
+            match o.get("stage_id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
+                Some(stage_id) => Trigger::StageEntered { stage_id },
+                None => {
+                    let m = "the id of the stage (see /api/v1/pipelines, or a custom kind's pipeline in /api/v1/object-types)";
+                    errs.push("trigger.stage_id", "required", m);
+                    return None;
+                }
             }
-        },
+        }
         "date_reached" => {
             let field = field_of("field", true)?;
             let offset_days = match o.get("offset_days") {
@@ -542,7 +603,7 @@ fn trigger(raw: &Json, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
         }
         "task_overdue" => Trigger::TaskOverdue,
         _ => {
-            errs.push("trigger.type", "invalid", "expected record_created, record_updated, field_changed, deal_stage_entered, date_reached, no_activity or task_overdue");
+            errs.push("trigger.type", "invalid", format!("expected {TRIGGER_TYPES}"));
             return None;
         }
     };
@@ -568,7 +629,14 @@ fn recipient(o: &Map<String, Json>, path: &str, errs: &mut ValidationErrors) -> 
     }
 }
 
-fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut ValidationErrors) -> Option<Action> {
+fn action(
+    kind: Kind,
+    own: Option<&CustomKind>,
+    raw: &Json,
+    i: usize,
+    custom: &[CustomField],
+    errs: &mut ValidationErrors,
+) -> Option<Action> {
     let path = format!("actions[{i}]");
     let Some(o) = raw.as_object() else {
         errs.push(path, "invalid_type", "expected an object with a type");
@@ -605,6 +673,10 @@ fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut V
                 errs.push(format!("{path}.rule_id"), "invalid", "name either an assignment rule (rule_id) or a user (user_id)");
                 return None;
             }
+            if rule_id.is_some() && !ASSIGNABLE.contains(&kind) {
+                let m = "assignment rules give owners to organizations, people, deals and tasks only; name a user (user_id)";
+                errs.push(format!("{path}.rule_id"), "invalid", m);
+            }
             Action::Assign { rule_id, user_id }
         }
         "create_task" => {
@@ -638,11 +710,21 @@ fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut V
             let writable = field.strip_prefix("custom.").is_some_and(|k| custom.iter().any(|d| d.key == k && !d.is_deleted()))
                 || schema::field(kind, &field)
                     .is_some_and(|f| f.access == Access::Write && !matches!(f.ty, FieldType::Links { .. }));
-            if !writable {
-                errs.push(format!("{path}.field"), "invalid", format!("{kind} has no writable field '{field}'"));
-            }
-            if owner_field(kind) == Some(field.as_str()) {
-                errs.push(format!("{path}.field"), "invalid", "use the assign action to change the owner");
+            let name = crate::events::prefix(kind, own.map(|c| c.key.as_str()));
+            let statusless = kind == Kind::Object && !own.is_some_and(|c| c.has_status);
+            let fault = if !writable {
+                Some(format!("{name} has no writable field '{field}'"))
+            } else if owner_field(kind) == Some(field.as_str()) {
+                Some("use the assign action to change the owner".into())
+            } else if kind == Kind::Object && field == "type" {
+                Some("a record's kind cannot change".into())
+            } else if statusless && STATUS_FIELDS.contains(&field.as_str()) {
+                Some(format!("{name} records have no status"))
+            } else {
+                None
+            };
+            if let Some(m) = fault {
+                errs.push(format!("{path}.field"), "invalid", m);
             }
             Action::UpdateField { field, value: o.get("value").cloned().unwrap_or(Json::Null) }
         }
@@ -679,22 +761,24 @@ fn action(kind: Kind, raw: &Json, i: usize, custom: &[CustomField], errs: &mut V
 
 /// Checks a workflow's trigger, conditions and actions; every fault is named
 /// (`trigger.field`, `conditions[0]`, `actions[1].url`). `custom` lists the
-/// custom fields of the kind the trigger watches, found with [`trigger_kind`].
+/// custom fields of the kind the trigger watches, found with [`trigger_kind`];
+/// `own` is the custom record kind it names ([`trigger_object_type`]), when the workspace has it.
 pub fn parse_definition(
     trigger_raw: &Json,
     conditions_raw: &Json,
     actions_raw: &Json,
     custom: &[CustomField],
+    own: Option<&CustomKind>,
 ) -> Result<Definition, ValidationErrors> {
     let mut errs = ValidationErrors::default();
-    let t = trigger(trigger_raw, &mut errs);
+    let t = trigger(trigger_raw, own, &mut errs);
     let pairs = parse_pairs(conditions_raw, "conditions", &mut errs);
     let mut actions = Vec::new();
     match actions_raw.as_array() {
         Some(items) if !items.is_empty() && items.len() <= 20 => {
             if let Some((kind, _)) = &t {
                 for (i, a) in items.iter().enumerate() {
-                    actions.extend(action(*kind, a, i, custom, &mut errs));
+                    actions.extend(action(*kind, own, a, i, custom, &mut errs));
                 }
             }
         }
@@ -707,7 +791,8 @@ pub fn parse_definition(
     }
     errs.into_result()?;
     let (kind, trigger) = t.expect("checked");
-    Ok(Definition { kind, trigger, conditions: pairs, actions })
+    let object_type = (kind == Kind::Object).then(|| own.map(|c| c.key.clone())).flatten();
+    Ok(Definition { kind, object_type, trigger, conditions: pairs, actions })
 }
 
 /// The kind a trigger watches, to load its custom fields before [`parse_definition`].
@@ -716,6 +801,15 @@ pub fn trigger_kind(trigger_raw: &Json) -> Option<Kind> {
         Some("deal_stage_entered") => Some(Kind::Deal),
         Some("task_overdue") => Some(Kind::Task),
         _ => trigger_raw.get("kind").and_then(Json::as_str).and_then(Kind::parse),
+    }
+}
+
+/// The custom record kind a trigger names (any `kind` that is not a built-in kind),
+/// for the store to look up before [`parse_definition`].
+pub fn trigger_object_type(trigger_raw: &Json) -> Option<&str> {
+    match trigger_raw.get("type").and_then(Json::as_str) {
+        Some("deal_stage_entered" | "task_overdue") => None,
+        _ => trigger_raw.get("kind").and_then(Json::as_str).filter(|k| Kind::parse(k).is_none()),
     }
 }
 
@@ -772,6 +866,7 @@ mod tests {
             &json!([["lead_source[zz]", "x"]]),
             &json!([{"type": "send_email"}, {"type": "webhook", "url": "ftp://x"}]),
             &[],
+            None,
         )
         .unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
@@ -782,10 +877,58 @@ mod tests {
             &json!([]),
             &json!([{"type": "add_tag", "tag": "customer"}]),
             &[],
+            None,
         )
         .unwrap();
         let diff = rec(json!({"lifecycle_stage": {"old": "lead", "new": "customer"}}));
         assert!(d.trigger.fired_by("updated", &diff));
         assert!(!d.trigger.fired_by("updated", &rec(json!({"lifecycle_stage": {"old": "customer", "new": "lead"}}))));
+    }
+
+    #[test]
+    fn custom_kinds_are_watched_by_their_key() {
+        let own = CustomKind { key: "contract".into(), has_status: false };
+        let user = "0190a2f0-0000-7000-8000-000000000001";
+        let d = parse_definition(
+            &json!({"type": "record_created", "kind": "contract"}),
+            &json!([]),
+            &json!([{"type": "assign", "user_id": user}, {"type": "create_task", "title": "Review"}]),
+            &[],
+            Some(&own),
+        )
+        .unwrap();
+        assert_eq!((d.kind, d.object_type.as_deref(), d.kind_name()), (Kind::Object, Some("contract"), "contract"));
+        assert!(d.watches(Kind::Object, Some("contract")));
+        assert!(!d.watches(Kind::Object, Some("project")) && !d.watches(Kind::Deal, None));
+        let unknown = parse_definition(
+            &json!({"type": "record_created", "kind": "nope"}),
+            &json!([]),
+            &json!([{"type": "add_tag", "tag": "x"}]),
+            &[],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(unknown.0[0].field, "trigger.kind");
+        assert!(unknown.0[0].message.contains("'nope'"), "{}", unknown.0[0].message);
+        let e = parse_definition(
+            &json!({"type": "stage_entered", "kind": "contract", "stage_id": user}),
+            &json!([]),
+            &json!([{"type": "assign", "rule_id": user}, {"type": "update_field", "field": "stage_id"}, {"type": "update_field", "field": "type", "value": "x"}]),
+            &[],
+            Some(&own),
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["trigger.type", "actions[0].rule_id", "actions[1].field", "actions[2].field"]);
+        let staged = CustomKind { key: "project".into(), has_status: true };
+        let d = parse_definition(
+            &json!({"type": "stage_entered", "kind": "project", "stage_id": user}),
+            &json!([]),
+            &json!([{"type": "update_field", "field": "status", "value": "won"}]),
+            &[],
+            Some(&staged),
+        )
+        .unwrap();
+        assert_eq!(d.trigger_name(), "stage_entered");
     }
 }

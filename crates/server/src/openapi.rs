@@ -380,7 +380,7 @@ pub fn operations() -> Vec<Operation> {
         ),
     );
     let obj = json!({"type": "object"});
-    let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
+    let hook = json!({"type": "object", "properties": {"url": {"type": "string", "format": "uri"}, "events": {"type": "array", "items": {"type": "string", "description": "person.created, deal.stage_changed, task.due, person.*, or *. A custom record kind's events are named by its key: contract.created, contract.updated, contract.deleted, contract.* and, for a kind with a status, contract.stage_changed; their data has record_kind \"object\" and object_type \"contract\". Events of a kind the workspace lacks are refused"}}, "description": {"type": "string"}, "active": {"type": "boolean"}}});
     let tag = "Automation";
     add(
         "get",
@@ -395,7 +395,7 @@ pub fn operations() -> Vec<Operation> {
         "Subscribe a URL to events".into(),
         tag,
         op(
-            "Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day",
+            "Subscribe a URL to events; deliveries are signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature) with the returned secret, retried with backoff for about a day. Each delivery's body is {type, timestamp, data: {record_kind, record_id, action, actor_id, via, changes}}, plus data.object_type (the kind's key) for a custom record",
             tag,
             vec![],
             Some(hook.clone()),
@@ -607,7 +607,7 @@ pub fn operations() -> Vec<Operation> {
     );
     let flow = json!({"type": "object", "properties": {
         "name": {"type": "string", "maxLength": 200}, "active": {"type": "boolean"},
-        "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity}"},
+        "trigger": {"type": "object", "description": "{type: record_created|record_updated|field_changed (field, to)|deal_stage_entered (stage_id)|stage_entered (stage_id; deals and custom kinds with a status)|date_reached (field, offset_days)|no_activity (days)|task_overdue, kind: person|organization|deal|task|activity or a custom record kind's key (contract)}"},
         "conditions": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}, "description": "Filter pairs the record must meet, as in list queries"},
         "actions": {"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "object", "description": "{type: assign (rule_id or user_id)|create_task (title, due_in_days, assignee, priority)|update_field (field, value)|add_tag (tag)|remove_tag (tag)|notify (to: owner, user_id or team_id; title, body)|webhook (url)}; send_email is refused until Rapport sends mail"}}},
         "required": ["name", "trigger", "actions"]});

@@ -76,7 +76,8 @@ pub(crate) fn change_json(r: Vec<Json>) -> Json {
 }
 
 impl Store {
-    /// One change-log row, for the event it becomes.
+    /// One change-log row, for the event it becomes; a custom record's carries
+    /// its kind's key as `object_type`.
     pub async fn change(&self, workspace_id: Uuid, id: Uuid) -> Result<Json, StoreError> {
         let q = Query::select()
             .columns(CHANGE_COLS.map(t))
@@ -85,9 +86,15 @@ impl Store {
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
         let mut tx = self.db.read().await?;
-        let row = tx.row(&q, &CHANGE_TYPES).await?;
+        let mut change = tx.row(&q, &CHANGE_TYPES).await?.map(change_json).ok_or(StoreError::NotFound)?;
+        if change["record_kind"] == Kind::Object.as_str()
+            && let Some(record) = change["record_id"].as_str().and_then(|s| Uuid::parse_str(s).ok())
+        {
+            let key = crate::event_kinds::object_type_of(&mut tx, workspace_id, record, &change["changes"]).await?;
+            change["object_type"] = Json::from(key);
+        }
         tx.commit().await?;
-        row.map(change_json).ok_or(StoreError::NotFound)
+        Ok(change)
     }
 
     /// A record's history, newest first: who changed which field, when, from what to what.

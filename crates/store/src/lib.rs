@@ -16,6 +16,7 @@ pub mod custom_fields;
 pub mod db;
 pub mod dedupe;
 mod error;
+pub mod event_kinds;
 pub mod imports;
 pub mod jobs;
 mod last_activity;

@@ -1,54 +1,30 @@
 //! Webhook subscriptions and their delivery log. Deliveries themselves are
 //! jobs, run by the automation worker.
 
+use rapport_domain::ValidationErrors;
+use rapport_domain::events::{self, CustomKind};
 use rapport_domain::value::{new_id, now};
-use rapport_domain::{Kind, ValidationErrors};
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::access::require_admin;
 use crate::db::{Col, Tx, str_at, uuid_at};
+use crate::event_kinds::custom_kinds;
 use crate::jobs::enqueue_in;
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
 use crate::{Scope, Store, StoreError, audit, signing};
 
-/// Event types a subscription may name (besides `*` and `<kind>.*`).
-pub fn event_types() -> Vec<String> {
-    let mut v = Vec::new();
-    for k in Kind::ALL {
-        for a in ["created", "updated", "deleted", "merged"] {
-            v.push(format!("{}.{a}", k.as_str()));
-        }
-    }
-    v.push("deal.stage_changed".into());
-    v.push("task.due".into());
-    v
-}
-
-/// Does a subscription's list of events take this one?
-pub fn subscribed(events: &[String], event: &str) -> bool {
-    events.iter().any(|e| e == "*" || e == event || e.strip_suffix(".*").is_some_and(|k| event.split('.').next() == Some(k)))
-}
-
-fn check(url: &str, events: &[String]) -> Result<(), ValidationErrors> {
+/// The subscription's URL and events; events of custom kinds are checked against the workspace's.
+fn check(url: &str, events: &[String], custom: &[CustomKind]) -> Result<(), ValidationErrors> {
     let mut errs = ValidationErrors::default();
     let ok_url =
         (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2000 && !url.contains(char::is_whitespace);
     if !ok_url {
         errs.push("url", "invalid", "expected an http or https URL");
     }
-    if events.is_empty() {
-        errs.push("events", "required", "name the events to receive, or \"*\" for all");
-    }
-    let known = event_types();
-    for (i, e) in events.iter().enumerate() {
-        let kind_wildcard = e.strip_suffix(".*").is_some_and(|k| Kind::parse(k).is_some());
-        if e != "*" && !kind_wildcard && !known.contains(e) {
-            errs.push(format!("events[{i}]"), "invalid", format!("unknown event '{e}'"));
-        }
-    }
+    events::check(events, custom, &mut errs);
     errs.into_result()
 }
 
@@ -92,7 +68,8 @@ impl Store {
         description: Option<&str>,
     ) -> Result<Json, StoreError> {
         require_admin(scope)?;
-        check(url, events)?;
+        let mut tx = self.db.write().await?;
+        check(url, events, &custom_kinds(&mut tx, scope.workspace_id).await?)?;
         let id = new_id();
         let secret = signing::new_secret();
         let ins = Query::insert()
@@ -112,7 +89,6 @@ impl Store {
                 opt_uuid(scope.user_id).into(),
             ])
             .to_owned();
-        let mut tx = self.db.write().await?;
         tx.exec(&ins).await?;
         audit::append(&mut tx, scope, "webhook_created", None, json!({"webhook_id": id, "url": url, "events": events})).await?;
         tx.commit().await?;
@@ -169,7 +145,8 @@ impl Store {
         let cur_events: Vec<String> = serde_json::from_value(cur["events"].clone()).unwrap_or_default();
         let url = url.unwrap_or(cur["url"].as_str().unwrap_or_default());
         let events = events.map(<[String]>::to_vec).unwrap_or(cur_events);
-        check(url, &events)?;
+        let mut tx = self.db.write().await?;
+        check(url, &events, &custom_kinds(&mut tx, scope.workspace_id).await?)?;
         let upd = Query::update()
             .table(t("webhooks"))
             .value(t("url"), url)
@@ -179,7 +156,6 @@ impl Store {
             .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
             .and_where(Expr::col(t("id")).eq(uuid(id)))
             .to_owned();
-        let mut tx = self.db.write().await?;
         tx.exec(&upd).await?;
         audit::append(&mut tx, scope, "webhook_changed", None, json!({"webhook_id": id, "url": url, "events": events})).await?;
         tx.commit().await?;

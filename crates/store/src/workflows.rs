@@ -15,6 +15,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use rapport_domain::custom::CustomField;
+use rapport_domain::events::CustomKind;
 use rapport_domain::filter::ColType;
 use rapport_domain::value::{new_id, now};
 use rapport_domain::workflow::{self, Definition, Trigger};
@@ -28,7 +30,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, create_in, update_in};
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, signing, versions};
+use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, event_kinds, signing, versions};
 
 /// How often the time triggers are checked.
 pub const SCAN_EVERY: Duration = Duration::minutes(5);
@@ -124,15 +126,13 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
         }
     };
     let trigger = o.get("trigger").unwrap_or(&Json::Null);
-    let custom = match workflow::trigger_kind(trigger) {
-        Some(k) if k.has_custom_fields() => custom_fields::load(tx, scope, k).await?,
-        _ => vec![],
-    };
+    let (own, custom) = watched(tx, scope, trigger).await?;
     let def = workflow::parse_definition(
         trigger,
         o.get("conditions").unwrap_or(&Json::Null),
         o.get("actions").unwrap_or(&Json::Null),
         &custom,
+        own.as_ref(),
     );
     let def = match def {
         Ok(d) => Some(d),
@@ -142,10 +142,17 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
         }
     };
     if let Some(d) = &def {
-        if let Trigger::StageEntered { stage_id } = d.trigger
-            && !exists(tx, scope.workspace_id, "stages", stage_id).await?
-        {
-            errs.push("trigger.stage_id", "not_found", format!("no stage with id {stage_id}"));
+        if let Trigger::StageEntered { stage_id } = d.trigger {
+            // A stage of the watched kind's own pipelines: a deal trigger cannot name a contract's stage.
+            let owner = d.object_type.as_deref().unwrap_or(crate::pipelines::DEALS);
+            let pipelines = crate::pipelines::load_of(tx, scope, owner).await?;
+            if !pipelines.iter().any(|p| p.stages.iter().any(|s| s.id == stage_id)) {
+                errs.push(
+                    "trigger.stage_id",
+                    "not_found",
+                    format!("no stage with id {stage_id} in the {} pipelines", d.kind_name()),
+                );
+            }
         }
         for (i, a) in d.actions.iter().enumerate() {
             use workflow::{Action, Recipient};
@@ -166,6 +173,21 @@ async fn check(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<(String, bool, 
     }
     errs.into_result()?;
     Ok((name, active, def.expect("checked")))
+}
+
+/// The custom record kind a trigger names (when the workspace has it) and the
+/// custom fields of the kind it watches.
+async fn watched(tx: &mut Tx, scope: &Scope, trigger: &Json) -> Result<(Option<CustomKind>, Vec<CustomField>), StoreError> {
+    if let Some(key) = workflow::trigger_object_type(trigger) {
+        let own = event_kinds::custom_kind(tx, scope.workspace_id, key).await?;
+        let custom = if own.is_some() { custom_fields::load_for(tx, scope, key).await? } else { vec![] };
+        return Ok((own, custom));
+    }
+    let custom = match workflow::trigger_kind(trigger) {
+        Some(k) if k.has_custom_fields() => custom_fields::load(tx, scope, k).await?,
+        _ => vec![],
+    };
+    Ok((None, custom))
 }
 
 /// Queues a time-trigger scan for the workspace at `at`, unless one is queued already.
@@ -282,8 +304,8 @@ impl Store {
                 uuid(id).into(),
                 name.clone().into(),
                 active.into(),
-                def.kind.as_str().into(),
-                def.trigger.name().into(),
+                def.kind_name().into(),
+                def.trigger_name().into(),
                 input["trigger"].clone().into(),
                 json!(def.conditions).into(),
                 input["actions"].clone().into(),
@@ -341,8 +363,8 @@ impl Store {
             .table(t("workflows"))
             .value(t("name"), name.clone())
             .value(t("active"), active)
-            .value(t("record_kind"), def.kind.as_str())
-            .value(t("trigger_type"), def.trigger.name())
+            .value(t("record_kind"), def.kind_name())
+            .value(t("trigger_type"), def.trigger_name())
             .value(t("trigger"), merged["trigger"].clone())
             .value(t("conditions"), json!(def.conditions))
             .value(t("actions"), merged["actions"].clone())
@@ -423,13 +445,9 @@ impl Store {
         let rows = tx.rows(&q, &TYPES).await?;
         let mut out = Vec::new();
         for r in rows {
-            let kind = workflow::trigger_kind(&r[3]);
-            let custom = match kind {
-                Some(k) if k.has_custom_fields() => custom_fields::load(&mut tx, &system(workspace_id), k).await?,
-                _ => vec![],
-            };
-            // A definition no longer valid (a custom field deleted) is left out; its next edit will say why.
-            if let Ok(definition) = workflow::parse_definition(&r[3], &r[4], &r[5], &custom) {
+            let (own, custom) = watched(&mut tx, &system(workspace_id), &r[3]).await?;
+            // A definition no longer valid (a custom field or kind deleted) is left out; its next edit will say why.
+            if let Ok(definition) = workflow::parse_definition(&r[3], &r[4], &r[5], &custom, own.as_ref()) {
                 out.push(Workflow {
                     id: uuid_at(&r, 0).unwrap_or_default(),
                     name: str_at(&r, 1).unwrap_or_default().to_string(),
@@ -685,13 +703,18 @@ impl Store {
         let table = kind.table();
         let at = self.clock.now();
         let base = |cols: &[&str]| {
-            Query::select()
+            let mut q = Query::select()
                 .columns(cols.iter().map(|c| t(c)))
                 .from(t(table))
                 .and_where(Expr::col(t("workspace_id")).eq(uuid(workspace_id)))
                 .order_by(t("id"), Order::Asc)
                 .limit(SCAN_LIMIT)
-                .to_owned()
+                .to_owned();
+            // One table holds every custom kind's records: only the watched kind's.
+            if let Some(key) = &wf.definition.object_type {
+                q.and_where(Expr::col(t("type")).eq(key.as_str()));
+            }
+            q
         };
         let mut tx = self.db.read().await?;
         let out = match &wf.definition.trigger {

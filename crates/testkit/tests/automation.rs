@@ -399,3 +399,65 @@ async fn last_activity_follows_activities_and_lists_find_the_quiet_ones() {
         assert_eq!(sorted.status, StatusCode::OK, "[{n}] {}", sorted.body);
     }
 }
+
+#[tokio::test]
+async fn custom_kinds_have_webhook_events_of_their_own() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let worker = Worker::new(app.store.clone());
+        let (url, rx) = receiver(vec![]).await;
+        for (key, has_status) in [("contract", false), ("project", true)] {
+            let body = json!({"key": key, "singular": key, "plural": format!("{key}s"), "has_status": has_status,
+                              "fields": [{"key": "value", "label": "Value", "type": "number"}]});
+            let a = app.post("/api/v1/object-types", body).await;
+            assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        }
+        // Events of a kind the workspace lacks, or that its kind cannot have, are refused one by one.
+        let bad = app
+            .post(
+                "/api/v1/webhooks",
+                json!({"url": url, "events": ["contract.created", "lease.*", "contract.stage_changed", "lease.created"]}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", bad.body);
+        assert_eq!(bad.error_fields(), vec!["events[1]", "events[2]", "events[3]"], "[{n}] {}", bad.body);
+        let hook = app.post("/api/v1/webhooks", json!({"url": url, "events": ["contract.*", "project.stage_changed"]})).await;
+        assert_eq!(hook.status, StatusCode::CREATED, "[{n}] {}", hook.body);
+        let secret = hook.body["secret"].as_str().unwrap().to_string();
+        let changed =
+            app.patch(&format!("/api/v1/webhooks/{}", hook.id()), json!({"events": ["contract.*", "lease.updated"]})).await;
+        assert_eq!(changed.error_fields(), vec!["events[1]"], "[{n}] {}", changed.body);
+
+        let contract = app.create("objects/contract", json!({"name": "MSA", "custom": {"value": 1200}})).await;
+        let path = format!("/api/v1/objects/contract/{}", contract["id"].as_str().unwrap());
+        assert_eq!(app.patch(&path, json!({"name": "MSA 2026"})).await.status, StatusCode::OK, "[{n}]");
+        assert_eq!(app.delete(&path).await.status, StatusCode::NO_CONTENT, "[{n}]");
+        let project = app.create("objects/project", json!({"name": "Roof"})).await;
+        let p_path = format!("/api/v1/objects/project/{}", project["id"].as_str().unwrap());
+        assert_eq!(app.patch(&p_path, json!({"status": "won"})).await.status, StatusCode::OK, "[{n}]");
+        app.create("people", json!({"first_name": "Not subscribed"})).await;
+        worker.drain().await.unwrap();
+
+        let got = received(&rx);
+        let verifier = standardwebhooks::Webhook::new(&secret).unwrap();
+        let mut events: Vec<Value> = got
+            .iter()
+            .map(|(h, b)| {
+                verifier.verify(b.as_bytes(), h).unwrap_or_else(|e| panic!("[{n}] refused by the reference verifier: {e:?}"));
+                rapport_testkit::serde_json::from_str(b).unwrap()
+            })
+            .collect();
+        events.sort_by_key(|e| e["type"].as_str().unwrap().to_string());
+        let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["contract.created", "contract.deleted", "contract.updated", "project.stage_changed"], "[{n}]");
+        for e in &events[..3] {
+            assert_eq!(e["data"]["record_kind"], "object", "[{n}] {e}");
+            assert_eq!(e["data"]["object_type"], "contract", "[{n}] {e}");
+            assert_eq!(e["data"]["record_id"], contract["id"], "[{n}] {e}");
+        }
+        assert_eq!(events[0]["data"]["changes"]["custom"]["new"]["value"], 1200, "[{n}] {}", events[0]);
+        assert_eq!(events[2]["data"]["changes"]["name"]["new"], "MSA 2026", "[{n}] {}", events[2]);
+        assert_eq!(events[3]["data"]["object_type"], "project", "[{n}]");
+        assert_eq!(events[3]["data"]["record_id"], project["id"], "[{n}]");
+    }
+}

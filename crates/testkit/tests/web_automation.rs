@@ -332,3 +332,53 @@ async fn a_webhook_made_in_the_form_shows_its_secret_once_and_logs_deliveries() 
         assert!(app.get("/api/v1/webhooks").await.body["items"].as_array().unwrap().is_empty(), "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn custom_kinds_are_offered_in_the_workflow_and_webhook_forms() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let kind = json!({"key": "contract", "singular": "Contract", "plural": "Contracts", "has_status": true});
+        assert_eq!(app.post("/api/v1/object-types", kind).await.status, StatusCode::CREATED, "[{n}]");
+        let (mut b, csrf) = admin(&app).await;
+
+        let hooks = b.get("/settings/automation/webhooks").await;
+        for e in ["contract.created", "contract.stage_changed", "contract.*", "person.*"] {
+            assert!(hooks.body.contains(&format!("value=\"{e}\"")), "[{n}] {e} offered");
+        }
+        let made = b
+            .post_form(
+                "/settings/automation/webhooks",
+                &[
+                    ("csrf", &csrf),
+                    ("url", "https://example.com/hook"),
+                    ("events", "contract.*"),
+                    ("events", "contract.stage_changed"),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "[{n}] {}", made.body);
+        let hook = &app.get("/api/v1/webhooks").await.body["items"][0];
+        assert_eq!(hook["events"], json!(["contract.*", "contract.stage_changed"]), "[{n}] {hook}");
+        let page = b.get(&format!("/settings/automation/webhooks/{}", hook["id"].as_str().unwrap())).await;
+        assert!(page.body.contains("value=\"contract.*\" id=\"event-") && page.body.contains(" checked"), "[{n}]");
+
+        let form = b.get("/settings/automation/workflows/new").await;
+        assert!(form.body.contains("<option value=\"contract\">Contracts</option>"), "[{n}] the kind is offered");
+        assert!(form.body.contains("Contracts · Done"), "[{n}] and its stages");
+        let mut fields = tag_form(&csrf, "Tag contracts", "");
+        fields.retain(|(k, _)| *k != "kind");
+        fields.push(("kind", "contract"));
+        let made = b.post_form("/settings/automation/workflows/new", &fields).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "[{n}] {}", made.body);
+        assert_eq!(workflows(&app).await[0]["trigger"], json!({"type": "record_created", "kind": "contract"}), "[{n}]");
+        let index = b.get("/settings/automation").await;
+        assert!(index.body.contains("When Contracts are created"), "[{n}] {}", index.body);
+        let c = app.create("objects/contract", json!({"name": "MSA"})).await;
+        Worker::new(app.store.clone()).drain().await.unwrap();
+        let got = app.get(&format!("/api/v1/objects/contract/{}", c["id"].as_str().unwrap())).await.body;
+        assert_eq!(got["tags"], json!(["from-web"]), "[{n}] {got}");
+        let wf = workflows(&app).await[0]["id"].as_str().unwrap().to_string();
+        let runs = b.get(&format!("/settings/automation/workflows/{wf}/runs")).await;
+        assert!(runs.body.contains(&format!("/objects/contract/{}", c["id"].as_str().unwrap())), "[{n}] a link to the record");
+    }
+}

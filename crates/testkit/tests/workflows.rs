@@ -28,6 +28,13 @@ async fn tags(app: &TestApp, p: &Value) -> Value {
     app.get(&format!("/api/v1/people/{}", id(p))).await.body["tags"].clone()
 }
 
+/// The fields a refused workflow definition is faulted at.
+async fn refused(app: &TestApp, body: Value) -> Vec<String> {
+    let a = app.post("/api/v1/workflows", body).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {}", app.name(), a.body);
+    a.error_fields()
+}
+
 async fn workflow(app: &TestApp, body: Value) -> String {
     let a = app.post("/api/v1/workflows", body).await;
     assert_eq!(a.status, StatusCode::CREATED, "[{}] {}", app.name(), a.body);
@@ -537,5 +544,112 @@ async fn concurrent_edits_of_workflows_and_rules_are_refused_not_lost() {
             // Without If-Match the change applies to the latest version.
             assert_eq!(app.patch(&path, json!({"name": "Third"})).await.body["version"], 3, "[{n}]");
         }
+    }
+}
+
+#[tokio::test]
+async fn workflows_watch_custom_kinds_by_their_key() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        for (key, has_status) in [("contract", false), ("project", true)] {
+            let body = json!({"key": key, "singular": key, "plural": format!("{key}s"), "has_status": has_status,
+                              "fields": [{"key": "value", "label": "Value", "type": "number"},
+                                         {"key": "tier", "label": "Tier", "type": "text"}]});
+            let a = app.post("/api/v1/object-types", body).await;
+            assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        }
+        // What cannot apply to a custom kind is refused, each at its place.
+        let rule = app
+            .post("/api/v1/assignment-rules", json!({"kind": "person", "name": "Ann", "method": "user", "user_id": app.user_id}))
+            .await;
+        let bad = json!({"name": "Bad", "trigger": {"type": "stage_entered", "kind": "contract", "stage_id": app.user_id},
+                         "conditions": [["custom.nope", "1"]],
+                         "actions": [{"type": "assign", "rule_id": rule.id()}, {"type": "update_field", "field": "status", "value": "won"},
+                                     {"type": "update_field", "field": "type", "value": "project"}]});
+        let fields = ["trigger.type", "actions[0].rule_id", "actions[1].field", "actions[2].field", "conditions[0]"];
+        assert_eq!(refused(&app, bad).await, fields, "[{n}]");
+        let unknown = json!({"name": "Leases", "trigger": {"type": "record_created", "kind": "lease"},
+                             "actions": [{"type": "add_tag", "tag": "x"}]});
+        assert_eq!(refused(&app, unknown).await, ["trigger.kind"], "[{n}]");
+
+        let ann = user(&app, "Ann", false).await;
+        let wf = workflow(
+            &app,
+            json!({"name": "Big contracts", "trigger": {"type": "record_created", "kind": "contract"},
+                   "conditions": [["custom.value[gte]", "1000"]],
+                   "actions": [{"type": "update_field", "field": "custom.tier", "value": "gold"},
+                               {"type": "add_tag", "tag": "big"},
+                               {"type": "create_task", "title": "Review the contract", "due_in_days": 1},
+                               {"type": "notify", "to": "owner", "title": "A big contract"},
+                               {"type": "assign", "user_id": ann}]}),
+        )
+        .await;
+        let big =
+            app.create("objects/contract", json!({"name": "MSA", "owner_id": app.user_id, "custom": {"value": 5000}})).await;
+        let small =
+            app.create("objects/contract", json!({"name": "NDA", "owner_id": app.user_id, "custom": {"value": 10}})).await;
+        // Another kind's record never fires it.
+        let project = app.create("objects/project", json!({"name": "Roof", "custom": {"value": 9000}})).await;
+        drain(&app).await;
+
+        let got = app.get(&format!("/api/v1/objects/contract/{}", id(&big))).await.body;
+        assert_eq!(got["custom"]["tier"], "gold", "[{n}] {got}");
+        assert_eq!(got["tags"], json!(["big"]), "[{n}] {got}");
+        assert_eq!(got["owner_id"], json!(ann), "[{n}] assigned last");
+        let tasks = app.list_all("/api/v1/tasks?title=Review%20the%20contract").await;
+        assert_eq!(tasks.len(), 1, "[{n}] {tasks:?}");
+        assert_eq!(tasks[0]["objects"], json!([big["id"]]), "[{n}] linked to the contract");
+        assert_eq!(tasks[0]["assignee_user_id"], json!(app.user_id), "[{n}] the contract's owner");
+        let notes = app.get("/api/v1/notifications").await.body;
+        assert!(
+            notes["items"].as_array().unwrap().iter().any(|x| x["title"] == "A big contract" && x["record_id"] == big["id"]),
+            "[{n}] {notes}"
+        );
+        let untouched = app.get(&format!("/api/v1/objects/contract/{}", id(&small))).await.body;
+        assert_eq!(untouched["custom"].get("tier"), None, "[{n}] {untouched}");
+        let r = runs(&app, &wf).await;
+        let outcomes: Vec<(&str, &str)> =
+            r.iter().map(|x| (x["record_id"].as_str().unwrap(), x["outcome"].as_str().unwrap())).collect();
+        assert_eq!(outcomes, [(id(&small).as_str(), "skipped"), (id(&big).as_str(), "ok")], "[{n}] {r:?}");
+        assert_ne!(app.get(&format!("/api/v1/objects/project/{}", id(&project))).await.body["custom"]["tier"], "gold", "[{n}]");
+
+        // A kind with a status: its records entering a stage of its own pipeline.
+        let kind = app.get("/api/v1/object-types/project").await.body;
+        let stages = kind["pipeline"]["stages"].as_array().cloned().unwrap_or_default();
+        let done = stages.iter().find(|s| s["outcome"] == "won").unwrap_or_else(|| panic!("[{n}] a won stage: {kind}"));
+        let deal_stage = app.get("/api/v1/pipelines").await.body["items"][0]["stages"][0]["id"].clone();
+        let wrong = json!({"name": "Done", "trigger": {"type": "stage_entered", "kind": "project", "stage_id": deal_stage},
+                           "actions": [{"type": "add_tag", "tag": "done"}]});
+        assert_eq!(refused(&app, wrong).await, ["trigger.stage_id"], "[{n}] a deal stage is not the project's");
+        let wrong = json!({"name": "Done deals", "trigger": {"type": "deal_stage_entered", "stage_id": done["id"]},
+                           "actions": [{"type": "add_tag", "tag": "done"}]});
+        assert_eq!(refused(&app, wrong).await, ["trigger.stage_id"], "[{n}] nor the project's a deal's");
+        let staged = workflow(
+            &app,
+            json!({"name": "Done projects", "trigger": {"type": "stage_entered", "kind": "project", "stage_id": done["id"]},
+                   "actions": [{"type": "add_tag", "tag": "done"}]}),
+        )
+        .await;
+        app.patch(&format!("/api/v1/objects/project/{}", id(&project)), json!({"stage_id": done["id"]})).await;
+        drain(&app).await;
+        let p = app.get(&format!("/api/v1/objects/project/{}", id(&project))).await.body;
+        assert_eq!(p["tags"], json!(["done"]), "[{n}] {p}");
+        let r = runs(&app, &staged).await;
+        assert_eq!((r.len(), &r[0]["trigger"], &r[0]["outcome"]), (1, &json!("stage_entered"), &json!("ok")), "[{n}] {r:?}");
+
+        // A time trigger reads only the watched kind's records.
+        workflow(
+            &app,
+            json!({"name": "Day-old contracts", "trigger": {"type": "date_reached", "kind": "contract", "field": "created_at", "offset_days": 1},
+                   "actions": [{"type": "notify", "user_id": app.user_id, "title": "A day-old contract"}]}),
+        )
+        .await;
+        later(&app, chrono::Duration::hours(25)).await;
+        let mut notified: Vec<String> =
+            notices(&app, "A day-old contract").await.iter().map(|x| x["record_id"].as_str().unwrap().to_string()).collect();
+        notified.sort();
+        let mut contracts = vec![id(&big), id(&small)];
+        contracts.sort();
+        assert_eq!(notified, contracts, "[{n}] the two contracts, not the project");
     }
 }

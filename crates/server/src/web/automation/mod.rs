@@ -29,8 +29,16 @@ mod webhooks;
 
 /// How many action rows the form offers.
 const ACTION_ROWS: usize = 5;
-const TRIGGERS: [&str; 7] =
-    ["record_created", "record_updated", "field_changed", "deal_stage_entered", "date_reached", "no_activity", "task_overdue"];
+const TRIGGERS: [&str; 8] = [
+    "record_created",
+    "record_updated",
+    "field_changed",
+    "deal_stage_entered",
+    "stage_entered",
+    "date_reached",
+    "no_activity",
+    "task_overdue",
+];
 const ACTIONS: [&str; 7] = ["assign", "create_task", "update_field", "add_tag", "remove_tag", "notify", "webhook"];
 const KINDS: [&str; 5] = ["person", "organization", "deal", "task", "activity"];
 
@@ -213,7 +221,7 @@ impl WorkflowForm {
                     t.insert("to".into(), json!(self.to.trim()));
                 }
             }
-            "deal_stage_entered" => {
+            "deal_stage_entered" | "stage_entered" => {
                 t.insert("stage_id".into(), json!(self.stage_id));
             }
             "date_reached" => {
@@ -324,6 +332,7 @@ pub async fn targets(state: &AppState, scope: &Scope, ui: &Ui) -> Result<Vec<Cho
     Ok(out)
 }
 
+/// The stages a stage trigger may name: the deal pipelines', then each custom kind's with a status.
 async fn stages(state: &AppState, scope: &Scope) -> Result<Vec<Choice>, StoreError> {
     let mut out = vec![];
     for p in state.store.pipelines(scope).await? {
@@ -331,7 +340,28 @@ async fn stages(state: &AppState, scope: &Scope) -> Result<Vec<Choice>, StoreErr
             out.push(Choice { value: st.id.to_string(), label: format!("{} · {}", p.name, st.name) });
         }
     }
+    for t in state.store.object_types(scope).await? {
+        for st in t.pipeline.iter().flat_map(|p| &p.stages) {
+            out.push(Choice { value: st.id.to_string(), label: format!("{} · {}", t.plural, st.name) });
+        }
+    }
     Ok(out)
+}
+
+/// The kinds a workflow may watch: the built-in ones, then the workspace's custom kinds by their plural label.
+async fn kinds(state: &AppState, scope: &Scope, ui: &Ui) -> Result<Vec<Choice>, StoreError> {
+    let builtin = KINDS.iter().filter_map(|k| Kind::parse(k)).map(|k| Choice { value: k.as_str().into(), label: ui.kinds(k) });
+    let custom =
+        state.store.object_type_names(scope).await?.into_iter().map(|(key, plural)| Choice { value: key, label: plural });
+    Ok(builtin.chain(custom).collect())
+}
+
+/// A kind's plural label: a built-in kind's from the catalog, a custom kind's from its definition.
+fn kind_label(ui: &Ui, kinds: &[Choice], name: &str) -> String {
+    match Kind::parse(name) {
+        Some(k) => ui.kinds(k),
+        None => kinds.iter().find(|c| c.value == name).map(|c| c.label.clone()).unwrap_or_else(|| name.to_string()),
+    }
 }
 
 // ---- index -----------------------------------------------------------------
@@ -353,9 +383,9 @@ struct IndexPage {
 }
 
 /// A trigger in words.
-fn trigger_words(ui: &Ui, t: &Json) -> String {
+fn trigger_words(ui: &Ui, kinds: &[Choice], t: &Json) -> String {
     let ty = s(&t["type"]);
-    let kind = Kind::parse(&s(&t["kind"])).map(|k| ui.kinds(k)).unwrap_or_default();
+    let kind = if t["kind"].is_string() { kind_label(ui, kinds, &s(&t["kind"])) } else { String::new() };
     let base = ui.t2(&format!("automation-trigger-{}", ty.replace('_', "-")), "kind", &kind, "field", &s(&t["field"]));
     match ty.as_str() {
         "date_reached" => {
@@ -375,9 +405,9 @@ async fn index(State(state): State<AppState>, app: App) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let list = match state.store.workflows(&app.scope).await {
-        Ok(l) => l,
-        Err(e) => return store_failure(e),
+    let (list, kinds) = match (state.store.workflows(&app.scope).await, kinds(&state, &app.scope, &app.ui).await) {
+        (Ok(l), Ok(k)) => (l, k),
+        (Err(e), _) | (_, Err(e)) => return store_failure(e),
     };
     let mut workflows = vec![];
     for w in &list {
@@ -388,7 +418,7 @@ async fn index(State(state): State<AppState>, app: App) -> Response {
         };
         workflows.push(WorkflowLine {
             name: s(&w["name"]),
-            trigger: trigger_words(&app.ui, &w["trigger"]),
+            trigger: trigger_words(&app.ui, &kinds, &w["trigger"]),
             active: w["active"].as_bool().unwrap_or(false),
             last: last.iter().map(|r| format!("{} · {}", app.ui.when(&r["at"]), outcome(&app.ui, &s(&r["outcome"])))).collect(),
             id,
@@ -423,16 +453,15 @@ async fn form_page(
     status: StatusCode,
 ) -> Response {
     let ui = app.ui;
-    let (stages, targets) = match (stages(state, &app.scope).await, targets(state, &app.scope, &ui).await) {
-        (Ok(s), Ok(t)) => (s, t),
-        (Err(e), _) | (_, Err(e)) => return store_failure(e),
-    };
+    let (stages, targets, kinds) =
+        match (stages(state, &app.scope).await, targets(state, &app.scope, &ui).await, kinds(state, &app.scope, &ui).await) {
+            (Ok(s), Ok(t), Ok(k)) => (s, t, k),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return store_failure(e),
+        };
     let triggers = TRIGGERS
         .iter()
         .map(|t| Choice { value: t.to_string(), label: ui.t(&format!("automation-trigger-kind-{}", t.replace('_', "-"))) })
         .collect();
-    let kinds =
-        KINDS.iter().filter_map(|k| Kind::parse(k)).map(|k| Choice { value: k.as_str().into(), label: ui.kinds(k) }).collect();
     let action_kinds = ACTIONS
         .iter()
         .map(|a| Choice { value: a.to_string(), label: ui.t(&format!("automation-action-{}", a.replace('_', "-"))) })
@@ -536,6 +565,8 @@ async fn runs(State(state): State<AppState>, app: App, Path(id): Path<String>) -
         (Err(e), _) | (_, Err(e)) => return store_failure(e),
     };
     let ui = app.ui;
+    // A custom record's page is under its kind's key, which the trigger names.
+    let object_type = s(&w["trigger"]["kind"]);
     let runs = list
         .iter()
         .map(|r| {
@@ -545,6 +576,7 @@ async fn runs(State(state): State<AppState>, app: App, Path(id): Path<String>) -
                 at: ui.when(&r["at"]),
                 trigger: ui.t(&format!("automation-trigger-kind-{}", s(&r["trigger"]).replace('_', "-"))),
                 href: match kind {
+                    Some(Kind::Object) if !rid.is_empty() => format!("/objects/{}/{rid}", super::frame::urlencode(&object_type)),
                     Some(k) if !rid.is_empty() => format!("/{}/{rid}", k.collection()),
                     _ => String::new(),
                 },

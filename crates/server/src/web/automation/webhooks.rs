@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use rapport_store::webhooks::event_types;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -40,8 +39,19 @@ pub struct EventBox {
     pub checked: bool,
 }
 
-fn boxes(chosen: &[String]) -> Vec<EventBox> {
-    std::iter::once("*".to_string()).chain(event_types()).map(|e| EventBox { checked: chosen.contains(&e), name: e }).collect()
+/// `*`, then every event of the workspace (its custom kinds' included), then a
+/// kind's wildcard (`contract.*`) after the kind's last event.
+fn boxes(types: Vec<String>, chosen: &[String]) -> Vec<EventBox> {
+    let mut names = vec!["*".to_string()];
+    for (i, e) in types.iter().enumerate() {
+        names.push(e.clone());
+        let prefix = |e: &str| e.split('.').next().unwrap_or_default().to_string();
+        let last_of_kind = types.get(i + 1).is_none_or(|next| prefix(next) != prefix(e));
+        if last_of_kind && !names.contains(&format!("{}.*", prefix(e))) {
+            names.push(format!("{}.*", prefix(e)));
+        }
+    }
+    names.into_iter().map(|e| EventBox { checked: chosen.contains(&e), name: e }).collect()
 }
 
 #[derive(Template)]
@@ -77,9 +87,9 @@ async fn list_page(
     secret: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let hooks = match state.store.webhooks(&app.scope).await {
-        Ok(h) => h.iter().map(line).collect(),
-        Err(e) => return store_failure(e),
+    let (hooks, types) = match (state.store.webhooks(&app.scope).await, state.store.webhook_event_types(&app.scope).await) {
+        (Ok(h), Ok(t)) => (h.iter().map(line).collect(), t),
+        (Err(e), _) | (_, Err(e)) => return store_failure(e),
     };
     let chosen = fields.map(|f| f.all("events")).unwrap_or_default();
     let p = ListPage {
@@ -88,7 +98,7 @@ async fn list_page(
         hooks,
         url: fields.map(|f| f.text("url")).unwrap_or_default(),
         description: fields.map(|f| f.text("description")).unwrap_or_default(),
-        events: boxes(&chosen),
+        events: boxes(types, &chosen),
         errors,
         secret,
     };
@@ -166,6 +176,10 @@ async fn show_page(
         (Ok(w), Ok(l)) => (w, l),
         (Err(e), _) | (_, Err(e)) => return store_failure(e),
     };
+    let types = match state.store.webhook_event_types(&app.scope).await {
+        Ok(t) => t,
+        Err(e) => return store_failure(e),
+    };
     let ui = app.ui;
     let stored: Vec<String> = w["events"].as_array().map(|a| a.iter().map(s).collect()).unwrap_or_default();
     let deliveries = log
@@ -188,7 +202,7 @@ async fn show_page(
         url: fields.map(|f| f.text("url")).unwrap_or_else(|| s(&w["url"])),
         description: fields.map(|f| f.text("description")).unwrap_or_else(|| s(&w["description"])),
         active: fields.map(|f| f.get("active").is_some()).unwrap_or_else(|| w["active"].as_bool().unwrap_or(false)),
-        events: boxes(&fields.map(|f| f.all("events")).unwrap_or(stored)),
+        events: boxes(types, &fields.map(|f| f.all("events")).unwrap_or(stored)),
         ui,
         tab: "automation",
         errors,
