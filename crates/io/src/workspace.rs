@@ -1,13 +1,15 @@
 //! A whole workspace as one JSON Lines file, that a fresh Rapport imports back
-//! with nothing lost: the settings it needs first (custom fields, pipelines,
-//! users), then organizations, people, deals and activities, each record as the
-//! API shows it. On import, ids are mapped to the new records as they are
+//! with nothing lost: the settings it needs first (custom record kinds, custom
+//! fields, pipelines, users), then organizations, people, deals, custom
+//! records, activities and tasks, each record as the API shows it. On import, ids are mapped to the new records as they are
 //! written, so links, owners, parents and stages point where they did; the map
 //! is kept, so importing the same file again updates instead of duplicating.
 //!
 //! ```text
 //! {"rapport_export": 1, "workspace": {...}, "exported_at": "..."}
+//! {"type": "object_type", "object_type": {"key": "contract", ...}}
 //! {"type": "custom_field", "kind": "person", "field": {...}}
+//! {"type": "custom_field", "kind": "contract", "field": {...}}
 //! {"type": "pipeline", "pipeline": {...}}
 //! {"type": "user", "record": {...}}
 //! {"type": "organization", "record": {...}}
@@ -17,12 +19,13 @@
 use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
 
-use rapport_domain::custom::CustomField;
+use rapport_domain::custom::{CustomField, CustomType};
 use rapport_domain::schema::{self, Access, FieldType};
 use rapport_domain::value::{format_datetime, now};
 use rapport_domain::{Kind, ValidationErrors};
 use rapport_store::imports::{ImportTx, Written};
-use rapport_store::pipelines::{PipelineInput, StageInput};
+use rapport_store::object_types::ObjectTypeInput;
+use rapport_store::pipelines::{Pipeline, PipelineInput, StageInput};
 use rapport_store::{ListQuery, Record, Scope, Store, StoreError};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -30,8 +33,10 @@ use uuid::Uuid;
 use crate::export::ExportError;
 use crate::import::{Counts, ImportError, Mode, Observer, RowError, RowReport, Started, Summary, patch_for};
 
-/// The kinds of records in a workspace export, in the order they are written and read.
-pub const KINDS: [Kind; 4] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity];
+/// The kinds of records in a workspace export, in the order they are written
+/// and read: what a record links to comes before it (custom records may point
+/// at organizations, people and deals; activities and tasks at any of them).
+pub const KINDS: [Kind; 6] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Object, Kind::Activity, Kind::Task];
 
 /// The first line of a workspace export names it; anything else is a plain import file.
 pub fn is_workspace_export(first_line: &str) -> bool {
@@ -76,9 +81,19 @@ impl WorkspaceExport {
                     "exported_at": format_datetime(&now()),
                     "workspace": {"id": ws.id, "name": ws.name, "currency": ws.currency, "phone_region": ws.phone_region, "time_zone": ws.time_zone},
                 }));
-                for kind in KINDS {
+                // Custom kinds first: relation fields of any kind may point at them.
+                let object_types = self.store.object_types(&self.scope).await?;
+                for t in &object_types {
+                    out.extend(line(json!({"type": "object_type", "object_type": t})));
+                }
+                for kind in KINDS.into_iter().filter(|k| k.has_custom_fields() && *k != Kind::Object) {
                     for f in self.store.custom_fields(&self.scope, kind).await? {
                         out.extend(line(json!({"type": "custom_field", "kind": kind.as_str(), "field": f})));
+                    }
+                }
+                for t in &object_types {
+                    for f in &t.fields {
+                        out.extend(line(json!({"type": "custom_field", "kind": t.key, "field": f})));
                     }
                 }
                 for p in self.store.pipelines(&self.scope).await? {
@@ -164,10 +179,20 @@ fn err(row: u64, field: Option<&str>, message: impl Into<String>) -> RowError {
 
 /// A record of the export made ready for this workspace: system and computed
 /// fields dropped, ids of other records mapped to the new ones.
-fn translate(kind: Kind, mut r: Record, ids: &Ids, row: u64, warnings: &mut Vec<RowError>) -> (Record, Option<String>) {
+fn translate(
+    kind: Kind,
+    mut r: Record,
+    defs: &[CustomField],
+    ids: &Ids,
+    row: u64,
+    warnings: &mut Vec<RowError>,
+) -> (Record, Option<String>) {
     let mut parent = None;
     for k in schema::SYSTEM_FIELDS.iter().chain(["included", "amount"].iter()) {
         r.remove(*k);
+    }
+    if let Some(Json::Object(custom)) = r.get_mut("custom") {
+        relink_custom(custom, defs, ids, row, warnings);
     }
     let keys: Vec<String> = r.keys().cloned().collect();
     for k in keys {
@@ -244,6 +269,43 @@ fn translate(kind: Kind, mut r: Record, ids: &Ids, row: u64, warnings: &mut Vec<
     (r, parent)
 }
 
+/// Relation fields hold ids of the exporting workspace: each becomes the id of
+/// the record it was imported as, or is left out with a warning.
+fn relink_custom(
+    custom: &mut serde_json::Map<String, Json>,
+    defs: &[CustomField],
+    ids: &Ids,
+    row: u64,
+    warnings: &mut Vec<RowError>,
+) {
+    for def in defs.iter().filter(|d| d.ty == CustomType::Relation) {
+        let Some(v) = custom.get(&def.key).cloned() else { continue };
+        let target = def.target.as_deref().and_then(Kind::parse).unwrap_or(Kind::Object);
+        let field = format!("custom.{}", def.key);
+        let mut map = |old: &str| {
+            let new = ids.get(target, old);
+            if new.is_none() {
+                warnings.push(err(
+                    row,
+                    Some(&field),
+                    format!("{} {old} is not in the export: left out", def.target.as_deref().unwrap_or("record")),
+                ));
+            }
+            new.map(|n| Json::String(n.to_string()))
+        };
+        let mapped = match &v {
+            Json::String(old) => map(old).unwrap_or(Json::Null),
+            Json::Array(items) => Json::Array(items.iter().filter_map(Json::as_str).filter_map(&mut map).collect()),
+            _ => v.clone(),
+        };
+        if mapped.is_null() {
+            custom.remove(&def.key);
+        } else {
+            custom.insert(def.key.clone(), mapped);
+        }
+    }
+}
+
 fn store_errors(row: u64, e: StoreError) -> Result<Vec<RowError>, ImportError> {
     match e {
         StoreError::Invalid(ValidationErrors(errs)) => {
@@ -296,8 +358,10 @@ pub async fn import_workspace(
     let mut tx: Option<ImportTx> = None;
     let mut in_batch = 0usize;
     let mut parents: Vec<(Uuid, String, u64)> = Vec::new();
-    let mut custom: HashMap<Kind, Vec<CustomField>> = HashMap::new();
+    let mut custom: HashMap<String, Vec<CustomField>> = HashMap::new();
     let mut pipelines = store.pipelines(scope).await?;
+    // What the custom kinds made here show, set once their fields exist.
+    let mut layouts: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
     let result: Result<(), ImportError> = async {
         while let Some(item) = receiver.recv().await {
             let (row, text) = item.map_err(|e| ImportError::Source(e.into()))?;
@@ -333,26 +397,64 @@ pub async fn import_workspace(
                 if dry_run { t.rollback().await? } else { t.commit().await? }
             }
             match (ty, kind) {
-                ("custom_field", _) => {
-                    let Some(k) = v.get("kind").and_then(Json::as_str).and_then(Kind::parse) else { continue };
-                    let Ok(def) = serde_json::from_value::<CustomField>(v["field"].clone()) else { continue };
-                    if let std::collections::hash_map::Entry::Vacant(e) = custom.entry(k) {
-                        e.insert(store.custom_fields(scope, k).await?);
+                ("object_type", _) => {
+                    let t = &v["object_type"];
+                    let Some(key) = t["key"].as_str() else { continue };
+                    let here = match store.object_type(scope, key).await {
+                        Ok(x) => Some(x),
+                        Err(StoreError::NotFound) if dry_run => None,
+                        Err(StoreError::NotFound) => {
+                            let has_status = t["has_status"].as_bool() == Some(true);
+                            // Its custom fields come next: until then it shows its own columns only.
+                            let shown = |name: &str| -> Vec<String> {
+                                strings(&t[name]).into_iter().filter(|f| !f.starts_with("custom.")).collect()
+                            };
+                            let input = ObjectTypeInput {
+                                key: Some(key.to_string()),
+                                singular: t["singular"].as_str().map(str::to_string),
+                                plural: t["plural"].as_str().map(str::to_string),
+                                has_status: Some(has_status),
+                                stages: has_status.then(|| stages_of(&t["pipeline"])),
+                                list_fields: Some(shown("list_fields")),
+                                record_fields: Some(shown("record_fields")),
+                                fields: vec![],
+                            };
+                            match store.create_object_type(scope, &input).await {
+                                Ok(x) => {
+                                    layouts.push((key.to_string(), strings(&t["list_fields"]), strings(&t["record_fields"])));
+                                    Some(x)
+                                }
+                                Err(e) => {
+                                    let errors = store_errors(row, e)?;
+                                    observer.row(&failed_setting(row, Some(format!("record kind {key}")), errors));
+                                    None
+                                }
+                            }
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    if let Some(p) = here.and_then(|h| h.pipeline) {
+                        map_pipeline(&mut ids, &t["pipeline"], &p);
                     }
-                    if !custom[&k].iter().any(|d| d.key == def.key) && !dry_run {
-                        match store.create_custom_field(scope, k, &def).await {
-                            Ok(d) => custom.get_mut(&k).expect("loaded").push(d),
+                }
+                ("custom_field", _) => {
+                    let Some(owner) = v.get("kind").and_then(Json::as_str) else { continue };
+                    let Ok(def) = serde_json::from_value::<CustomField>(v["field"].clone()) else { continue };
+                    let builtin = Kind::parse(owner).filter(|k| *k != Kind::Object);
+                    if builtin.is_some_and(|k| !k.has_custom_fields()) {
+                        continue;
+                    }
+                    let known = fields_of(store, scope, &mut custom, owner).await?.iter().any(|d| d.key == def.key);
+                    if !known && !dry_run {
+                        let made = match builtin {
+                            Some(k) => store.create_custom_field(scope, k, &def).await,
+                            None => store.create_object_field(scope, owner, &def).await,
+                        };
+                        match made {
+                            Ok(d) => custom.get_mut(owner).expect("loaded").push(d),
                             Err(e) => {
                                 let errors = store_errors(row, e)?;
-                                observer.row(&RowReport {
-                                    row,
-                                    action: "failed",
-                                    id: None,
-                                    label: Some(format!("custom field {}", def.key)),
-                                    matched_by: None,
-                                    organizations_created: vec![],
-                                    errors,
-                                });
+                                observer.row(&failed_setting(row, Some(format!("custom field {}", def.key)), errors));
                             }
                         }
                     }
@@ -365,18 +467,7 @@ pub async fn import_workspace(
                         Some(x) => Some(x),
                         None if dry_run => None,
                         None => {
-                            let stages = p["stages"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .map(|s| StageInput {
-                                    id: None,
-                                    name: s["name"].as_str().unwrap_or_default().to_string(),
-                                    probability: s["probability"].as_i64().unwrap_or(0),
-                                    outcome: s["outcome"].as_str().unwrap_or("open").to_string(),
-                                })
-                                .collect();
-                            let input = PipelineInput { name: name.to_string(), stages, is_default: false };
+                            let input = PipelineInput { name: name.to_string(), stages: stages_of(p), is_default: false };
                             match store.create_pipeline(scope, &input).await {
                                 Ok(x) => {
                                     pipelines.push(x.clone());
@@ -384,30 +475,14 @@ pub async fn import_workspace(
                                 }
                                 Err(e) => {
                                     let errors = store_errors(row, e)?;
-                                    observer.row(&RowReport {
-                                        row,
-                                        action: "failed",
-                                        id: None,
-                                        label: Some(format!("pipeline {name}")),
-                                        matched_by: None,
-                                        organizations_created: vec![],
-                                        errors,
-                                    });
+                                    observer.row(&failed_setting(row, Some(format!("pipeline {name}")), errors));
                                     None
                                 }
                             }
                         }
                     };
                     if let Some(here) = here {
-                        if let Some(old) = p["id"].as_str() {
-                            ids.pipelines.insert(old.to_string(), here.id);
-                        }
-                        for s in p["stages"].as_array().into_iter().flatten() {
-                            let (Some(old), Some(name)) = (s["id"].as_str(), s["name"].as_str()) else { continue };
-                            if let Some(st) = here.stages.iter().find(|x| x.name.eq_ignore_ascii_case(name)) {
-                                ids.stages.insert(old.to_string(), (here.id, st.id));
-                            }
-                        }
+                        map_pipeline(&mut ids, p, &here);
                     }
                 }
                 ("user", Some(Kind::User)) => {
@@ -427,15 +502,7 @@ pub async fn import_workspace(
                                 Ok((u, _)) => u.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()),
                                 Err(e) => {
                                     let errors = store_errors(row, e)?;
-                                    observer.row(&RowReport {
-                                        row,
-                                        action: "failed",
-                                        id: None,
-                                        label: Some(email.to_string()),
-                                        matched_by: None,
-                                        organizations_created: vec![],
-                                        errors,
-                                    });
+                                    observer.row(&failed_setting(row, Some(email.to_string()), errors));
                                     None
                                 }
                             }
@@ -451,10 +518,18 @@ pub async fn import_workspace(
                         counts.failed += 1;
                         continue;
                     };
+                    if !layouts.is_empty() && !dry_run {
+                        apply_layouts(store, scope, std::mem::take(&mut layouts), &mut custom, row, observer).await?;
+                    }
                     let old = rec.get("id").and_then(Json::as_str).unwrap_or_default().to_string();
                     let key = format!("{source}:{old}");
                     let mut warnings = Vec::new();
-                    let (input, parent) = translate(kind, rec, &ids, row, &mut warnings);
+                    let owner = match kind {
+                        Kind::Object => rec.get("type").and_then(Json::as_str).unwrap_or_default().to_string(),
+                        k => k.as_str().to_string(),
+                    };
+                    let defs = fields_of(store, scope, &mut custom, &owner).await?.clone();
+                    let (input, parent) = translate(kind, rec, &defs, &ids, row, &mut warnings);
                     if tx.is_none() {
                         tx = Some(store.begin_import(scope).await?);
                     }
@@ -547,6 +622,13 @@ pub async fn import_workspace(
                 _ => {}
             }
         }
+        // A file of settings alone still sets what its kinds show.
+        if !layouts.is_empty() && !dry_run {
+            if let Some(t) = tx.take() {
+                t.commit().await?;
+            }
+            apply_layouts(store, scope, std::mem::take(&mut layouts), &mut custom, 0, observer).await?;
+        }
         // Parents named before they were imported.
         if !parents.is_empty() {
             if tx.is_none() {
@@ -604,6 +686,91 @@ pub async fn import_workspace(
     }
     observer.progress(&counts);
     Ok(Summary { started, counts, dry_run, mode: Mode::Partial, committed: !dry_run })
+}
+
+/// The report of a setting (a kind, a field, a pipeline, a user) that could not be made.
+fn failed_setting(row: u64, label: Option<String>, errors: Vec<RowError>) -> RowReport {
+    RowReport { row, action: "failed", id: None, label, matched_by: None, organizations_created: vec![], errors }
+}
+
+/// A list of strings in an export line.
+fn strings(v: &Json) -> Vec<String> {
+    v.as_array().into_iter().flatten().filter_map(Json::as_str).map(str::to_string).collect()
+}
+
+/// The stages of an exported pipeline, to make them here.
+fn stages_of(p: &Json) -> Vec<StageInput> {
+    p["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| StageInput {
+            id: None,
+            name: s["name"].as_str().unwrap_or_default().to_string(),
+            probability: s["probability"].as_i64().unwrap_or(0),
+            outcome: s["outcome"].as_str().unwrap_or("open").to_string(),
+        })
+        .collect()
+}
+
+/// An exported pipeline's id and stage ids point at the pipeline here (stages by name).
+fn map_pipeline(ids: &mut Ids, exported: &Json, here: &Pipeline) {
+    if let Some(old) = exported["id"].as_str() {
+        ids.pipelines.insert(old.to_string(), here.id);
+    }
+    for s in exported["stages"].as_array().into_iter().flatten() {
+        let (Some(old), Some(name)) = (s["id"].as_str(), s["name"].as_str()) else { continue };
+        if let Some(st) = here.stages.iter().find(|x| x.name.eq_ignore_ascii_case(name)) {
+            ids.stages.insert(old.to_string(), (here.id, st.id));
+        }
+    }
+}
+
+/// The fields of a built-in kind (its name) or of a custom kind (its key), read once.
+async fn fields_of<'a>(
+    store: &Store,
+    scope: &Scope,
+    cache: &'a mut HashMap<String, Vec<CustomField>>,
+    owner: &str,
+) -> Result<&'a Vec<CustomField>, StoreError> {
+    if !cache.contains_key(owner) {
+        let defs = match Kind::parse(owner).filter(|k| *k != Kind::Object) {
+            Some(k) if k.has_custom_fields() => store.custom_fields(scope, k).await?,
+            Some(_) => vec![],
+            None => match store.object_type(scope, owner).await {
+                Ok(t) => t.fields,
+                Err(StoreError::NotFound) => vec![],
+                Err(e) => return Err(e),
+            },
+        };
+        cache.insert(owner.to_string(), defs);
+    }
+    Ok(&cache[owner])
+}
+
+/// Sets what the custom kinds made by this import show, now that their fields exist.
+async fn apply_layouts(
+    store: &Store,
+    scope: &Scope,
+    layouts: Vec<(String, Vec<String>, Vec<String>)>,
+    custom: &mut HashMap<String, Vec<CustomField>>,
+    row: u64,
+    observer: &mut dyn Observer,
+) -> Result<(), ImportError> {
+    for (key, list, record) in layouts {
+        let defs = fields_of(store, scope, custom, &key).await?.clone();
+        let known = |f: &String| f.strip_prefix("custom.").is_none_or(|k| defs.iter().any(|d| d.key == k));
+        let input = ObjectTypeInput {
+            list_fields: Some(list.into_iter().filter(known).collect()),
+            record_fields: Some(record.into_iter().filter(known).collect()),
+            ..ObjectTypeInput::default()
+        };
+        if let Err(e) = store.update_object_type(scope, &key, &input, None).await {
+            let errors = store_errors(row, e)?;
+            observer.row(&failed_setting(row, Some(format!("record kind {key}")), errors));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the first line of a file to tell a workspace export from a plain import file.

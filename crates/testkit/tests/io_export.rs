@@ -152,7 +152,20 @@ fn comparable(r: &Value, names: &BTreeMap<String, String>) -> Value {
         }
         let v = match v {
             Value::String(_) if k.ends_with("_id") => name(v),
-            Value::Array(items) if ["organizations", "people", "deals"].contains(&k.as_str()) => {
+            // Relation fields hold ids too.
+            Value::Object(custom) if k == "custom" => Value::Object(
+                custom
+                    .iter()
+                    .map(|(f, v)| {
+                        let v = match v {
+                            Value::Array(items) => Value::Array(items.iter().map(name).collect()),
+                            other => name(other),
+                        };
+                        (f.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) if ["organizations", "people", "deals", "objects"].contains(&k.as_str()) => {
                 let mut items: Vec<Value> = items
                     .iter()
                     .map(|i| match i {
@@ -170,15 +183,27 @@ fn comparable(r: &Value, names: &BTreeMap<String, String>) -> Value {
     Value::Object(out)
 }
 
-/// Every record of the four kinds, keyed and made comparable.
+/// Every record of every kind, custom kinds included, keyed and made comparable.
 async fn snapshot(app: &TestApp) -> BTreeMap<String, Value> {
     let mut names = BTreeMap::new();
     let mut all = Vec::new();
-    for c in ["organizations", "people", "deals", "activities", "users"] {
-        for r in app.list_all(&format!("/api/v1/{c}")).await {
-            let label = r["name"].as_str().or(r["subject"].as_str()).unwrap_or_default().to_string();
+    let mut lists: Vec<String> =
+        ["organizations", "people", "deals", "activities", "tasks", "users"].map(|c| format!("/api/v1/{c}")).to_vec();
+    for t in app.get("/api/v1/object-types").await.body["items"].as_array().unwrap() {
+        lists.push(format!("/api/v1/objects/{}", t["key"].as_str().unwrap()));
+        if let Some(p) = t["pipeline"].as_object() {
+            for s in p["stages"].as_array().unwrap() {
+                names.insert(s["id"].as_str().unwrap().to_string(), format!("stage:{}:{}", t["key"], s["name"]));
+            }
+            names.insert(p["id"].as_str().unwrap().to_string(), format!("pipeline:{}", t["key"]));
+        }
+    }
+    for path in &lists {
+        let c = path.rsplit('/').next().unwrap().to_string();
+        for r in app.list_all(path).await {
+            let label = r["name"].as_str().or(r["subject"].as_str()).or(r["title"].as_str()).unwrap_or_default().to_string();
             names.insert(r["id"].as_str().unwrap().to_string(), format!("{c}:{label}"));
-            all.push((c, label, r));
+            all.push((c.clone(), label, r));
         }
     }
     for p in app.get("/api/v1/pipelines").await.body["items"].as_array().unwrap() {
@@ -188,7 +213,7 @@ async fn snapshot(app: &TestApp) -> BTreeMap<String, Value> {
         }
     }
     all.into_iter()
-        .filter(|(c, _, _)| *c != "users")
+        .filter(|(c, _, _)| c != "users")
         .map(|(c, label, r)| (format!("{c}:{label}"), comparable(&r, &names)))
         .collect()
 }
@@ -244,6 +269,26 @@ async fn a_workspace_exported_and_imported_into_a_fresh_one_loses_nothing() {
             json!({"type": "note", "subject": "Remember", "body": "Grace likes COBOL", "people": [grace["id"]]}),
         )
         .await;
+        // A custom kind with a status, its fields (one a relation), a record, and a task about it.
+        let contracts = a
+            .post("/api/v1/object-types", json!({"key": "contract", "singular": "Contract", "plural": "Contracts", "has_status": true,
+                "fields": [{"key": "code", "label": "Code", "type": "text", "identifies": true}, {"key": "client", "label": "Client", "type": "relation", "target": "organization"},
+                           {"key": "seats", "label": "Seats", "type": "number"}],
+                "list_fields": ["name", "custom.code", "stage_id"], "record_fields": ["custom.client", "custom.seats", "owner_id"]}))
+            .await;
+        assert_eq!(contracts.status, StatusCode::CREATED, "[{n}] {}", contracts.body);
+        let signed = contracts.body["pipeline"]["stages"][1]["id"].clone();
+        let msa = a
+            .post(
+                "/api/v1/objects/contract",
+                json!({"name": "Acme MSA", "stage_id": signed, "owner_id": sales["id"],
+            "custom": {"code": "MSA-1", "client": acme["id"], "seats": 40}}),
+            )
+            .await;
+        assert_eq!(msa.status, StatusCode::CREATED, "[{n}] {}", msa.body);
+        a.create("tasks", json!({"title": "Renew the MSA", "due_at": "2026-09-01T09:00:00Z", "assignee_user_id": sales["id"], "priority": "high",
+                "people": [ada["id"]], "objects": [msa.body["id"]]}))
+            .await;
 
         let (status, headers, export) = get_text(&a, "/api/v1/export").await;
         assert_eq!(status, StatusCode::OK, "[{n}] {export}");
@@ -252,7 +297,11 @@ async fn a_workspace_exported_and_imported_into_a_fresh_one_loses_nothing() {
 
         let job = import(&b, "", "application/x-ndjson", export.clone()).await;
         assert_eq!(job["kind"], "workspace", "[{n}] {job}");
-        assert_eq!(counts(&job), (8, 0, 0, 0), "[{n}] 2 organizations, 2 people, 2 deals, 2 activities: {job}");
+        assert_eq!(
+            counts(&job),
+            (10, 0, 0, 0),
+            "[{n}] 2 organizations, 2 people, 2 deals, a contract, 2 activities, a task: {job}"
+        );
         assert_eq!(job["errors"], json!([]), "[{n}] {job}");
 
         let (before, after) = (snapshot(&a).await, snapshot(&b).await);
@@ -262,10 +311,15 @@ async fn a_workspace_exported_and_imported_into_a_fresh_one_loses_nothing() {
         }
         let cf = b.get("/api/v1/custom-fields/organizations").await;
         assert_eq!(cf.body["items"][0]["options"], json!(["gold", "silver"]), "[{n}] {}", cf.body);
+        let kind = b.get("/api/v1/object-types/contract").await;
+        assert_eq!(kind.status, StatusCode::OK, "[{n}] the custom kind came too");
+        assert_eq!(kind.body["list_fields"], json!(["name", "custom.code", "stage_id"]), "[{n}] {}", kind.body);
+        assert_eq!(kind.body["record_fields"], json!(["custom.client", "custom.seats", "owner_id"]), "[{n}]");
+        assert_eq!(kind.body["fields"][0]["identifies"], true, "[{n}] {}", kind.body);
 
         // Again: everything is found, nothing is duplicated.
         let again = import(&b, "", "application/x-ndjson", export).await;
-        assert_eq!(counts(&again), (0, 0, 8, 0), "[{n}] {again}");
+        assert_eq!(counts(&again), (0, 0, 10, 0), "[{n}] {again}");
         assert_eq!(snapshot(&b).await, after, "[{n}]");
     }
 }

@@ -327,6 +327,15 @@ fn list_query(store_custom: &[rapport_domain::custom::CustomField], kind: Kind, 
     Ok(ListQuery { filter: Filter::All(conds), sort, ..ListQuery::default() })
 }
 
+/// Writes an export to its end; returns how many records.
+async fn write_all(mut stream: rapport_io::ExportStream, out: &mut dyn Write) -> anyhow::Result<u64> {
+    while let Some(chunk) = stream.next_chunk().await? {
+        out.write_all(&chunk)?;
+    }
+    out.flush()?;
+    Ok(stream.records_written())
+}
+
 /// `rapport export`
 pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
     let (store, scope) = open(global, &args.workspace).await?;
@@ -347,10 +356,19 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()>
         summary.push(format!("{} users", counts.get("user").unwrap_or(&0)));
         eprintln!("Wrote {}: {}.", file.display(), summary.join(", "));
         if !single {
-            for kind in rapport_io::workspace::KINDS {
-                let path = target.join(format!("{}.csv", kind.collection()));
-                let mut out = BufWriter::new(File::create(&path)?);
-                rapport_io::export::export(&store, &scope, kind, ExportFormat::Csv, ListQuery::default(), &mut out).await?;
+            // One file per built-in kind, and one per custom kind, named by its key.
+            let mut files = Vec::new();
+            for kind in rapport_io::workspace::KINDS.into_iter().filter(|k| *k != Kind::Object) {
+                let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
+                files.push(RowKind { kind, object_type: None, custom });
+            }
+            for t in store.object_types(&scope).await? {
+                files.push(RowKind { kind: Kind::Object, custom: t.fields.clone(), object_type: Some(t) });
+            }
+            for rows in files {
+                let path = target.join(format!("{}.csv", rows.name()));
+                let stream = rows.export(store.clone(), scope.clone(), ExportFormat::Csv, ListQuery::default()).await?;
+                write_all(stream, &mut BufWriter::new(File::create(&path)?)).await?;
             }
             eprintln!("And a CSV file per kind, for reading. `rapport import {}` brings it all back.", target.display());
         }
@@ -369,16 +387,12 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()>
     let format =
         ExportFormat::parse(&args.format).ok_or_else(|| anyhow!("--format {}: use csv, vcard, json or jsonl", args.format))?;
     let q = list_query(&rows.custom, rows.kind, &args)?;
-    let mut stream = rows.export(store.clone(), scope.clone(), format, q).await?;
+    let stream = rows.export(store.clone(), scope.clone(), format, q).await?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
         None => Box::new(BufWriter::new(std::io::stdout())),
     };
-    while let Some(chunk) = stream.next_chunk().await? {
-        out.write_all(&chunk)?;
-    }
-    out.flush()?;
-    let n = stream.records_written();
+    let n = write_all(stream, &mut out).await?;
     store.close().await;
     eprintln!("Exported {n} {}.", rows.name());
     Ok(())
