@@ -1184,6 +1184,30 @@ fn object_operations(add: &mut impl FnMut(&'static str, String, String, &str, Js
             &["400", "401", "403", "404", "422"],
         ),
         (
+            "post",
+            "/api/v1/objects/{type}/check-duplicates",
+            "Likely duplicates of a record of a custom kind, saved or not: same value of an identifying field (0.95), same name (0.6)",
+            vec![ty.clone()],
+            Some(write.clone()),
+            ok(
+                "Candidates, best first, each with a score and reasons",
+                json!({"type": "object", "properties": {"items": {"type": "array"}}}),
+            ),
+            &["400", "401", "404", "422"],
+        ),
+        (
+            "get",
+            "/api/v1/objects/{type}/duplicates",
+            "Clusters of likely duplicates among a custom kind's records",
+            vec![ty.clone()],
+            None,
+            ok(
+                "Clusters, each with a score, reasons and records",
+                json!({"type": "object", "properties": {"items": {"type": "array"}}}),
+            ),
+            &["401", "404"],
+        ),
+        (
             "get",
             "/api/v1/objects/{type}/{id}",
             "Get a record of a custom kind",

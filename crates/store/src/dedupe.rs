@@ -20,8 +20,21 @@ use crate::sql::{self, t, tc};
 use crate::values::{opt_uuid, time, uuid};
 use crate::{Scope, Store, StoreError, audit, changes, search, workspaces};
 
-/// Kinds with duplicate rules.
+/// Kinds with duplicate rules (custom records too, among their own kind's: see `owner_of`).
 pub const KINDS: [Kind; 2] = [Kind::Person, Kind::Organization];
+
+/// Whose identifying fields apply to a record: its kind's, or its custom kind's
+/// (by key, which also narrows the candidates to that kind's records).
+fn owner_of(kind: Kind, of_type: Option<&str>) -> Result<(String, Option<Cond>), StoreError> {
+    match (kind, of_type) {
+        (Kind::Object, Some(key)) if !key.is_empty() => {
+            Ok((key.to_string(), Some(Cond::all().add(tc(kind.table(), "type").eq(key)))))
+        }
+        (Kind::Object, _) => Err(StoreError::Invalid(ValidationErrors::single("type", "required", "name the record's kind"))),
+        (k, _) if KINDS.contains(&k) => Ok((k.as_str().to_string(), None)),
+        (k, _) => Err(unsupported(k)),
+    }
+}
 
 fn unsupported(kind: Kind) -> StoreError {
     StoreError::Invalid(ValidationErrors::single("kind", "invalid", format!("{kind} records have no duplicate rules")))
@@ -59,7 +72,12 @@ fn normalized(kind: Kind, input: &Record, region: phonenumber::country::Id) -> R
 
 /// The kind's custom fields marked as naming one record.
 pub(crate) async fn identifying(tx: &mut Tx, scope: &Scope, kind: Kind) -> Result<Vec<CustomField>, StoreError> {
-    Ok(crate::custom_fields::load(tx, scope, kind).await?.into_iter().filter(|d| d.identifies).collect())
+    identifying_for(tx, scope, kind.as_str()).await
+}
+
+/// As `identifying`, for a built-in kind (its name) or a custom kind (its key).
+async fn identifying_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<CustomField>, StoreError> {
+    Ok(crate::custom_fields::load_for(tx, scope, owner).await?.into_iter().filter(|d| d.identifies).collect())
 }
 
 /// `field = value` for each identifying field the input has a value for,
@@ -140,17 +158,24 @@ async fn identity_groups(
     scope: &Scope,
     kind: Kind,
     identifying: &[CustomField],
+    narrow: &Option<Cond>,
 ) -> Result<Vec<Vec<Uuid>>, StoreError> {
     let table = kind.table();
     let backend = tx.backend();
     let mut groups = Vec::new();
     for def in identifying {
         let value = sql::column_expr(backend, table, &Column::custom(def));
-        let in_ws = || tc(table, "workspace_id").eq(uuid(scope.workspace_id));
+        let in_ws = || {
+            let c = Cond::all().add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)));
+            match narrow {
+                Some(n) => c.add(n.clone()),
+                None => c,
+            }
+        };
         let shared = Query::select()
             .expr(value.clone())
             .from(t(table))
-            .and_where(in_ws())
+            .cond_where(in_ws())
             .and_where(value.clone().is_not_null())
             .add_group_by([value.clone()])
             .and_having(Expr::cust("COUNT(*) > 1"))
@@ -160,7 +185,7 @@ async fn identity_groups(
             .expr(Func::cast_as(value.clone(), "TEXT"))
             .column((t(table), t("id")))
             .from(t(table))
-            .and_where(in_ws())
+            .cond_where(in_ws())
             .and_where(value.clone().in_subquery(shared))
             .order_by_expr(value, Order::Asc)
             .limit(20_000)
@@ -243,9 +268,7 @@ impl Store {
         input: &Record,
         exclude: Option<Uuid>,
     ) -> Result<Vec<Json>, StoreError> {
-        if !KINDS.contains(&kind) {
-            return Err(unsupported(kind));
-        }
+        let (owner, narrow) = owner_of(kind, input.get("type").and_then(Json::as_str))?;
         crate::access::require_read(scope, kind)?;
         let region = self.region(scope).await?;
         let r = normalized(kind, input, region);
@@ -275,8 +298,12 @@ impl Store {
             }
         }
         let mut tx = self.db.read().await?;
-        let identifying = identifying(&mut tx, scope, kind).await?;
+        let identifying = identifying_for(&mut tx, scope, &owner).await?;
         for (_, cond) in identity_keys(tx.backend(), kind, input, &identifying) {
+            let cond = match &narrow {
+                Some(n) => cond.add(n.clone()),
+                None => cond,
+            };
             let same = fetch(&mut tx, scope, kind, cond, |_| {}, Some(20)).await?;
             ids.extend(same.iter().filter_map(|r| Uuid::parse_str(r.get("id")?.as_str()?).ok()));
         }
@@ -287,6 +314,7 @@ impl Store {
         let candidates = self.get_many(scope, kind, &ids.into_iter().collect::<Vec<_>>()).await?;
         let mut out: Vec<(f64, Json)> = candidates
             .into_iter()
+            .filter(|c| narrow.is_none() || c.get("type").and_then(Json::as_str) == Some(owner.as_str()))
             .filter_map(|c| {
                 let l = likeness(kind, &r, &c, &identifying)?;
                 (l.score >= 0.6)
@@ -300,15 +328,22 @@ impl Store {
     /// Clusters of likely duplicates in the workspace: records sharing an
     /// email, a phone or a name, scored pair by pair, grouped transitively.
     pub async fn scan_duplicates(&self, scope: &Scope, kind: Kind) -> Result<Vec<Json>, StoreError> {
-        if !KINDS.contains(&kind) {
-            return Err(unsupported(kind));
-        }
+        self.scan(scope, kind, None).await
+    }
+
+    /// Clusters of likely duplicates among the records of one custom kind.
+    pub async fn scan_object_duplicates(&self, scope: &Scope, key: &str) -> Result<Vec<Json>, StoreError> {
+        self.scan(scope, Kind::Object, Some(key)).await
+    }
+
+    async fn scan(&self, scope: &Scope, kind: Kind, of_type: Option<&str>) -> Result<Vec<Json>, StoreError> {
+        let (owner, narrow) = owner_of(kind, of_type)?;
         crate::access::require_read(scope, kind)?;
         let table = kind.table();
         let mut tx = self.db.read().await?;
-        let identifying = identifying(&mut tx, scope, kind).await?;
+        let identifying = identifying_for(&mut tx, scope, &owner).await?;
         // Records sharing a key with at least one other, per key.
-        let mut groups: Vec<Vec<Uuid>> = identity_groups(&mut tx, scope, kind, &identifying).await?;
+        let mut groups: Vec<Vec<Uuid>> = identity_groups(&mut tx, scope, kind, &identifying, &narrow).await?;
         let keyed: Vec<(&str, &str)> = match kind {
             Kind::Person => vec![(table, "primary_email"), (table, "primary_phone"), ("search_entries", "label_folded")],
             _ => vec![("search_entries", "label_folded")],
@@ -332,6 +367,17 @@ impl Store {
             if let Some(k) = extra {
                 dup_keys.and_where(Expr::col(t("kind")).eq(k));
                 q.and_where(Expr::col(t("kind")).eq(k));
+            }
+            // A custom kind's names, among its own records only.
+            if let Some(n) = &narrow {
+                let of_kind = Query::select()
+                    .column((t(table), t("id")))
+                    .from(t(table))
+                    .and_where(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+                    .cond_where(n.clone())
+                    .to_owned();
+                dup_keys.and_where(Expr::col(t(id_col)).in_subquery(of_kind.clone()));
+                q.and_where(Expr::col(t(id_col)).in_subquery(of_kind));
             }
             q.and_where(Expr::col(t(col)).in_subquery(dup_keys.to_owned()));
             groups.extend(runs(tx.rows(&q, &[Col::Text, Col::Uuid]).await?));

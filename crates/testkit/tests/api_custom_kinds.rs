@@ -475,3 +475,46 @@ async fn a_custom_kinds_fields_are_changed_safely() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_custom_kinds_identifying_field_flags_duplicates_within_the_kind() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        for (key, plural) in [("licence", "Licences"), ("permit", "Permits")] {
+            let def = json!({"key": key, "singular": key, "plural": plural,
+                "fields": [{"key": "number", "label": "Number", "type": "text", "identifies": true}]});
+            status(&app, &app.post("/api/v1/object-types", def).await, 201, "kind");
+        }
+        let a = app.post("/api/v1/objects/licence", json!({"name": "Site A", "custom": {"number": "L-100"}})).await;
+        status(&app, &a, 201, "licence");
+        let b = app.post("/api/v1/objects/licence", json!({"name": "Site B", "custom": {"number": "L-100"}})).await;
+        status(&app, &b, 201, "a second licence, same number");
+        app.post("/api/v1/objects/licence", json!({"name": "Site C", "custom": {"number": "L-200"}})).await;
+        // A permit holding the same number is another kind of record: never its duplicate.
+        let permit = app.post("/api/v1/objects/permit", json!({"name": "Site A", "custom": {"number": "L-100"}})).await;
+        status(&app, &permit, 201, "permit");
+
+        let check = app
+            .post("/api/v1/objects/licence/check-duplicates", json!({"name": "Elsewhere", "custom": {"number": "L-100"}}))
+            .await;
+        status(&app, &check, 200, "check");
+        let mut found: Vec<String> =
+            check.body["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+        found.sort();
+        let mut want = vec![id_of(&a.body), id_of(&b.body)];
+        want.sort();
+        assert_eq!(found, want, "[{n}] same number, same kind: {}", check.body);
+        assert_eq!(check.body["items"][0]["score"], 0.95, "[{n}]");
+        assert!(check.body["items"][0]["reasons"][0].as_str().unwrap().to_lowercase().contains("number l-100"), "[{n}] {}", check.body);
+
+        let scan = app.get("/api/v1/objects/licence/duplicates").await;
+        status(&app, &scan, 200, "scan");
+        let clusters = scan.body["items"].as_array().unwrap();
+        assert_eq!(clusters.len(), 1, "[{n}] one cluster: {}", scan.body);
+        let mut members: Vec<String> =
+            clusters[0]["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+        members.sort();
+        assert_eq!(members, want, "[{n}] the permit is not in it");
+        status(&app, &app.get("/api/v1/objects/nope/duplicates").await, 404, "an unknown kind");
+    }
+}

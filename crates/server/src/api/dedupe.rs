@@ -27,6 +27,27 @@ pub async fn scan(kind: Kind, State(state): State<AppState>, auth: Auth) -> ApiR
     Ok(JsonResponse(json!({"items": clusters})).into_response())
 }
 
+/// `POST /api/v1/objects/{type}/check-duplicates`: likely duplicates among the kind's records.
+pub async fn check_objects(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(ty): Path<String>,
+    JsonBody(body, _): JsonBody,
+) -> ApiResult<Response> {
+    let Json::Object(mut record) = body else { return Err(Problem::bad_request("body", "expected the record as a JSON object")) };
+    state.store.object_type(&auth.0, &ty).await?;
+    record.insert("type".into(), Json::String(ty));
+    let items = state.store.duplicates_of(&auth.0, Kind::Object, &record, None).await?;
+    Ok(JsonResponse(json!({"items": items})).into_response())
+}
+
+/// `GET /api/v1/objects/{type}/duplicates`: clusters among the kind's records.
+pub async fn scan_objects(State(state): State<AppState>, auth: Auth, Path(ty): Path<String>) -> ApiResult<Response> {
+    state.store.object_type(&auth.0, &ty).await?;
+    let clusters = state.store.scan_object_duplicates(&auth.0, &ty).await?;
+    Ok(JsonResponse(json!({"items": clusters})).into_response())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MergeRequest {

@@ -68,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/object-types/{key}/fields/{field}/purge", post(objects::purge_field))
         .route("/api/v1/objects/{type}", get(objects::list).post(objects::create))
         .route("/api/v1/objects/{type}/{id}", get(objects::get).patch(objects::patch).delete(objects::delete))
+        .route("/api/v1/objects/{type}/check-duplicates", post(dedupe::check_objects))
+        .route("/api/v1/objects/{type}/duplicates", get(dedupe::scan_objects))
         .route("/api/v1/objects/{type}/{id}/timeline", get(objects::timeline))
         .route("/api/v1/objects/{type}/{id}/history", get(objects::history))
         .route("/api/v1/objects/{type}/{id}/related", get(objects::related_object))
