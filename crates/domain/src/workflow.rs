@@ -533,7 +533,7 @@ fn watched(raw: &Json, ty: &str, own: Option<&CustomKind>, errs: &mut Validation
     kind
 }
 
-fn trigger(raw: &Json, own: Option<&CustomKind>, errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
+fn trigger(raw: &Json, own: Option<&CustomKind>, custom: &[CustomField], errs: &mut ValidationErrors) -> Option<(Kind, Trigger)> {
     let Some(o) = raw.as_object() else {
         errs.push("trigger", "required", format!("an object with a type: {TRIGGER_TYPES}"));
         return None;
@@ -544,9 +544,10 @@ fn trigger(raw: &Json, own: Option<&CustomKind>, errs: &mut ValidationErrors) ->
     let mut field_of = |name: &str, date_only: bool| -> Option<String> {
         let f = o.get(name).and_then(Json::as_str);
         let ok = match (kind, f) {
-            (Some(k), Some(f)) => match filter::Column::resolve(k, f, &[]) {
+            (Some(k), Some(f)) => match filter::Column::resolve(k, f, custom) {
                 _ if f.starts_with("custom.") && !date_only => true,
-                Some(c) if date_only => matches!(c.ty, ColType::Date | ColType::DateTime) && !c.custom,
+                // Custom date fields too: a contract's renewal date.
+                Some(c) if date_only => matches!(c.ty, ColType::Date | ColType::DateTime),
                 Some(_) => true,
                 None => false,
             },
@@ -771,7 +772,7 @@ pub fn parse_definition(
     own: Option<&CustomKind>,
 ) -> Result<Definition, ValidationErrors> {
     let mut errs = ValidationErrors::default();
-    let t = trigger(trigger_raw, own, &mut errs);
+    let t = trigger(trigger_raw, own, custom, &mut errs);
     let pairs = parse_pairs(conditions_raw, "conditions", &mut errs);
     let mut actions = Vec::new();
     match actions_raw.as_array() {

@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rapport_domain::custom::CustomField;
 use rapport_domain::events::CustomKind;
-use rapport_domain::filter::ColType;
-use rapport_domain::value::{new_id, now};
+use rapport_domain::filter::{ColType, Filter};
+use rapport_domain::value::{format_datetime, new_id, now};
 use rapport_domain::workflow::{self, Definition, Trigger};
 use rapport_domain::{Kind, ValidationErrors};
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -728,11 +728,41 @@ impl Store {
                     .collect()
             }
             Trigger::DateReached { field, offset_days } => {
-                let col = rapport_domain::filter::Column::resolve(kind, field, &[]).map(|c| c.ty);
+                let owner = wf.definition.object_type.clone().unwrap_or_else(|| kind.as_str().to_string());
+                let scope = system(workspace_id);
+                let custom =
+                    if kind.has_custom_fields() { custom_fields::load_for(&mut tx, &scope, &owner).await? } else { vec![] };
+                let column = rapport_domain::filter::Column::resolve(kind, field, &custom);
+                let col = column.as_ref().map(|c| c.ty);
                 let offset = Duration::days(*offset_days);
                 // A week of catching up, for a scan missed while Rapport was down.
                 let window = Duration::days(7);
                 match col {
+                    Some(ColType::Date | ColType::DateTime) if column.as_ref().is_some_and(|c| c.custom) => {
+                        let c = column.clone().expect("resolved");
+                        let today = at.date_naive();
+                        let (after, upto) = match c.ty {
+                            ColType::Date => ((today - offset - window).to_string(), (today - offset).to_string()),
+                            _ => (format_datetime(&(at - offset - window)), format_datetime(&(at - offset))),
+                        };
+                        // The list filters' own comparison, so that the field's index serves it.
+                        let conds = ["gt", "lte"]
+                            .into_iter()
+                            .zip([after, upto])
+                            .map(|(op, v)| rapport_domain::filter::condition_on(c.clone(), field, op, &v).map(Filter::Cond))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let mut q = base(&["id", "custom"]);
+                        q.cond_where(crate::sql::compile(tx.backend(), workspace_id, table, kind, &Filter::All(conds)));
+                        let key = field.trim_start_matches("custom.");
+                        tx.rows(&q, &[Col::Uuid, Col::Json])
+                            .await?
+                            .iter()
+                            .filter_map(|r| {
+                                let when = r[1].get(key)?.as_str()?;
+                                Some(Due { record_id: uuid_at(r, 0)?, occurrence: format!("date:{when}") })
+                            })
+                            .collect()
+                    }
                     Some(ColType::Date) if field == "birthday" => {
                         let mut q = base(&["id", field]);
                         q.and_where(Expr::col(t(field)).is_not_null());

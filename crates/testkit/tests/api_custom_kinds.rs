@@ -505,7 +505,11 @@ async fn a_custom_kinds_identifying_field_flags_duplicates_within_the_kind() {
         want.sort();
         assert_eq!(found, want, "[{n}] same number, same kind: {}", check.body);
         assert_eq!(check.body["items"][0]["score"], 0.95, "[{n}]");
-        assert!(check.body["items"][0]["reasons"][0].as_str().unwrap().to_lowercase().contains("number l-100"), "[{n}] {}", check.body);
+        assert!(
+            check.body["items"][0]["reasons"][0].as_str().unwrap().to_lowercase().contains("number l-100"),
+            "[{n}] {}",
+            check.body
+        );
 
         let scan = app.get("/api/v1/objects/licence/duplicates").await;
         status(&app, &scan, 200, "scan");

@@ -653,3 +653,43 @@ async fn workflows_watch_custom_kinds_by_their_key() {
         assert_eq!(notified, contracts, "[{n}] the two contracts, not the project");
     }
 }
+
+#[tokio::test]
+async fn a_custom_date_fields_day_fires_a_workflow_once_per_record() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let kind = app
+            .post(
+                "/api/v1/object-types",
+                json!({"key": "lease", "singular": "Lease", "plural": "Leases",
+                "fields": [{"key": "renewal", "label": "Renewal", "type": "date"}]}),
+            )
+            .await;
+        assert_eq!(kind.status.as_u16(), 201, "[{n}] {}", kind.body);
+        let renewal = (app.clock.now() + chrono::Duration::days(10)).date_naive();
+        let soon = app.post("/api/v1/objects/lease", json!({"name": "Dock 4", "custom": {"renewal": renewal.to_string()}})).await;
+        app.post(
+            "/api/v1/objects/lease",
+            json!({"name": "Shed", "custom": {"renewal": (renewal + chrono::Duration::days(60)).to_string()}}),
+        )
+        .await;
+        let wrong = refused(
+            &app,
+            json!({"name": "x", "trigger": {"type": "date_reached", "kind": "lease", "field": "custom.nope"},
+            "actions": [{"type": "add_tag", "tag": "x"}]}),
+        )
+        .await;
+        assert_eq!(wrong, vec!["trigger.field"], "[{n}] an unknown field");
+        workflow(&app, json!({"name": "Renew", "trigger": {"type": "date_reached", "kind": "lease", "field": "custom.renewal", "offset_days": -7},
+                               "actions": [{"type": "notify", "user_id": app.user_id, "title": "Lease renewal"}]})).await;
+        later(&app, chrono::Duration::days(2)).await;
+        assert!(notices(&app, "Lease renewal").await.is_empty(), "[{n}] eight days before: not yet");
+        later(&app, chrono::Duration::days(1)).await;
+        let got = notices(&app, "Lease renewal").await;
+        assert_eq!(got.len(), 1, "[{n}] a week before: {got:?}");
+        assert_eq!(got[0]["record_id"], soon.body["id"], "[{n}]");
+        scan_again(&app).await;
+        later(&app, chrono::Duration::days(2)).await;
+        assert_eq!(notices(&app, "Lease renewal").await.len(), 1, "[{n}] once only");
+    }
+}
