@@ -178,7 +178,8 @@ pub fn matches_all(conds: &[Condition], record: &Map<String, Json>) -> bool {
 
 // ---- assignment rules ------------------------------------------------------
 
-/// Kinds whose records assignment rules give an owner.
+/// Built-in kinds whose records assignment rules give an owner (custom
+/// records too, a rule naming their kind by its key).
 pub const ASSIGNABLE: [Kind; 4] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Task];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -194,6 +195,8 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     pub kind: Kind,
+    /// The custom record kind's key, when `kind` is `Kind::Object`.
+    pub object_type: Option<String>,
     pub name: String,
     pub position: i64,
     pub conditions: Vec<(String, String)>,
@@ -202,13 +205,18 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// What its `kind` names: a built-in kind, or a custom kind's key.
+    pub fn owner(&self) -> &str {
+        self.object_type.as_deref().unwrap_or(self.kind.as_str())
+    }
+
     pub fn to_json(&self) -> Json {
         let (method, user, team) = match self.method {
             Method::User(u) => ("user", Some(u), None),
             Method::RoundRobin(t) => ("round_robin", None, Some(t)),
             Method::Load(t) => ("load", None, Some(t)),
         };
-        json!({"kind": self.kind.as_str(), "name": self.name, "position": self.position, "conditions": self.conditions,
+        json!({"kind": self.owner(), "name": self.name, "position": self.position, "conditions": self.conditions,
                "method": method, "user_id": user, "team_id": team, "active": self.active})
     }
 }
@@ -259,10 +267,16 @@ pub fn kind_of(raw: &Json, name: &str, allowed: &[Kind]) -> Result<Kind, Validat
         .ok_or_else(|| ValidationErrors::single(name, "invalid", format!("expected one of {}", names.join(", "))))
 }
 
-/// Checks a whole rule (after a patch is merged into it).
-pub fn parse_rule(raw: &Json, custom: &[CustomField]) -> Result<Rule, ValidationErrors> {
+/// Checks a whole rule (after a patch is merged into it); `object_type` is the
+/// custom kind its `kind` names, when it names one (the caller knows them).
+pub fn parse_rule(raw: &Json, custom: &[CustomField], object_type: Option<&str>) -> Result<Rule, ValidationErrors> {
     let Some(o) = raw.as_object() else { return Err(ValidationErrors::single("", "invalid_type", "expected a JSON object")) };
-    let kind = kind_of(raw, "kind", &ASSIGNABLE)?;
+    let kind = match object_type {
+        Some(_) => Kind::Object,
+        None => kind_of(raw, "kind", &ASSIGNABLE).map_err(|_| {
+            ValidationErrors::single("kind", "invalid", "expected organization, person, deal, task or a custom record kind's key")
+        })?,
+    };
     let mut errs = ValidationErrors::default();
     unknown_keys(
         o,
@@ -314,7 +328,8 @@ pub fn parse_rule(raw: &Json, custom: &[CustomField]) -> Result<Rule, Validation
         }
     };
     errs.into_result()?;
-    Ok(Rule { kind, name, position, conditions: pairs, method: method.expect("checked"), active })
+    let object_type = object_type.map(str::to_string);
+    Ok(Rule { kind, object_type, name, position, conditions: pairs, method: method.expect("checked"), active })
 }
 
 /// The next user in turn after `last`, among `candidates` sorted by id.
@@ -675,7 +690,7 @@ fn action(
                 return None;
             }
             if rule_id.is_some() && !ASSIGNABLE.contains(&kind) {
-                let m = "assignment rules give owners to organizations, people, deals and tasks only; name a user (user_id)";
+                let m = "a workflow gives custom records to a user (user_id); their assignment rules apply when they are created";
                 errs.push(format!("{path}.rule_id"), "invalid", m);
             }
             Action::Assign { rule_id, user_id }

@@ -74,8 +74,12 @@ pub(crate) fn stored(row: &[Json]) -> Option<Stored> {
         "load" => Method::Load(uuid_at(row, 7)?),
         _ => return None,
     };
+    // A built-in kind's name, or a custom kind's key.
+    let named = str_at(row, 1)?;
+    let builtin = Kind::parse(named).filter(|k| workflow::ASSIGNABLE.contains(k));
     let rule = Rule {
-        kind: Kind::parse(str_at(row, 1)?)?,
+        kind: builtin.unwrap_or(Kind::Object),
+        object_type: builtin.is_none().then(|| named.to_string()),
         name: str_at(row, 2)?.to_string(),
         position: row[3].as_i64()?,
         conditions: serde_json::from_value(row[4].clone()).ok()?,
@@ -85,10 +89,11 @@ pub(crate) fn stored(row: &[Json]) -> Option<Stored> {
     Some(Stored { id: uuid_at(row, 0)?, rule, last_user_id: uuid_at(row, 9) })
 }
 
+/// The rules of a workspace; of one kind (its name, or a custom kind's key), or one rule.
 pub(crate) async fn load(
     tx: &mut Tx,
     workspace_id: Uuid,
-    kind: Option<Kind>,
+    kind: Option<&str>,
     id: Option<Uuid>,
 ) -> Result<Vec<Vec<Json>>, StoreError> {
     let mut q = Query::select()
@@ -100,7 +105,7 @@ pub(crate) async fn load(
         .order_by(t("id"), Order::Asc)
         .to_owned();
     if let Some(k) = kind {
-        q.and_where(Expr::col(t("kind")).eq(k.as_str()));
+        q.and_where(Expr::col(t("kind")).eq(k));
     }
     if let Some(id) = id {
         q.and_where(Expr::col(t("id")).eq(uuid(id)));
@@ -130,8 +135,10 @@ async fn team_candidates(tx: &mut Tx, workspace_id: Uuid, team: Uuid) -> Result<
     Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect())
 }
 
-/// Open items each candidate holds: people owned, open deals, open tasks.
-async fn open_items(tx: &mut Tx, workspace_id: Uuid, kind: Kind, users: &[Uuid]) -> Result<Vec<(Uuid, i64)>, StoreError> {
+/// Open items each candidate holds: people owned, open deals, open tasks,
+/// open records of the rule's custom kind.
+async fn open_items(tx: &mut Tx, workspace_id: Uuid, rule: &Rule, users: &[Uuid]) -> Result<Vec<(Uuid, i64)>, StoreError> {
+    let kind = rule.kind;
     let owner = workflow::owner_field(kind).expect("assignable kinds have an owner");
     let mut q = Query::select()
         .column(t(owner))
@@ -147,6 +154,11 @@ async fn open_items(tx: &mut Tx, workspace_id: Uuid, kind: Kind, users: &[Uuid])
         }
         Kind::Task => {
             q.and_where(Expr::col(t("status")).is_in(["open", "in_progress"]));
+        }
+        // A kind without a status has no closed records.
+        Kind::Object => {
+            q.and_where(Expr::col(t("type")).eq(rule.owner()))
+                .cond_where(Cond::any().add(Expr::col(t("status")).is_null()).add(Expr::col(t("status")).eq("open")));
         }
         _ => {}
     }
@@ -189,7 +201,7 @@ pub(crate) async fn pick(tx: &mut Tx, workspace_id: Uuid, s: &Stored) -> Result<
             if candidates.is_empty() {
                 return Ok(None);
             }
-            Ok(workflow::least_loaded(&open_items(tx, workspace_id, s.rule.kind, &candidates).await?))
+            Ok(workflow::least_loaded(&open_items(tx, workspace_id, &s.rule, &candidates).await?))
         }
     }
 }
@@ -201,12 +213,17 @@ pub(crate) async fn choose(
     kind: Kind,
     record: &Record,
 ) -> Result<Option<(Uuid, String)>, StoreError> {
-    let rows = load(tx, scope.workspace_id, Some(kind), None).await?;
+    // A custom record is assigned by the rules of its own kind.
+    let owner = match kind {
+        Kind::Object => record.get("type").and_then(Json::as_str).unwrap_or_default(),
+        k => k.as_str(),
+    };
+    let rows = load(tx, scope.workspace_id, Some(owner), None).await?;
     let rules: Vec<Stored> = rows.iter().filter_map(|r| stored(r)).filter(|s| s.rule.active).collect();
     if rules.is_empty() {
         return Ok(None);
     }
-    let custom = custom_fields::load(tx, scope, kind).await?;
+    let custom = custom_fields::load_for(tx, scope, owner).await?;
     for s in rules {
         let Ok(conds) = workflow::conditions(kind, &s.rule.conditions, &custom, "conditions") else { continue };
         if !workflow::matches_all(&conds, record) {
@@ -228,7 +245,8 @@ pub(crate) async fn apply_in(
     kind: Kind,
     input: &mut Cow<'_, Record>,
 ) -> Result<Option<String>, StoreError> {
-    let Some(owner) = workflow::owner_field(kind).filter(|_| workflow::ASSIGNABLE.contains(&kind)) else { return Ok(None) };
+    let assignable = workflow::ASSIGNABLE.contains(&kind) || kind == Kind::Object;
+    let Some(owner) = workflow::owner_field(kind).filter(|_| assignable) else { return Ok(None) };
     let set = |f: &str| input.get(f).is_some_and(|v| !v.is_null());
     if set(owner) || (kind == Kind::Task && set("assignee_team_id")) {
         return Ok(None);
@@ -269,9 +287,23 @@ async fn check_refs(tx: &mut Tx, scope: &Scope, rule: &Rule) -> Result<(), Store
 }
 
 async fn parse(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<Rule, StoreError> {
-    let kind = workflow::kind_of(raw, "kind", &workflow::ASSIGNABLE)?;
-    let custom = custom_fields::load(tx, scope, kind).await?;
-    let rule = workflow::parse_rule(raw, &custom)?;
+    let named = raw.get("kind").and_then(Json::as_str).unwrap_or_default();
+    let builtin = Kind::parse(named).filter(|k| workflow::ASSIGNABLE.contains(k));
+    // Not a built-in kind: a custom kind's key, if the workspace has that kind.
+    let object_type = match builtin {
+        Some(_) => None,
+        None => match crate::object_types::load_one(tx, scope, named).await {
+            Ok(t) => Some(t.key),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+    };
+    let custom = match (builtin, &object_type) {
+        (Some(k), _) if k.has_custom_fields() => custom_fields::load(tx, scope, k).await?,
+        (None, Some(key)) => custom_fields::load_for(tx, scope, key).await?,
+        _ => vec![],
+    };
+    let rule = workflow::parse_rule(raw, &custom, object_type.as_deref())?;
     check_refs(tx, scope, &rule).await?;
     Ok(rule)
 }
@@ -283,7 +315,7 @@ fn values(rule: &Rule) -> Vec<(&'static str, sea_query::Value)> {
         Method::Load(tm) => ("load", None, Some(tm)),
     };
     vec![
-        ("kind", rule.kind.as_str().into()),
+        ("kind", rule.owner().into()),
         ("name", rule.name.clone().into()),
         ("position", rule.position.into()),
         ("conditions", json!(rule.conditions).into()),
@@ -296,8 +328,8 @@ fn values(rule: &Rule) -> Vec<(&'static str, sea_query::Value)> {
 }
 
 impl Store {
-    /// The rules, per kind in the order they are tried (admins).
-    pub async fn assignment_rules(&self, scope: &Scope, kind: Option<Kind>) -> Result<Vec<Json>, StoreError> {
+    /// The rules, per kind (a built-in kind's name or a custom kind's key) in the order they are tried (admins).
+    pub async fn assignment_rules(&self, scope: &Scope, kind: Option<&str>) -> Result<Vec<Json>, StoreError> {
         require_admin(scope)?;
         let mut tx = self.db.read().await?;
         let rows = load(&mut tx, scope.workspace_id, kind, None).await?;

@@ -233,6 +233,20 @@ async fn an_assignment_rule_made_in_the_form_assigns_new_records() {
         let gone = b.post_form(&format!("/settings/automation/rules/{events}/delete"), &[("csrf", &csrf)]).await;
         assert_eq!(gone.status, StatusCode::SEE_OTHER, "[{n}]");
         assert_eq!(app.get("/api/v1/assignment-rules").await.body["items"].as_array().unwrap().len(), 1, "[{n}]");
+
+        // A custom kind is offered, and its rule assigns its records.
+        let kind = app.post("/api/v1/object-types", json!({"key": "lease", "singular": "Lease", "plural": "Leases"})).await;
+        assert_eq!(kind.status, StatusCode::CREATED, "[{n}] {}", kind.body);
+        let form = b.get("/settings/automation/rules/new").await;
+        assert!(form.body.contains("<option value=\"lease\""), "[{n}] {}", form.body);
+        let mut f = rule("Leases to Bob", "", bob.clone());
+        f[2].1 = "lease".into();
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let made = b.post_form("/settings/automation/rules/new", &f).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "[{n}] {}", made.body);
+        assert!(b.get("/settings/automation/rules").await.body.contains("Leases"), "[{n}] listed under the kind's name");
+        let lease = app.post("/api/v1/objects/lease", json!({"name": "Dock 4"})).await;
+        assert_eq!(lease.body["owner_id"], json!(bob), "[{n}] {}", lease.body);
     }
 }
 

@@ -1,9 +1,9 @@
 //! Assignment rules and workflows, on every backend, with the worker drained in the test.
 
 use rapport_automation::Worker;
-use rapport_testkit::TestApp;
 use rapport_testkit::reqwest::{Method, StatusCode};
 use rapport_testkit::serde_json::{Value, json};
+use rapport_testkit::{Answer, TestApp};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()
@@ -691,5 +691,64 @@ async fn a_custom_date_fields_day_fires_a_workflow_once_per_record() {
         scan_again(&app).await;
         later(&app, chrono::Duration::days(2)).await;
         assert_eq!(notices(&app, "Lease renewal").await.len(), 1, "[{n}] once only");
+    }
+}
+
+#[tokio::test]
+async fn assignment_rules_give_a_custom_kinds_records_an_owner() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (ann, cleo) = (user(&app, "Ann", false).await, user(&app, "Cleo", false).await);
+        let team = id(&app.create("teams", json!({"name": "Leasing", "members": [ann, cleo]})).await);
+        for key in ["lease", "permit"] {
+            let kind = app
+                .post(
+                    "/api/v1/object-types",
+                    json!({"key": key, "singular": key, "plural": key,
+                    "fields": [{"key": "city", "label": "City", "type": "text"}]}),
+                )
+                .await;
+            assert_eq!(kind.status, StatusCode::CREATED, "[{n}] {}", kind.body);
+        }
+        let paris = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "lease", "name": "Paris to Cleo", "position": 1,
+            "conditions": [["custom.city", "Paris"]], "method": "user", "user_id": cleo}),
+            )
+            .await;
+        assert_eq!(paris.status, StatusCode::CREATED, "[{n}] {}", paris.body);
+        assert_eq!(paris.body["kind"], "lease", "[{n}] {}", paris.body);
+        let rr = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "lease", "name": "Leasing in turn", "position": 2,
+            "method": "load", "team_id": team}),
+            )
+            .await;
+        assert_eq!(rr.status, StatusCode::CREATED, "[{n}] {}", rr.body);
+        let bad =
+            app.post("/api/v1/assignment-rules", json!({"kind": "nope", "name": "x", "method": "user", "user_id": ann})).await;
+        assert_eq!(bad.error_fields(), vec!["kind"], "[{n}] {}", bad.body);
+        let listed = app.get("/api/v1/assignment-rules?kind=lease").await.body["items"].clone();
+        assert_eq!(listed.as_array().unwrap().len(), 2, "[{n}] {listed}");
+
+        let owner = |r: &Answer| r.body["owner_id"].as_str().unwrap_or_default().to_string();
+        let in_paris = app.post("/api/v1/objects/lease", json!({"name": "Rue de Rivoli", "custom": {"city": "Paris"}})).await;
+        assert_eq!(owner(&in_paris), cleo, "[{n}] the first rule that matches: {}", in_paris.body);
+        // The least loaded: Cleo holds one lease, so Ann; then one each, so Ann again (first on ties).
+        let lyon = app.post("/api/v1/objects/lease", json!({"name": "Presqu'île", "custom": {"city": "Lyon"}})).await;
+        assert_eq!(owner(&lyon), ann, "[{n}] {}", lyon.body);
+        let given = app.post("/api/v1/objects/lease", json!({"name": "Given", "owner_id": cleo})).await;
+        assert_eq!(owner(&given), cleo, "[{n}] an owner given is kept");
+        // Another kind's records are not the lease rules' business.
+        let permit = app.post("/api/v1/objects/permit", json!({"name": "Permit", "custom": {"city": "Paris"}})).await;
+        assert_eq!(permit.status, StatusCode::CREATED, "[{n}] {}", permit.body);
+        assert!(
+            permit.body["owner_id"].is_null() || permit.body["owner_id"] == json!(app.user_id.to_string()),
+            "[{n}] {}",
+            permit.body
+        );
+        assert_ne!(owner(&permit), cleo, "[{n}]");
     }
 }

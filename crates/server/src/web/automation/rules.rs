@@ -145,8 +145,13 @@ async fn form_page(
         (Ok(u), Ok(t)) => (u, t),
         (Err(e), _) | (_, Err(e)) => return store_failure(e),
     };
+    let custom_kinds = state.store.object_type_names(&app.scope).await.unwrap_or_default();
     let ui = app.ui;
-    let kinds = ASSIGNABLE.iter().map(|k| Choice { value: k.as_str().into(), label: ui.kinds(*k) }).collect();
+    let kinds = ASSIGNABLE
+        .iter()
+        .map(|k| Choice { value: k.as_str().into(), label: ui.kinds(*k) })
+        .chain(custom_kinds.into_iter().map(|(key, plural)| Choice { value: key, label: plural }))
+        .collect();
     let methods = ["user", "round_robin", "load"]
         .iter()
         .map(|m| Choice { value: m.to_string(), label: ui.t(&format!("automation-method-{}", m.replace('_', "-"))) })
@@ -170,13 +175,19 @@ async fn list(State(state): State<AppState>, app: App) -> Response {
         Ok(r) => r,
         Err(e) => return store_failure(e),
     };
+    let custom_kinds = state.store.object_type_names(&app.scope).await.unwrap_or_default();
     let ui = app.ui;
+    // A built-in kind's name, or a custom kind's plural label.
+    let kind_label = |k: &str| match Kind::parse(k) {
+        Some(kind) => ui.kinds(kind),
+        None => custom_kinds.iter().find(|(key, _)| key == k).map(|(_, p)| p.clone()).unwrap_or_else(|| k.to_string()),
+    };
     let rules = rules
         .iter()
         .map(|r| RuleLine {
             id: s(&r["id"]),
             name: s(&r["name"]),
-            kind: Kind::parse(&s(&r["kind"])).map(|k| ui.kinds(k)).unwrap_or_default(),
+            kind: kind_label(&s(&r["kind"])),
             method: ui.t(&format!("automation-method-{}", s(&r["method"]).replace('_', "-"))),
             active: r["active"].as_bool().unwrap_or(false),
         })
