@@ -2,11 +2,14 @@
 //! they are worth, in one grouped query that applies the reader's visibility
 //! exactly as lists do, so the board stays fast with many deals.
 
+use std::collections::HashMap;
+
 use rapport_domain::Kind;
-use sea_query::{Cond, Expr, ExprTrait, Query};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
 use crate::db::{Col, int_at, str_at, uuid_at};
+use crate::records::{Record, fetch_parts};
 use crate::sql::{t, tc};
 use crate::values::uuid;
 use crate::{Scope, Store, StoreError, access};
@@ -58,5 +61,53 @@ impl Store {
                 })
             })
             .collect())
+    }
+
+    /// The first cards of some columns of a pipeline's board: for each
+    /// `(stage, n)`, the `n` deals the scope may read that entered that stage
+    /// last (newest first, then by id, as the deals list sorted by
+    /// `-stage_entered_at` gives them), read in one statement for all
+    /// columns, and their links in one more.
+    pub async fn board_cards(
+        &self,
+        scope: &Scope,
+        pipeline_id: Uuid,
+        stages: &[(Uuid, u64)],
+    ) -> Result<HashMap<Uuid, Vec<Record>>, StoreError> {
+        access::require_read(scope, Kind::Deal)?;
+        let table = Kind::Deal.table();
+        let parts: Vec<(Cond, u64)> = stages
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(stage, n)| {
+                // The pipeline too, so that the (workspace, pipeline, stage, stage_entered_at) index serves each part.
+                let cond =
+                    Cond::all().add(tc(table, "pipeline_id").eq(uuid(pipeline_id))).add(tc(table, "stage_id").eq(uuid(*stage)));
+                (cond, Ord::min(*n, 500))
+            })
+            .collect();
+        let mut cards: HashMap<Uuid, Vec<Record>> = stages.iter().map(|(s, _)| (*s, Vec::new())).collect();
+        if parts.is_empty() {
+            return Ok(cards);
+        }
+        let mut tx = self.db.read().await?;
+        let rows = fetch_parts(&mut tx, scope, Kind::Deal, parts, |q| {
+            q.order_by((t(table), t("stage_entered_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
+        })
+        .await?;
+        tx.commit().await?;
+        for r in rows {
+            if let Some(list) =
+                r.get("stage_id").and_then(|s| s.as_str()).and_then(|s| Uuid::parse_str(s).ok()).and_then(|s| cards.get_mut(&s))
+            {
+                list.push(r);
+            }
+        }
+        // Times are written at a fixed width (microseconds, `Z`), so they sort as text.
+        let key = |r: &Record, f: &str| r.get(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        for list in cards.values_mut() {
+            list.sort_by_key(|r| std::cmp::Reverse((key(r, "stage_entered_at"), key(r, "id"))));
+        }
+        Ok(cards)
     }
 }

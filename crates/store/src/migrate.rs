@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_timeline_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0017_timeline_indexes.sql"),
     },
+    Migration {
+        version: 18,
+        name: "board_totals_vacuum",
+        sqlite: include_str!("../migrations/sqlite/0018_board_totals_vacuum.sql"),
+        postgres: include_str!("../migrations/postgres/0018_board_totals_vacuum.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

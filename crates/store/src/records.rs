@@ -139,7 +139,6 @@ async fn fetch_where(
     write: bool,
 ) -> Result<Vec<Record>, StoreError> {
     let table = kind.table();
-    let cols = shape(kind);
     let mut q = select(kind);
     let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
     if let Some(visible) = access::condition(tx, scope, kind, write).await? {
@@ -150,8 +149,14 @@ async fn fetch_where(
     if let Some(l) = limit {
         q.limit(l);
     }
+    read_records(tx, scope, kind, &q).await
+}
+
+/// Runs a query selecting `shape(kind)` and makes its rows records, with their links and computed fields.
+async fn read_records(tx: &mut Tx, scope: &Scope, kind: Kind, q: &SelectStatement) -> Result<Vec<Record>, StoreError> {
+    let cols = shape(kind);
     let types: Vec<Col> = cols.iter().map(|c| c.1).collect();
-    let rows = tx.rows(&q, &types).await?;
+    let rows = tx.rows(q, &types).await?;
     let mut records: Vec<Record> =
         rows.into_iter().map(|r| cols.iter().zip(r).map(|((n, _), v)| (n.to_string(), v)).collect()).collect();
     attach_links(tx, scope, kind, &mut records).await?;
@@ -159,6 +164,49 @@ async fn fetch_where(
         computed(kind, r);
     }
     Ok(records)
+}
+
+/// The first rows of several lists at once: each part is its own limited,
+/// ordered query (so each can walk its index and stop), and the parts are one
+/// `UNION ALL` statement, whose links are read in one more, instead of two
+/// statements per part. Every part gets the workspace and the scope's
+/// visibility, as `fetch` gives them. SQL promises no order across the
+/// parts: callers that need one sort the rows themselves.
+pub(crate) async fn fetch_parts(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    parts: Vec<(Cond, u64)>,
+    order: impl Fn(&mut SelectStatement),
+) -> Result<Vec<Record>, StoreError> {
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
+    let table = kind.table();
+    let visible = access::condition(tx, scope, kind, false).await?;
+    let mut union: Option<SelectStatement> = None;
+    for (i, (cond, limit)) in parts.into_iter().enumerate() {
+        let mut q = select(kind);
+        let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
+        if let Some(v) = &visible {
+            all = all.add(v.clone());
+        }
+        q.cond_where(all);
+        order(&mut q);
+        q.limit(limit);
+        // SQLite takes no ORDER BY or LIMIT on a member of a compound select: each
+        // part is read from a subquery, which both databases accept.
+        let mut part = Query::select();
+        part.column(sea_query::Asterisk).from_subquery(q, Alias::new(format!("part{i}")));
+        match &mut union {
+            None => union = Some(part),
+            Some(u) => {
+                u.union(sea_query::UnionType::All, part);
+            }
+        }
+    }
+    let q = union.expect("at least one part");
+    read_records(tx, scope, kind, &q).await
 }
 
 fn computed(kind: Kind, r: &mut Record) {

@@ -151,6 +151,96 @@ async fn columns_show_the_first_cards_and_link_to_the_rest() {
     }
 }
 
+/// The ids of the cards a column draws, in order.
+fn card_ids(col: &str) -> Vec<String> {
+    col.split("class=\"board-card\" id=\"deal-").skip(1).map(|s| s[..36].to_string()).collect()
+}
+
+/// The deals list of one stage as `reader` sees it, newest in the stage first: what its column must draw.
+async fn listed(app: &TestApp, reader: &Scope, pipeline: Uuid, stage: Uuid, limit: u64) -> Vec<String> {
+    use rapport_domain::filter::{self, Filter};
+    let filter = Filter::All(vec![
+        Filter::Cond(filter::condition(Kind::Deal, "pipeline_id", "eq", &pipeline.to_string(), &[]).unwrap()),
+        Filter::Cond(filter::condition(Kind::Deal, "stage_id", "eq", &stage.to_string(), &[]).unwrap()),
+    ]);
+    let sort = Some(filter::sort(Kind::Deal, "-stage_entered_at", &[]).unwrap());
+    let q = rapport_store::ListQuery { filter, sort, limit, ..Default::default() };
+    let page = app.store.list(reader, Kind::Deal, &q).await.unwrap();
+    page.items.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn every_column_draws_the_deals_its_reader_sees_newest_first() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let (pid, st) = stages(&app).await;
+        let (member_id, mut member) = signed_in(&app, "member@example.com", "member").await;
+        let vis = app.patch("/api/v1/workspace/visibility", json!({"deals": "private"})).await;
+        assert_eq!(vis.status, StatusCode::OK, "[{name}] {}", vis.body);
+        // Stage 0: 14 of the member's, 10 of the admin's, 2 nobody's (everyone's), written in
+        // batches (equal stage entry times, so the id breaks ties) and one by one.
+        let batch = |n: usize, tag: &str, stage: Uuid, owner: Option<Uuid>| -> Vec<_> {
+            (0..n)
+                .map(|i| obj(json!({"name": format!("{tag} {i}"), "stage_id": stage, "amount_minor": 100, "currency": "EUR", "owner_id": owner})))
+                .collect()
+        };
+        for (n, tag, stage, owner) in [
+            (10, "Member", st[0], Some(member_id)),
+            (10, "Admin", st[0], Some(app.user_id)),
+            (2, "Nobody", st[0], None),
+            (3, "Member late", st[1], Some(member_id)),
+            (20, "Admin only", st[2], Some(app.user_id)),
+        ] {
+            app.store.create_many(&app.scope, Kind::Deal, &batch(n, tag, stage, owner)).await.unwrap();
+        }
+        for i in 0..4 {
+            deal(&app, &format!("Member one {i}"), st[0], 100, "EUR", member_id).await;
+        }
+        // An admin's deal shared with the member is the member's to see too.
+        let shared = deal(&app, "Shared with the member", st[2], 100, "EUR", app.user_id).await;
+        let shared_id = Uuid::parse_str(shared["id"].as_str().unwrap()).unwrap();
+        let target = rapport_store::access::ShareTarget::User(member_id);
+        app.store.share(&app.scope, Kind::Deal, shared_id, target, "read").await.unwrap();
+        deal(&app, "Won by the member", st[4], 100, "EUR", member_id).await;
+
+        let member_scope = app.store.user_scope(app.scope.workspace_id, member_id, Via::Web).await.unwrap().unwrap();
+        let mut adm = admin(&app).await;
+        for (who, browser, scope) in [("member", &mut member, &member_scope), ("admin", &mut adm, &app.scope)] {
+            for more in [None, Some(st[0])] {
+                let path = match more {
+                    None => "/board".to_string(),
+                    Some(s) => format!("/board?pipeline={pid}&more={s}"),
+                };
+                let page = browser.get(&path).await;
+                assert_eq!(page.status, StatusCode::OK, "[{name}] {who} {path}: {}", page.body);
+                for (i, stage) in st.iter().enumerate().take(4) {
+                    let limit = if more == Some(*stage) { 100 } else { 12 };
+                    let want = listed(&app, scope, pid, *stage, limit).await;
+                    let got = card_ids(column(&page.body, *stage));
+                    assert_eq!(got, want, "[{name}] {who} {path}: the cards of stage {i}");
+                }
+                assert!(card_ids(column(&page.body, st[4])).is_empty(), "[{name}] no cards in the won column");
+            }
+        }
+        // What those lists hold, so that the comparison above means something.
+        let seen = [
+            (&member_scope, st[0], 16, "the member's 14 and nobody's 2"),
+            (&member_scope, st[1], 3, "the member's 3"),
+            (&member_scope, st[2], 1, "the shared deal alone"),
+            (&app.scope, st[0], 26, "all of them"),
+        ];
+        for (scope, stage, n, what) in seen {
+            assert_eq!(listed(&app, scope, pid, stage, 100).await.len(), n, "[{name}] {what}");
+        }
+        let page = member.get("/board").await;
+        assert!(column(&page.body, st[2]).contains("Shared with the member"), "[{name}]");
+        assert!(!page.body.contains("Admin only"), "[{name}] no deal the member may not see");
+        assert!(column(&page.body, st[0]).contains("data-count=\"16\""), "[{name}]");
+        assert_eq!(card_ids(column(&page.body, st[0])).len(), 12, "[{name}]");
+        assert!(page.body.contains("Member one 3"), "[{name}] the deal written last is drawn");
+    }
+}
+
 #[tokio::test]
 async fn the_switcher_shows_each_pipeline() {
     for app in TestApp::all().await {
