@@ -324,6 +324,29 @@ pub async fn settle(store: &Store, analyze_sqlite: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What autovacuum would do after a write scenario, on a PostgreSQL server
+/// where it is turned off: vacuum the tables the writes touched, so that the
+/// pages measured next read them as a production server (autovacuum on, and
+/// `deals` vacuumed after 1% of it changed, migration 18) would. Returns
+/// whether it ran; on SQLite, or with autovacuum on, nothing is done.
+pub async fn vacuum_if_autovacuum_off(url: &str, schema: Option<&str>) -> anyhow::Result<bool> {
+    if !url.starts_with("postgres") {
+        return Ok(false);
+    }
+    let pool = sqlx::PgPool::connect(url).await?;
+    let on: String = sqlx::query_scalar("SHOW autovacuum").fetch_one(&pool).await?;
+    if on == "on" {
+        pool.close().await;
+        return Ok(false);
+    }
+    let prefix = schema.map(|s| format!("\"{s}\".")).unwrap_or_default();
+    for t in [Table::Deals, Table::DealStageHistory, Table::People, Table::Changes, Table::SearchEntries, Table::RecordLinks] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("VACUUM (ANALYZE) {prefix}\"{}\"", t.name()))).execute(&pool).await?;
+    }
+    pool.close().await;
+    Ok(true)
+}
+
 /// Rebuilds the search index through the store, as after any bulk load.
 pub async fn reindex(store: &Store, workspace_id: Uuid) -> anyhow::Result<crate::report::SearchIndex> {
     let started = Instant::now();
