@@ -443,7 +443,25 @@ async fn strip_values(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, key: &str) -
     tx.exec(&upd).await
 }
 
+/// Removes the `record_links` rows a purged relation field's values mirrored.
+async fn strip_links(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, def: &CustomField) -> Result<(), StoreError> {
+    if def.ty != CustomType::Relation {
+        return Ok(());
+    }
+    let table = owner.table();
+    let records = Query::select().column((t(table), t("id"))).from(t(table)).cond_where(owner.records(scope)).to_owned();
+    let del = Query::delete()
+        .from_table(t("record_links"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+        .and_where(Expr::col(t("from_kind")).eq(custom::relation_origin(owner.kind(), &def.key)))
+        .and_where(Expr::col(t("from_id")).in_subquery(records))
+        .to_owned();
+    tx.exec(&del).await?;
+    Ok(())
+}
+
 async fn purge_row(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, def: &CustomField) -> Result<u64, StoreError> {
+    strip_links(tx, scope, owner, def).await?;
     let n = strip_values(tx, scope, owner, &def.key).await?;
     let del = Query::delete()
         .from_table(t("custom_fields"))

@@ -522,3 +522,25 @@ async fn a_custom_kinds_identifying_field_flags_duplicates_within_the_kind() {
         status(&app, &app.get("/api/v1/objects/nope/duplicates").await, 404, "an unknown kind");
     }
 }
+
+#[tokio::test]
+async fn a_purged_relation_field_takes_its_links_with_it() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let def = json!({"key": "lot", "singular": "Lot", "plural": "Lots",
+            "fields": [{"key": "landlord", "label": "Landlord", "type": "relation", "target": "organization"}]});
+        status(&app, &app.post("/api/v1/object-types", def).await, 201, "kind");
+        let org = app.create("organizations", json!({"name": "Harbour Estates"})).await["id"].as_str().unwrap().to_string();
+        let lot = app.post("/api/v1/objects/lot", json!({"name": "Lot 7", "custom": {"landlord": org}})).await;
+        status(&app, &lot, 201, "lot");
+        let path = format!("/api/v1/organizations/{org}/related");
+        assert_eq!(ids_of_related(&app.get(&path).await), vec![id_of(&lot.body)], "[{n}] linked");
+        let field = "/api/v1/object-types/lot/fields/landlord";
+        status(&app, &app.delete(field).await, 204, "delete");
+        status(&app, &app.post(&format!("{field}/restore"), json!({})).await, 200, "restore");
+        assert_eq!(ids_of_related(&app.get(&path).await), vec![id_of(&lot.body)], "[{n}] still linked after a restore");
+        status(&app, &app.delete(field).await, 204, "delete again");
+        status(&app, &app.post(&format!("{field}/purge"), json!({})).await, 200, "purge");
+        assert!(ids_of_related(&app.get(&path).await).is_empty(), "[{n}] the purge took the link");
+    }
+}
