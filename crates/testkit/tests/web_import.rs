@@ -332,6 +332,8 @@ async fn rows_of_a_custom_kind_are_uploaded_mapped_previewed_and_imported() {
         assert_eq!(selected(&mapping.body, "col-2").as_deref(), Some("custom.city"), "[{n}]");
         assert_eq!(selected(&mapping.body, "col-3").as_deref(), Some("custom.floors"), "[{n}]");
         assert!(!mapping.body.contains("value=\"first_name\""), "[{n}] no person fields");
+        assert!(mapping.body.contains("value=\"owner\""), "[{n}] the kind's own fields");
+        assert!(!mapping.body.contains("value=\"stage_id\"") && !mapping.body.contains("value=\"stage\""), "[{n}] no stages");
         assert!(!mapping.body.contains("id=\"import-save-mapping\""), "[{n}] mappings are not saved for custom kinds");
         assert!(!mapping.body.contains("id=\"import-saved\""), "[{n}] nor offered");
         let other = b.get(&format!("{to}?saved=Depots")).await;
