@@ -255,7 +255,84 @@ async fn members_and_read_only_users_get_what_their_role_allows() {
         assert_eq!(b.get(&path).await.status, StatusCode::NOT_FOUND, "[{n}] Ben cannot open Ann's project");
         let list = r.get("/objects/project").await;
         assert!(!list.body.contains("id=\"list-new\""), "[{n}] no create button for read-only users");
+        assert!(!list.body.contains("id=\"list-import\""), "[{n}] nor an import link");
+        assert!(list.body.contains("id=\"list-export\""), "[{n}] but they may export what they see");
         let refused = r.post_form("/objects/project/new", &[("csrf", &r_csrf), ("name", "Nope")]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{n}] read-only users cannot create");
+    }
+}
+
+/// What the test browser's field reader leaves escaped in an attribute.
+fn unescape(s: &str) -> String {
+    s.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+/// The link of the list's export in a format.
+fn export_link(html: &str, format: &str) -> Option<String> {
+    let at = html.find("id=\"list-export\"")?;
+    html[at..]
+        .split("href=\"")
+        .skip(1)
+        .map(|h| unescape(&h[..h.find('"').unwrap_or(0)]))
+        .find(|h| h.contains(&format!("format={format}")))
+}
+
+#[tokio::test]
+async fn a_kinds_list_exports_what_it_shows_and_links_to_its_import() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let fields = json!([{"key": "city", "label": "City", "type": "text"}]);
+        for (key, singular, plural) in [("site", "Site", "Sites"), ("depot", "Depot", "Depots")] {
+            app.create("object-types", json!({"key": key, "singular": singular, "plural": plural, "fields": fields})).await;
+        }
+        for (ty, name, city) in [
+            ("site", "North Yard", "Brest"),
+            ("site", "South Yard", "Nantes"),
+            ("site", "West Field", "Brest"),
+            ("depot", "Yard depot", "Brest"),
+        ] {
+            let r = app.post(&format!("/api/v1/objects/{ty}"), json!({"name": name, "custom": {"city": city}})).await;
+            assert_eq!(r.status, StatusCode::CREATED, "[{n}] {}", r.body);
+        }
+        let (mut b, _, _) = signed_in(&app, "admin@example.com", None).await;
+
+        let list = b.get("/objects/site?q=yard&sort=name").await;
+        assert_eq!(list.status, StatusCode::OK, "[{n}] {}", list.body);
+        assert!(list.body.contains("href=\"/import?kind=site\""), "[{n}] the list links to its import: {}", list.body);
+        assert!(list.body.contains("Import Sites"), "[{n}] named by the kind's plural");
+        let csv = export_link(&list.body, "csv").unwrap_or_else(|| panic!("[{n}] a CSV export link: {}", list.body));
+        assert!(csv.starts_with("/objects/site/export?") && csv.contains("q=yard") && csv.contains("sort=name"), "[{n}] {csv}");
+
+        // The file holds what the list shows: yards among sites, not the depot.
+        let file = b.get(&csv).await;
+        assert_eq!(file.status, StatusCode::OK, "[{n}] {}", file.body);
+        assert!(file.header("content-type").unwrap_or_default().starts_with("text/csv"), "[{n}]");
+        let disposition = file.header("content-disposition").unwrap_or_default().to_string();
+        assert!(disposition.starts_with("attachment") && disposition.contains("site.csv"), "[{n}] {disposition}");
+        let lines: Vec<&str> = file.body.lines().collect();
+        assert_eq!(lines.len(), 3, "[{n}] a header and two yards: {}", file.body);
+        assert!(lines[0].contains("custom.city"), "[{n}] the kind's fields are columns: {}", lines[0]);
+        assert!(lines[1].contains("North Yard") && lines[2].contains("South Yard"), "[{n}] sorted: {}", file.body);
+        assert!(!file.body.contains("West Field") && !file.body.contains("Yard depot"), "[{n}] {}", file.body);
+
+        // Filtered by a field, as JSON.
+        let by_city = b.get("/objects/site?custom.city=Brest").await;
+        let json_link = export_link(&by_city.body, "json").unwrap_or_else(|| panic!("[{n}] a JSON link: {}", by_city.body));
+        let file = b.get(&json_link).await;
+        assert_eq!(file.status, StatusCode::OK, "[{n}] {}", file.body);
+        let items: Value = rapport_testkit::serde_json::from_str(&file.body).unwrap();
+        let mut names: Vec<&str> = items.as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+        names.sort();
+        assert_eq!(names, vec!["North Yard", "West Field"], "[{n}] {}", file.body);
+
+        // Refusals are pages; without a session nothing is served.
+        let vcard = b.get("/objects/site/export?format=vcard").await;
+        assert_eq!(vcard.status, StatusCode::BAD_REQUEST, "[{n}] no vCards of sites: {}", vcard.body);
+        let bad = b.get("/objects/site/export?format=csv&custom.nope=1").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "[{n}] an unknown filter: {}", bad.body);
+        assert_eq!(b.get("/objects/nope/export?format=csv").await.status, StatusCode::NOT_FOUND, "[{n}]");
+        let anonymous = app.browser().get("/objects/site/export?format=csv").await;
+        assert_ne!(anonymous.status, StatusCode::OK, "[{n}] a session is needed");
+        assert!(!anonymous.body.contains("North Yard"), "[{n}]");
     }
 }

@@ -290,3 +290,94 @@ async fn the_demo_company_fills_an_empty_workspace_for_admins_only() {
         assert_eq!(people(&app).await, 200, "[{n}]");
     }
 }
+
+#[tokio::test]
+async fn rows_of_a_custom_kind_are_uploaded_mapped_previewed_and_imported() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let fields =
+            json!([{"key": "city", "label": "City", "type": "text"}, {"key": "floors", "label": "Floors", "type": "number"}]);
+        for (key, singular, plural) in [("site", "Site", "Sites"), ("depot", "Depot", "Depots")] {
+            app.create("object-types", json!({"key": key, "singular": singular, "plural": plural, "fields": fields})).await;
+        }
+        // A mapping saved by an API import of depots: never offered for sites.
+        let saved = app
+            .post(
+                "/api/v1/imports",
+                json!({"kind": "depot", "format": "csv", "dry_run": true, "content": "Name\nEast\n",
+                       "mapping": {"Name": "name"}, "save_mapping": "Depots"}),
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::ACCEPTED, "[{n}] {}", saved.body);
+        assert_eq!(app.get("/api/v1/imports/mappings/Depots").await.status, StatusCode::OK, "[{n}] saved");
+        let mut b = admin(&app).await;
+
+        let start = b.get("/import?kind=site").await;
+        assert_eq!(start.status, StatusCode::OK, "[{n}] {}", start.body);
+        assert!(start.body.contains("<optgroup label=\"Your own record kinds\">"), "[{n}] {}", start.body);
+        assert!(start.body.contains("<option value=\"site\" selected>Sites</option>"), "[{n}] chosen from the link");
+        assert!(start.body.contains("<option value=\"depot\">Depots</option>"), "[{n}] by plural label");
+        let csrf = start.field("csrf").unwrap();
+        let csv = "Name,City,Floors\nNorth Yard,Brest,3\nSouth Yard,Nantes,lots\nWest Field,Brest,12\n";
+        let up = upload(&b, &[("csrf", &csrf), ("kind", "site")], "sites.csv", csv.as_bytes()).await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER, "[{n}] {}", up.body);
+        let to = up.location().unwrap().to_string();
+        let upload_id = to.trim_start_matches("/import/").trim_end_matches("/mapping").to_string();
+
+        // The kind's fields are the targets, and suggested by their labels.
+        let mapping = b.get(&to).await;
+        assert_eq!(mapping.status, StatusCode::OK, "[{n}] {}", mapping.body);
+        assert!(mapping.body.contains("Sites"), "[{n}] the rows are named: {}", mapping.body);
+        assert_eq!(selected(&mapping.body, "col-1").as_deref(), Some("name"), "[{n}] {}", mapping.body);
+        assert_eq!(selected(&mapping.body, "col-2").as_deref(), Some("custom.city"), "[{n}]");
+        assert_eq!(selected(&mapping.body, "col-3").as_deref(), Some("custom.floors"), "[{n}]");
+        assert!(!mapping.body.contains("value=\"first_name\""), "[{n}] no person fields");
+        assert!(mapping.body.contains("value=\"owner\""), "[{n}] the kind's own fields");
+        assert!(!mapping.body.contains("value=\"stage_id\"") && !mapping.body.contains("value=\"stage\""), "[{n}] no stages");
+        assert!(!mapping.body.contains("id=\"import-save-mapping\""), "[{n}] mappings are not saved for custom kinds");
+        assert!(!mapping.body.contains("id=\"import-saved\""), "[{n}] nor offered");
+        let other = b.get(&format!("{to}?saved=Depots")).await;
+        assert!(other.body.contains("role=\"alert\""), "[{n}] a saved mapping is refused: {}", other.body);
+
+        let csrf = mapping.field("csrf").unwrap();
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("col-1", "name"),
+            ("col-2", "custom.city"),
+            ("col-3", "custom.floors"),
+            ("save_mapping", "Sites"),
+        ];
+        let preview = b.post_form(&format!("/import/{upload_id}/preview"), &form).await;
+        assert_eq!(preview.status, StatusCode::SEE_OTHER, "[{n}] {}", preview.body);
+        let preview = finished(&mut b, preview.location().unwrap()).await;
+        assert!(preview.body.contains("id=\"import-dry-run-note\""), "[{n}] {}", preview.body);
+        assert!(preview.body.contains("id=\"import-count-created\">2<"), "[{n}] {}", preview.body);
+        assert!(preview.body.contains("data-row=\"3\" data-action=\"failed\""), "[{n}] the bad number");
+        let errors = &preview.body[preview.body.find("id=\"import-errors\"").expect("errors table")..];
+        assert!(errors.contains("3: Floors"), "[{n}] by row and column: {errors}");
+        assert_eq!(app.get("/api/v1/imports/mappings/Sites").await.status, StatusCode::NOT_FOUND, "[{n}] not saved");
+        assert!(app.list_all("/api/v1/objects/site").await.is_empty(), "[{n}] a preview writes nothing");
+
+        let done = run(&mut b, &upload_id, &preview, "partial").await;
+        assert!(done.body.contains("id=\"import-done\""), "[{n}] {}", done.body);
+        assert!(done.body.contains("href=\"/objects/site\""), "[{n}] a link to the kind's list: {}", done.body);
+        let sites = app.list_all("/api/v1/objects/site").await;
+        let mut names: Vec<&str> = sites.iter().filter_map(|s| s["name"].as_str()).collect();
+        names.sort();
+        assert_eq!(names, vec!["North Yard", "West Field"], "[{n}]");
+        let north = sites.iter().find(|s| s["name"] == "North Yard").unwrap();
+        assert_eq!((north["custom"]["city"].clone(), north["custom"]["floors"].clone()), (json!("Brest"), json!(3)), "[{n}]");
+        let id = north["id"].as_str().unwrap();
+        assert!(done.body.contains(&format!("href=\"/objects/site/{id}\"")), "[{n}] links to the records");
+        assert!(app.list_all("/api/v1/objects/depot").await.is_empty(), "[{n}] nothing went to the other kind");
+
+        let list = b.get("/objects/site").await;
+        assert!(list.body.contains("North Yard") && list.body.contains("West Field"), "[{n}] listed: {}", list.body);
+        let imports = b.get("/import").await;
+        assert!(imports.body.contains("Sites ·"), "[{n}] the latest imports name the kind: {}", imports.body);
+
+        // A read-only user is offered no kind of their own to import into.
+        let mut reader = user(&app, "reader@example.com", "read_only").await;
+        assert_eq!(reader.get("/import?kind=site").await.status, StatusCode::FORBIDDEN, "[{n}]");
+    }
+}

@@ -18,6 +18,7 @@ import-jobs-heading = Latest imports
 import-jobs-none = No imports yet.
 import-preview-badge = Preview
 import-kind-workspace = Whole workspace
+import-kind-custom = Your own record kinds
 
 import-forbidden-title = Not allowed
 import-forbidden-text = Your role may not create these records, so it may not import them either.
@@ -29,7 +30,7 @@ import-io-title = The file could not be kept
 import-io-text = Something went wrong on our side while storing the file; it was logged. Try again in a moment.
 import-error-form = The file could not be received. Choose it again and send the form.
 import-error-empty = The file is empty.
-import-error-kind = Choose what the rows are: people, organizations, deals or activities.
+import-error-kind = Choose what the rows are: people, organizations, deals, activities or one of your own record kinds.
 import-error-no-file = Choose a file to import.
 import-error-unreadable = The file could not be read: { $detail }
 import-error-saved = There is no saved mapping named “{ $name }” for these records.

@@ -54,5 +54,6 @@ objects-any-stage = Any stage
 objects-clear = Clear the filters
 objects-list-empty = Nothing here yet.
 objects-next-page = Next page
+objects-import = Import { $kinds }
 objects-related = Related records
 objects-log-title = Log a call or a note

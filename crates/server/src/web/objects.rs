@@ -3,7 +3,7 @@
 //! relation filters, sort, columns, paging), a record page (fields, stage,
 //! related records, timeline, logging a call or note, a follow-up task) and a
 //! create form. Everything goes through the same store calls as the API.
-//! Routes: /settings/kinds..., /objects/{type}..., /object/{id}.
+//! Routes: /settings/kinds..., /objects/{type}... (with /objects/{type}/export), /object/{id}.
 
 // Handlers' helpers answer with the page to send when they cannot go on.
 #![allow(clippy::result_large_err)]
@@ -18,6 +18,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use rapport_domain::custom::{CustomField, CustomType};
 use rapport_domain::{Kind, ValidationErrors};
+use rapport_io::RowKind;
 use rapport_store::custom_fields::FieldPatch;
 use rapport_store::object_types::{ObjectType, ObjectTypeInput, RELATION_TARGETS, SHOWABLE};
 use rapport_store::{ListQuery, Record, Scope, StoreError, WriteOptions};
@@ -29,7 +30,7 @@ use super::home::text;
 use super::records::label;
 use super::records::timeline::{Entry, entry};
 use super::settings::{Problems, admin, admin_post};
-use super::{Fields, csrf_refused, page, see_other, store_failure};
+use super::{Fields, csrf_refused, message, page, see_other, store_failure};
 use crate::AppState;
 use crate::api::records::list_query_with;
 
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/object/{id}", get(find))
         .route("/objects/{ty}", get(list))
         .route("/objects/{ty}/new", get(new_form).post(create))
+        .route("/objects/{ty}/export", get(export))
         .route("/objects/{ty}/{id}", get(show).post(save))
         .route("/objects/{ty}/{id}/log", post(log))
         .route("/objects/{ty}/{id}/follow-up", post(follow_up))
@@ -634,6 +636,9 @@ struct ListPage {
     filtered: bool,
     next: Option<String>,
     errors: Vec<String>,
+    /// (link, format's name)
+    exports: Vec<(String, String)>,
+    can_import: bool,
 }
 
 pub async fn list(
@@ -647,14 +652,12 @@ pub async fn list(
         Err(r) => return r,
     };
     app.ui.kind_section = kind.key.clone();
-    let sort = params.iter().find(|(k, _)| k == "sort").map(|(_, v)| v.clone()).unwrap_or_else(|| "-updated_at".into());
-    let mut api: Vec<(String, String)> = params.iter().filter(|(k, v)| !v.is_empty() && k != "sort").cloned().collect();
-    api.push(("sort".into(), sort.clone()));
+    let sort = sort_of(&params);
     let mut errors = vec![];
     let mut page_items = vec![];
     let mut next = None;
-    match list_query_with(Kind::Object, &kind.fields, &api) {
-        Err(p) => errors.extend(p.errors.into_iter().map(|e| format!("{}: {}", e.field, e.message))),
+    match list_query(&kind, &params, &sort) {
+        Err(e) => errors = e,
         Ok(mut q) => {
             let of_kind = super::home::all_of(Kind::Object, &[("type", "eq", &kind.key)]);
             q.filter = rapport_domain::filter::Filter::All(vec![of_kind, q.filter]);
@@ -710,9 +713,79 @@ pub async fn list(
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let stages = kind.pipeline.iter().flat_map(|p| p.stages.iter()).map(|s| (s.id.to_string(), s.name.clone())).collect();
     let filtered = params.iter().any(|(k, v)| !v.is_empty() && k != "sort" && k != "cursor");
+    // The whole list as it is searched, filtered and sorted, every page of it.
+    let kept: Vec<String> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && k != "cursor" && k != "format")
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    let exports = [("csv", "lists-format-csv"), ("json", "lists-format-json")]
+        .into_iter()
+        .map(|(format, label)| {
+            let mut q = kept.clone();
+            q.push(format!("format={format}"));
+            (format!("/objects/{}/export?{}", urlencode(&kind.key), q.join("&")), app.ui.t(label))
+        })
+        .collect();
+    let can_import = state.store.check_import(&app.scope, Kind::Object).is_ok();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let p = ListPage { q: get("q"), stage: get("stage_id"), ui: app.ui, kind, columns, rows, stages, filtered, next, errors };
+    let p = ListPage {
+        q: get("q"),
+        stage: get("stage_id"),
+        ui: app.ui,
+        kind,
+        columns,
+        rows,
+        stages,
+        filtered,
+        next,
+        errors,
+        exports,
+        can_import,
+    };
     page(status, &p, &[])
+}
+
+/// The sort a list URL asks for: the latest change first unless it says.
+fn sort_of(params: &[(String, String)]) -> String {
+    params.iter().find(|(k, _)| k == "sort").map(|(_, v)| v.clone()).unwrap_or_else(|| "-updated_at".into())
+}
+
+/// The query of a kind's list URL (search, filters, sort, cursor), read as
+/// the API reads it; what it refuses, as sentences. It does not name the kind.
+fn list_query(kind: &ObjectType, params: &[(String, String)], sort: &str) -> Result<ListQuery, Vec<String>> {
+    let mut api: Vec<(String, String)> = params.iter().filter(|(k, v)| !v.is_empty() && k != "sort").cloned().collect();
+    api.push(("sort".into(), sort.to_string()));
+    list_query_with(Kind::Object, &kind.fields, &api)
+        .map_err(|p| p.errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect())
+}
+
+/// `GET /objects/{type}/export?format=csv|json&...`: every record the list
+/// shows with the same search, filters and sort, as a file.
+pub async fn export(
+    State(state): State<AppState>,
+    app: App,
+    Path(ty): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    let kind = match kind_of(&state, &app, &ty).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let format = params.iter().find(|(k, _)| k == "format").map_or("csv", |(_, v)| v.as_str()).to_string();
+    let rest: Vec<(String, String)> =
+        params.into_iter().filter(|(k, _)| !matches!(k.as_str(), "format" | "cursor" | "limit")).collect();
+    let back = format!("/objects/{}", urlencode(&kind.key));
+    match list_query(&kind, &rest, &sort_of(&rest)) {
+        Err(errors) => {
+            let ui = &app.ui;
+            message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &errors.join(" "), &back, &ui.t("lists-back"))
+        }
+        Ok(q) => {
+            let rows = RowKind { kind: Kind::Object, custom: kind.fields.clone(), object_type: Some(kind) };
+            super::lists::export_rows(&state, &app, &rows, &format, q, &back).await
+        }
+    }
 }
 
 #[derive(Template)]

@@ -1,6 +1,8 @@
 //! Bringing a file in from the browser: upload, map columns, preview (a dry
 //! run), then run with progress and a result. The engine is `rapport-io` and
 //! the jobs are the API's import jobs (`api::io`): the pages only ask and show.
+//! The rows are of a built-in kind or of one of the workspace's own record
+//! kinds (`RowKind`), which the upload and the job name by its key.
 //! Also `POST /demo`, which loads the demo company into a new workspace.
 //!
 //! Routes: GET/POST /import; GET /import/{upload}/mapping; POST /import/{upload}/preview;
@@ -19,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rapport_domain::Kind;
 use rapport_io::mapping::{self, Mapping};
-use rapport_io::{Format, Mode};
+use rapport_io::{Format, Mode, RowKind};
 use rapport_store::imports::{ImportJob, NewImportJob};
 use rapport_store::{Scope, StoreError};
 use serde_json::{Map, Value as Json};
@@ -53,6 +55,8 @@ pub fn routes() -> Router<AppState> {
 struct StartPage {
     ui: Ui,
     kinds: Vec<Option2>,
+    /// The workspace's own record kinds: key, plural label.
+    custom_kinds: Vec<Option2>,
     selected: String,
     errors: Vec<String>,
     notice: Option<String>,
@@ -73,6 +77,8 @@ struct MappingPage {
     saved: Vec<String>,
     saved_name: String,
     save_mapping: String,
+    /// Mappings are saved by built-in kind: not offered for custom kinds.
+    can_save: bool,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -86,9 +92,22 @@ struct JobPage {
     notice: Option<String>,
 }
 
-/// The kinds this reader may import.
+/// The built-in kinds this reader may import.
 fn importable(state: &AppState, scope: &Scope) -> Vec<Kind> {
     mapping::KINDS.into_iter().filter(|k| state.store.check_import(scope, *k).is_ok()).collect()
+}
+
+/// The workspace's own record kinds (key, plural label), none for those who may not see them.
+async fn custom_kinds(state: &AppState, scope: &Scope) -> Result<Vec<(String, String)>, StoreError> {
+    match state.store.object_type_names(scope).await {
+        Err(StoreError::Forbidden(_)) => Ok(vec![]),
+        r => r,
+    }
+}
+
+/// What the rows of an upload are, as people call them.
+fn plural(ui: &Ui, rows: &RowKind) -> String {
+    rows.object_type.as_ref().map_or_else(|| ui.kinds(rows.kind), |d| d.plural.clone())
 }
 
 fn forbidden(ui: &Ui) -> Response {
@@ -118,8 +137,13 @@ fn not_found(ui: &Ui) -> Response {
 }
 
 async fn start_page(state: &AppState, app: App, selected: &str, errors: Vec<String>, status: StatusCode) -> Response {
+    let names = match custom_kinds(state, &app.scope).await {
+        Ok(n) => n,
+        Err(e) => return store_failure(e),
+    };
     let kinds = importable(state, &app.scope);
-    if kinds.is_empty() {
+    let custom = if state.store.check_import(&app.scope, Kind::Object).is_ok() { names.clone() } else { vec![] };
+    if kinds.is_empty() && custom.is_empty() {
         return forbidden(&app.ui);
     }
     let jobs = match state.store.import_jobs(&app.scope, 10).await {
@@ -127,9 +151,11 @@ async fn start_page(state: &AppState, app: App, selected: &str, errors: Vec<Stri
         Err(e) => return store_failure(e),
     };
     let ui = app.ui;
-    let jobs = jobs.iter().map(|j| view::job_line(&ui, j)).collect();
+    let jobs = jobs.iter().map(|j| view::job_line(&ui, j, &names)).collect();
     let kinds = kinds.into_iter().map(|k| Option2 { value: k.collection().into(), label: ui.kinds(k) }).collect();
-    page(status, &StartPage { ui, kinds, selected: selected.to_string(), errors, notice: None, jobs }, &[])
+    let custom_kinds = custom.into_iter().map(|(value, label)| Option2 { value, label }).collect();
+    let p = StartPage { ui, kinds, custom_kinds, selected: selected.to_string(), errors, notice: None, jobs };
+    page(status, &p, &[])
 }
 
 /// `GET /import`: the upload form and the latest imports.
@@ -164,24 +190,31 @@ async fn receive(State(state): State<AppState>, app: App, form: Result<Multipart
     };
     let fields = Fields(fields);
     let kind_text = fields.text("kind");
-    let Some(kind) = mapping::parse_kind(&kind_text) else {
-        if let Some((id, _)) = &stored {
-            upload::discard(&app.scope, id);
-        }
-        let e = app.ui.t("import-error-kind");
-        return start_page(&state, app, "", vec![e], StatusCode::UNPROCESSABLE_ENTITY).await;
+    let resolved = match kind_text.trim() {
+        "" => Ok(None),
+        name => RowKind::resolve(&state.store, &app.scope, name).await,
     };
-    if state.store.check_import(&app.scope, kind).is_err() {
-        if let Some((id, _)) = &stored {
-            upload::discard(&app.scope, id);
+    let rows = match resolved {
+        Ok(Some(rows)) if state.store.check_import(&app.scope, rows.kind).is_ok() => rows,
+        refused => {
+            if let Some((id, _)) = &stored {
+                upload::discard(&app.scope, id);
+            }
+            return match refused {
+                Ok(Some(_)) => forbidden(&app.ui),
+                Ok(None) => {
+                    let e = app.ui.t("import-error-kind");
+                    start_page(&state, app, "", vec![e], StatusCode::UNPROCESSABLE_ENTITY).await
+                }
+                Err(e) => store_failure(e),
+            };
         }
-        return forbidden(&app.ui);
-    }
+    };
     let Some((id, file_name)) = stored else {
         let e = app.ui.t("import-error-no-file");
         return start_page(&state, app, &kind_text, vec![e], StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    if let Err(e) = upload::describe(&app.scope, &id, kind, &file_name) {
+    if let Err(e) = upload::describe(&app.scope, &id, &rows.name(), &file_name) {
         upload::discard(&app.scope, &id);
         return io_failure(&app.ui, e);
     }
@@ -227,21 +260,19 @@ async fn read_head(up: &Upload) -> Result<Head, String> {
     opened.map_err(|e| e.to_string())?
 }
 
-async fn custom_fields(
-    state: &AppState,
-    scope: &Scope,
-    kind: Kind,
-) -> Result<Vec<rapport_domain::custom::CustomField>, StoreError> {
-    if kind.has_custom_fields() { state.store.custom_fields(scope, kind).await } else { Ok(vec![]) }
-}
-
-/// The upload, if this reader made it and may import its kind.
-fn own_upload(state: &AppState, app: &App, id: &str) -> Result<Upload, Box<Response>> {
+/// The upload, if this reader made it and may import its kind, with its kind
+/// as it is now (a custom kind deleted since leaves the upload unusable).
+async fn own_upload(state: &AppState, app: &App, id: &str) -> Result<(Upload, RowKind), Box<Response>> {
     let up = upload::find(&app.scope, id).ok_or_else(|| Box::new(not_found(&app.ui)))?;
-    if state.store.check_import(&app.scope, up.kind).is_err() {
+    let rows = match RowKind::resolve(&state.store, &app.scope, &up.kind).await {
+        Ok(Some(rows)) => rows,
+        Ok(None) => return Err(Box::new(not_found(&app.ui))),
+        Err(e) => return Err(Box::new(store_failure(e))),
+    };
+    if state.store.check_import(&app.scope, rows.kind).is_err() {
         return Err(Box::new(forbidden(&app.ui)));
     }
-    Ok(up)
+    Ok((up, rows))
 }
 
 struct MappingInput {
@@ -252,29 +283,39 @@ struct MappingInput {
     errors: Vec<String>,
 }
 
-async fn mapping_view(state: &AppState, app: App, up: &Upload, input: MappingInput, status: StatusCode) -> Response {
+async fn mapping_view(
+    state: &AppState,
+    app: App,
+    (up, rows): (&Upload, &RowKind),
+    input: MappingInput,
+    status: StatusCode,
+) -> Response {
     let head = match read_head(up).await {
         Ok(h) => h,
         Err(e) => {
             upload::discard(&app.scope, &up.id);
             let msg = app.ui.t1("import-error-unreadable", "detail", &e);
-            return start_page(state, app, up.kind.collection(), vec![msg], StatusCode::UNPROCESSABLE_ENTITY).await;
+            return start_page(state, app, &up.kind, vec![msg], StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let custom = match custom_fields(state, &app.scope, up.kind).await {
-        Ok(c) => c,
-        Err(e) => return store_failure(e),
-    };
-    let saved_all = match state.store.import_mappings(&app.scope).await {
-        Ok(m) => m,
-        Err(e) => return store_failure(e),
+    let (kind, custom) = (rows.kind, &rows.custom);
+    // Saved mappings know the built-in kind only: one saved for a custom kind
+    // could be another custom kind's, so none are offered for them.
+    let can_save = rows.object_type.is_none();
+    let saved_all = if can_save {
+        match state.store.import_mappings(&app.scope).await {
+            Ok(m) => m,
+            Err(e) => return store_failure(e),
+        }
+    } else {
+        vec![]
     };
     let saved: Vec<String> = saved_all
         .iter()
-        .filter(|m| m.get("kind").and_then(Json::as_str).and_then(mapping::parse_kind) == Some(up.kind))
+        .filter(|m| m.get("kind").and_then(Json::as_str).and_then(mapping::parse_kind) == Some(kind))
         .filter_map(|m| m.get("name").and_then(Json::as_str).map(str::to_string))
         .collect();
-    let suggestions = mapping::suggest(up.kind, &head.columns, &custom);
+    let suggestions = mapping::suggest(kind, &head.columns, custom);
     let ui = app.ui;
     let columns = head
         .columns
@@ -296,13 +337,17 @@ async fn mapping_view(state: &AppState, app: App, up: &Upload, input: MappingInp
             }
         })
         .collect();
-    let targets = mapping::targets(up.kind, &custom)
+    // A kind without a status has no stages: rows could not fill them.
+    let stageless = rows.object_type.as_ref().is_some_and(|d| !d.has_status);
+    let targets = mapping::targets(kind, custom)
         .iter()
         .filter_map(|t| t.get("target").and_then(Json::as_str))
-        .map(|t| Option2 { value: t.to_string(), label: view::target_label(&ui, up.kind, t, &custom) })
+        .filter(|t| !(stageless && matches!(*t, "stage" | "stage_id" | "status")))
+        .map(|t| Option2 { value: t.to_string(), label: view::target_label(&ui, kind, t, custom) })
         .collect();
     let p = MappingPage {
-        kind_label: ui.kinds(up.kind),
+        kind_label: plural(&ui, rows),
+        can_save,
         ui,
         upload: up.id.clone(),
         file_name: up.file_name.clone(),
@@ -326,7 +371,7 @@ async fn mapping_page(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
     app.ui.section = "home";
-    let up = match own_upload(&state, &app, &id) {
+    let (up, rows) = match own_upload(&state, &app, &id).await {
         Ok(u) => u,
         Err(r) => return *r,
     };
@@ -334,7 +379,7 @@ async fn mapping_page(
     let mut input = MappingInput { chosen: None, saved_name: String::new(), save_mapping: String::new(), errors: vec![] };
     if !saved_name.is_empty() {
         match state.store.import_mapping(&app.scope, &saved_name).await {
-            Ok(Some((k, cols))) if k == up.kind => {
+            Ok(Some((k, cols))) if k == rows.kind && rows.object_type.is_none() => {
                 input.chosen = cols.as_object().cloned();
                 input.save_mapping = saved_name.clone();
                 input.saved_name = saved_name;
@@ -343,18 +388,16 @@ async fn mapping_page(
             Err(e) => return store_failure(e),
         }
     }
-    mapping_view(&state, app, &up, input, StatusCode::OK).await
+    mapping_view(&state, app, (&up, &rows), input, StatusCode::OK).await
 }
 
 /// The mapping the form chose, by column name; errors as sentences.
 async fn chosen_mapping(
-    state: &AppState,
     app: &App,
-    up: &Upload,
+    (up, rows): (&Upload, &RowKind),
     fields: &Fields,
 ) -> Result<(Map<String, Json>, Result<Mapping, Vec<String>>), Response> {
     let head = read_head(up).await.map_err(|_| not_found(&app.ui))?;
-    let custom = custom_fields(state, &app.scope, up.kind).await.map_err(store_failure)?;
     let mut chosen = Map::new();
     for (i, name) in head.columns.iter().enumerate() {
         let target = fields.text(&format!("col-{}", i + 1));
@@ -365,7 +408,7 @@ async fn chosen_mapping(
     let m = if chosen.is_empty() {
         Err(vec![app.ui.t("import-error-nothing-mapped")])
     } else {
-        Mapping::from_json(up.kind, &Json::Object(chosen.clone()), &custom)
+        Mapping::from_json(rows.kind, &Json::Object(chosen.clone()), &rows.custom)
     };
     Ok((chosen, m))
 }
@@ -374,7 +417,7 @@ async fn chosen_mapping(
 async fn start_job(
     state: &AppState,
     app: &App,
-    up: &Upload,
+    (up, rows): (&Upload, &RowKind),
     m: Mapping,
     dry_run: bool,
     mode: Mode,
@@ -387,7 +430,7 @@ async fn start_job(
         .create_import_job(
             scope,
             &NewImportJob {
-                kind: up.kind.collection().into(),
+                kind: rows.name(),
                 format: format.map(Format::as_str).unwrap_or("auto").into(),
                 file_name: Some(up.file_name.clone()),
                 dry_run,
@@ -398,7 +441,7 @@ async fn start_job(
         .await
         .map_err(store_failure)?;
     let id = job.id;
-    let opts = rapport_io::Options { mapping: Some(m), dry_run, mode, ..rapport_io::Options::new(up.kind) };
+    let opts = rapport_io::Options { mapping: Some(m), dry_run, mode, ..rows.options() };
     let (store, scope, name) = (state.store.clone(), scope.clone(), Some(up.file_name.clone()));
     running(id, true);
     tokio::spawn(async move {
@@ -413,34 +456,35 @@ async fn preview(State(state): State<AppState>, app: App, Path(id): Path<String>
     if !app.csrf_ok(&fields) {
         return csrf_refused();
     }
-    let up = match own_upload(&state, &app, &id) {
+    let (up, rows) = match own_upload(&state, &app, &id).await {
         Ok(u) => u,
         Err(r) => return *r,
     };
-    let (chosen, m) = match chosen_mapping(&state, &app, &up, &fields).await {
+    let (chosen, m) = match chosen_mapping(&app, (&up, &rows), &fields).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let save_mapping = fields.text("save_mapping").trim().to_string();
+    // Not for custom kinds: see `mapping_view`.
+    let save_mapping = if rows.object_type.is_none() { fields.text("save_mapping").trim().to_string() } else { String::new() };
     let m = match m {
         Ok(m) => m,
         Err(errors) => {
             let input = MappingInput { chosen: Some(chosen), saved_name: String::new(), save_mapping, errors };
-            return mapping_view(&state, app, &up, input, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return mapping_view(&state, app, (&up, &rows), input, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     if !save_mapping.is_empty() {
-        match state.store.save_import_mapping(&app.scope, &save_mapping, up.kind, &m.to_json()).await {
+        match state.store.save_import_mapping(&app.scope, &save_mapping, rows.kind, &m.to_json()).await {
             Ok(_) => {}
             Err(StoreError::Invalid(errs)) => {
                 let errors = super::sentences(&errs, |_| app.ui.t("import-save-mapping"));
                 let input = MappingInput { chosen: Some(chosen), saved_name: String::new(), save_mapping, errors };
-                return mapping_view(&state, app, &up, input, StatusCode::UNPROCESSABLE_ENTITY).await;
+                return mapping_view(&state, app, (&up, &rows), input, StatusCode::UNPROCESSABLE_ENTITY).await;
             }
             Err(e) => return store_failure(e),
         }
     }
-    match start_job(&state, &app, &up, m, true, Mode::Partial).await {
+    match start_job(&state, &app, (&up, &rows), m, true, Mode::Partial).await {
         Ok(job) => see_other(&format!("/import/jobs/{}?upload={}", job.id, up.id), &[]),
         Err(r) => r,
     }
@@ -451,19 +495,15 @@ async fn run(State(state): State<AppState>, app: App, Path(id): Path<String>, fi
     if !app.csrf_ok(&fields) {
         return csrf_refused();
     }
-    let up = match own_upload(&state, &app, &id) {
+    let (up, rows) = match own_upload(&state, &app, &id).await {
         Ok(u) => u,
         Err(r) => return *r,
-    };
-    let custom = match custom_fields(&state, &app.scope, up.kind).await {
-        Ok(c) => c,
-        Err(e) => return store_failure(e),
     };
     let mode = Mode::parse(&fields.text("mode")).unwrap_or(Mode::Partial);
     let m = serde_json::from_str::<Json>(&fields.text("mapping"))
         .ok()
         .filter(Json::is_object)
-        .and_then(|j| Mapping::from_json(up.kind, &j, &custom).ok());
+        .and_then(|j| Mapping::from_json(rows.kind, &j, &rows.custom).ok());
     let Some(m) = m else {
         let input = MappingInput {
             chosen: None,
@@ -471,9 +511,9 @@ async fn run(State(state): State<AppState>, app: App, Path(id): Path<String>, fi
             save_mapping: String::new(),
             errors: vec![app.ui.t("import-error-nothing-mapped")],
         };
-        return mapping_view(&state, app, &up, input, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return mapping_view(&state, app, (&up, &rows), input, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match start_job(&state, &app, &up, m, false, mode).await {
+    match start_job(&state, &app, (&up, &rows), m, false, mode).await {
         Ok(job) => see_other(&format!("/import/jobs/{}", job.id), &[]),
         Err(r) => r,
     }
@@ -502,10 +542,14 @@ async fn job_page(
         .iter()
         .find(|(k, _)| k == "upload")
         .and_then(|(_, v)| upload::find(&app.scope, v))
-        .filter(|u| Some(u.kind) == mapping::parse_kind(&job.kind))
+        .filter(|u| u.kind == job.kind)
         .map(|u| u.id);
+    let names = match custom_kinds(&state, &app.scope).await {
+        Ok(n) => n,
+        Err(e) => return store_failure(e),
+    };
     let ui = app.ui;
-    let view = view::job_view(&ui, &job, upload);
+    let view = view::job_view(&ui, &job, upload, &names);
     let active = view.active;
     let mut res = page(StatusCode::OK, &JobPage { ui, job: view, errors: vec![], notice: None }, &[]);
     if active {

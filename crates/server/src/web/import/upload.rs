@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use axum::extract::Multipart;
-use rapport_domain::Kind;
 use rapport_store::Scope;
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -19,7 +18,9 @@ const KEEP: Duration = Duration::from_secs(24 * 3600);
 /// A stored upload: where it is, what it holds.
 pub struct Upload {
     pub id: String,
-    pub kind: Kind,
+    /// What the rows are: a collection or a custom kind's key (`RowKind::name`),
+    /// resolved again at each step.
+    pub kind: String,
     pub file_name: String,
     pub data: PathBuf,
 }
@@ -58,7 +59,7 @@ pub fn find(scope: &Scope, id: &str) -> Option<Upload> {
     }
     let d = dir(scope);
     let meta: Json = serde_json::from_slice(&std::fs::read(d.join(format!("{id}.json"))).ok()?).ok()?;
-    let kind = meta.get("kind").and_then(Json::as_str).and_then(rapport_io::mapping::parse_kind)?;
+    let kind = meta.get("kind").and_then(Json::as_str).filter(|k| !k.is_empty())?.to_string();
     let file_name = meta.get("file_name").and_then(Json::as_str).unwrap_or_default().to_string();
     let data = d.join(format!("{id}.data"));
     data.exists().then(|| Upload { id: id.to_string(), kind, file_name, data })
@@ -137,8 +138,8 @@ pub async fn receive(
 }
 
 /// Records what the upload is, once the form's fields are known.
-pub fn describe(scope: &Scope, id: &str, kind: Kind, file_name: &str) -> std::io::Result<()> {
-    let meta = json!({"kind": kind.collection(), "file_name": file_name});
+pub fn describe(scope: &Scope, id: &str, kind: &str, file_name: &str) -> std::io::Result<()> {
+    let meta = json!({"kind": kind, "file_name": file_name});
     std::fs::write(dir(scope).join(format!("{id}.json")), meta.to_string())
 }
 

@@ -6,7 +6,7 @@ use rapport_io::mapping;
 use rapport_store::imports::ImportJob;
 use serde_json::Value as Json;
 
-use super::super::frame::Ui;
+use super::super::frame::{Ui, urlencode};
 
 /// Rows of a preview or result shown on the page (the job keeps up to 1,000).
 const SHOWN_ROWS: usize = 200;
@@ -94,10 +94,20 @@ fn count(c: &Json, k: &str) -> i64 {
     c.get(k).and_then(Json::as_i64).unwrap_or(0)
 }
 
-fn what(ui: &Ui, job: &ImportJob) -> (Option<Kind>, String) {
-    match mapping::parse_kind(&job.kind) {
-        Some(k) => (Some(k), ui.kinds(k)),
-        None => (None, ui.t("import-kind-workspace")),
+/// What a job's rows are, as people call them, and the path of their list
+/// (each record's page is under it), if they have one. `custom` names the
+/// workspace's own kinds: key, plural label.
+fn what(ui: &Ui, job: &ImportJob, custom: &[(String, String)]) -> (Option<String>, String) {
+    if let Some(k) = mapping::parse_kind(&job.kind) {
+        return (Some(format!("/{}", k.collection())), ui.kinds(k));
+    }
+    if job.kind == "workspace" {
+        return (None, ui.t("import-kind-workspace"));
+    }
+    match custom.iter().find(|(key, _)| *key == job.kind) {
+        Some((key, plural)) => (Some(format!("/objects/{}", urlencode(key))), plural.clone()),
+        // A kind deleted since: its key.
+        None => (None, job.kind.clone()),
     }
 }
 
@@ -110,11 +120,11 @@ pub fn status_label(ui: &Ui, status: &str) -> String {
     }
 }
 
-pub fn job_line(ui: &Ui, job: &ImportJob) -> JobLine {
+pub fn job_line(ui: &Ui, job: &ImportJob, custom: &[(String, String)]) -> JobLine {
     JobLine {
         id: job.id.to_string(),
         when: ui.when(&Json::String(job.created_at.clone())),
-        what: what(ui, job).1,
+        what: what(ui, job, custom).1,
         file_name: job.file_name.clone().unwrap_or_default(),
         status: status_label(ui, &job.status),
         dry_run: job.dry_run,
@@ -130,8 +140,8 @@ fn action_label(ui: &Ui, action: &str) -> String {
     }
 }
 
-pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>) -> JobView {
-    let (kind, what) = what(ui, job);
+pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>, custom: &[(String, String)]) -> JobView {
+    let (list, what) = what(ui, job, custom);
     let c = &job.counts;
     let report = job.report.as_array().cloned().unwrap_or_default();
     let lines: Vec<RowLine> = report
@@ -141,8 +151,8 @@ pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>) -> JobView {
             let s = |k: &str| r.get(k).and_then(Json::as_str).unwrap_or_default().to_string();
             let action = s("action");
             let id = s("id");
-            let href = match kind {
-                Some(k) if !id.is_empty() && !job.dry_run && action != "failed" => format!("/{}/{id}", k.collection()),
+            let href = match &list {
+                Some(list) if !id.is_empty() && !job.dry_run && action != "failed" => format!("{list}/{id}"),
                 _ => String::new(),
             };
             let matched = match s("matched_by").as_str() {
@@ -208,7 +218,7 @@ pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>) -> JobView {
         progress: ui.tn("import-progress", "count", count(c, "rows")),
         orgs_text: ui.tn("import-orgs-created", "count", count(c, "organizations_created")),
         nothing_text: ui.tn("import-nothing-written", "count", failed),
-        list_href: kind.map(|k| format!("/{}", k.collection())).unwrap_or_else(|| "/".into()),
+        list_href: list.unwrap_or_else(|| "/".into()),
     }
 }
 

@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use rapport_domain::custom::CustomField;
 use rapport_domain::schema::{self, FieldType};
 use rapport_domain::{Kind, access};
+use rapport_io::RowKind;
 use rapport_io::export::{ExportFormat, ExportStream};
 use rapport_store::views::SavedView;
 use rapport_store::{ListQuery, StoreError};
@@ -455,21 +456,28 @@ pub fn download(format: ExportFormat, name: &str, stream: ExportStream) -> Respo
 
 /// Starts an export of a query; a refusal is a page, before the first byte.
 pub async fn start_export(state: &AppState, app: &App, kind: Kind, format: &str, q: ListQuery) -> Response {
+    // The export reads the kind's custom fields itself.
+    let rows = RowKind { kind, object_type: None, custom: vec![] };
+    export_rows(state, app, &rows, format, q, &format!("/{}", kind.collection())).await
+}
+
+/// Starts an export of the records of a kind, built-in or custom, matching a
+/// query; a refusal is a page leading back to `back`, before the first byte.
+pub async fn export_rows(state: &AppState, app: &App, rows: &RowKind, format: &str, q: ListQuery, back: &str) -> Response {
     let ui = &app.ui;
-    let back = format!("/{}", kind.collection());
     let Some(format) = ExportFormat::parse(format) else {
         return message(
             StatusCode::BAD_REQUEST,
             &ui.t("lists-export-failed"),
             &ui.t("lists-export-format"),
-            &back,
+            back,
             &ui.t("lists-back"),
         );
     };
-    match ExportStream::new(state.store.clone(), app.scope.clone(), kind, format, q).await {
-        Ok(s) => download(format, kind.collection(), s),
+    match rows.export(state.store.clone(), app.scope.clone(), format, q).await {
+        Ok(s) => download(format, &rows.name(), s),
         Err(rapport_io::export::ExportError::Store(e)) => store_failure(e),
-        Err(e) => message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &e.to_string(), &back, &ui.t("lists-back")),
+        Err(e) => message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &e.to_string(), back, &ui.t("lists-back")),
     }
 }
 
