@@ -70,6 +70,11 @@ impl Options {
         Options { kind, object_type: None, mapping: None, dry_run: false, mode: Mode::Partial, batch_size: 500 }
     }
 
+    /// What saved mappings name these rows by: a built-in kind's name, or the custom kind's key.
+    pub fn owner(&self) -> &str {
+        self.object_type.as_ref().map_or(self.kind.as_str(), |d| d.key.as_str())
+    }
+
     /// Importing records of a custom record kind.
     pub fn of_object_type(def: ObjectType) -> Options {
         Options { object_type: Some(def), ..Options::new(Kind::Object) }

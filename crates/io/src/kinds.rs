@@ -38,6 +38,11 @@ impl RowKind {
         self.object_type.as_ref().map_or_else(|| self.kind.collection().to_string(), |d| d.key.clone())
     }
 
+    /// What saved mappings and rules name these rows by: a built-in kind's name, or the custom kind's key.
+    pub fn owner(&self) -> &str {
+        self.object_type.as_ref().map_or(self.kind.as_str(), |d| d.key.as_str())
+    }
+
     /// Import options for these rows (suggested mapping, partial mode).
     pub fn options(&self) -> Options {
         match &self.object_type {

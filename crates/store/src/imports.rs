@@ -498,8 +498,9 @@ impl Store {
     // ---- saved mappings --------------------------------------------------
 
     /// Saves (or replaces) a named column mapping for the workspace.
-    pub async fn save_import_mapping(&self, scope: &Scope, name: &str, kind: Kind, columns: &Json) -> Result<Json, StoreError> {
-        access::require_write(scope, kind)?;
+    /// Saves a mapping for the rows of `owner`: a built-in kind's name, or a custom kind's key.
+    pub async fn save_import_mapping(&self, scope: &Scope, name: &str, owner: &str, columns: &Json) -> Result<Json, StoreError> {
+        access::require_write(scope, Kind::parse(owner).unwrap_or(Kind::Object))?;
         let name = name.trim();
         let mut errs = ValidationErrors::default();
         if name.is_empty() || name.chars().count() > 100 {
@@ -523,7 +524,7 @@ impl Store {
             .values_panic([
                 uuid(scope.workspace_id).into(),
                 name.into(),
-                kind.as_str().into(),
+                owner.into(),
                 columns.clone().into(),
                 time(at).into(),
                 opt_uuid(scope.user_id).into(),
@@ -532,11 +533,12 @@ impl Store {
             .to_owned();
         tx.exec(&ins).await?;
         tx.commit().await?;
-        Ok(json!({"name": name, "kind": kind.as_str(), "columns": columns}))
+        Ok(json!({"name": name, "kind": owner, "columns": columns}))
     }
 
     /// A saved mapping: its kind and columns.
-    pub async fn import_mapping(&self, scope: &Scope, name: &str) -> Result<Option<(Kind, Json)>, StoreError> {
+    /// A saved mapping: what its rows are (a built-in kind's name or a custom kind's key) and its columns.
+    pub async fn import_mapping(&self, scope: &Scope, name: &str) -> Result<Option<(String, Json)>, StoreError> {
         access::require_staff(scope)?;
         let q = Query::select()
             .columns([t("kind"), t("columns")])
@@ -547,7 +549,7 @@ impl Store {
         let mut tx = self.db.read().await?;
         let row = tx.row(&q, &[Col::Text, Col::Json]).await?;
         tx.commit().await?;
-        Ok(row.and_then(|r| Some((str_at(&r, 0).and_then(Kind::parse)?, r[1].clone()))))
+        Ok(row.and_then(|r| Some((str_at(&r, 0)?.to_string(), r[1].clone()))))
     }
 
     pub async fn import_mappings(&self, scope: &Scope) -> Result<Vec<Json>, StoreError> {

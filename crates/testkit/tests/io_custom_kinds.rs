@@ -123,6 +123,22 @@ async fn a_custom_kinds_records_go_out_to_a_file_and_come_back() {
         let unknown = upload(&app, "kind=nope&format=csv", "text/csv", "Name\nX\n").await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", unknown.body);
         assert_eq!(unknown.body["errors"][0]["field"], "kind", "[{n}] {}", unknown.body);
+        // A saved mapping belongs to its kind: offered to sites, refused for depots.
+        let put = app
+            .send(
+                rapport_testkit::reqwest::Method::PUT,
+                "/api/v1/imports/mappings/sites",
+                Some(&json!({"kind": "site", "columns": {"Nom": "name", "Référence": "custom.code"}})),
+                &[],
+            )
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "[{n}] {}", put.body);
+        assert_eq!(app.get("/api/v1/imports/mappings/sites").await.body["kind"], "site", "[{n}]");
+        let job = import(&app, "kind=site&format=csv&mapping=sites", "text/csv", "Nom,Référence\nQuay,Q3\n").await;
+        assert_eq!(counts(&job), (1, 0, 0, 0), "[{n}] {job}");
+        let other = upload(&app, "kind=depot&format=csv&mapping=sites", "text/csv", "Nom,Référence\nX,X1\n").await;
+        assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", other.body);
+        assert!(other.body.to_string().contains("is for site"), "[{n}] {}", other.body);
         let suggested = app
             .post("/api/v1/imports/suggest-mapping", json!({"kind": "site", "headers": ["Name", "Code", "Stage", "type"]}))
             .await;

@@ -334,8 +334,8 @@ async fn rows_of_a_custom_kind_are_uploaded_mapped_previewed_and_imported() {
         assert!(!mapping.body.contains("value=\"first_name\""), "[{n}] no person fields");
         assert!(mapping.body.contains("value=\"owner\""), "[{n}] the kind's own fields");
         assert!(!mapping.body.contains("value=\"stage_id\"") && !mapping.body.contains("value=\"stage\""), "[{n}] no stages");
-        assert!(!mapping.body.contains("id=\"import-save-mapping\""), "[{n}] mappings are not saved for custom kinds");
-        assert!(!mapping.body.contains("id=\"import-saved\""), "[{n}] nor offered");
+        assert!(mapping.body.contains("id=\"import-save-mapping\""), "[{n}] a mapping can be saved for the kind");
+        assert!(!mapping.body.contains("id=\"import-saved\""), "[{n}] the depots' mapping is not offered");
         let other = b.get(&format!("{to}?saved=Depots")).await;
         assert!(other.body.contains("role=\"alert\""), "[{n}] a saved mapping is refused: {}", other.body);
 
@@ -355,7 +355,8 @@ async fn rows_of_a_custom_kind_are_uploaded_mapped_previewed_and_imported() {
         assert!(preview.body.contains("data-row=\"3\" data-action=\"failed\""), "[{n}] the bad number");
         let errors = &preview.body[preview.body.find("id=\"import-errors\"").expect("errors table")..];
         assert!(errors.contains("3: Floors"), "[{n}] by row and column: {errors}");
-        assert_eq!(app.get("/api/v1/imports/mappings/Sites").await.status, StatusCode::NOT_FOUND, "[{n}] not saved");
+        let saved = app.get("/api/v1/imports/mappings/Sites").await;
+        assert_eq!(saved.body["kind"], "site", "[{n}] saved for sites: {}", saved.body);
         assert!(app.list_all("/api/v1/objects/site").await.is_empty(), "[{n}] a preview writes nothing");
 
         let done = run(&mut b, &upload_id, &preview, "partial").await;

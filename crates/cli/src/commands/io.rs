@@ -245,10 +245,10 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
             None => None,
             Some(m) if Path::new(m).is_file() => Some(load_mapping_file(kind, Path::new(m), &custom)?),
             Some(name) => match store.import_mapping(&scope, name).await? {
-                Some((k, cols)) if k == kind => {
+                Some((k, cols)) if k == rows.owner() => {
                     Some(Mapping::from_json(kind, &cols, &custom).map_err(|e| anyhow!("{}", e.join("; ")))?)
                 }
-                Some((k, _)) => bail!("the saved mapping '{name}' is for {}", k.collection()),
+                Some((k, _)) => bail!("the saved mapping '{name}' is for {k}"),
                 None => bail!("--mapping {name}: no such file, and no saved mapping of that name"),
             },
         };
@@ -272,7 +272,7 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
         };
         let s = rapport_io::import::run(&store, &scope, reader, &opts, &mut console, rejects).await?;
         if let Some(name) = &args.save_mapping {
-            store.save_import_mapping(&scope, name, kind, &s.started.mapping).await?;
+            store.save_import_mapping(&scope, name, rows.owner(), &s.started.mapping).await?;
             eprintln!("Saved the mapping as '{name}'.");
         }
         s

@@ -72,6 +72,11 @@ pub fn routes() -> Router<AppState> {
     r
 }
 
+/// A saved mapping's kind as clients name it: a collection (`people`), or a custom kind's key.
+fn kind_label(owner: &str) -> String {
+    Kind::parse(owner).map_or_else(|| owner.to_string(), |k| k.collection().to_string())
+}
+
 const KIND_HINT: &str = "use people, organizations, deals, activities or a custom record kind's key";
 
 /// Reads the `kind` of an import: required, built-in or custom.
@@ -297,14 +302,14 @@ pub async fn create_job(State(state): State<AppState>, auth: Auth, Query(params)
     let mapping = match &r.mapping {
         None => None,
         Some(Json::String(name)) => match state.store.import_mapping(&scope, name).await? {
-            Some((k, cols)) if k == kind => Some(Mapping::from_json(kind, &cols, custom).map_err(mapping_problem)?),
-            Some((k, _)) => return Err(invalid("mapping", format!("the saved mapping '{name}' is for {}", k.collection()))),
+            Some((k, cols)) if k == target.owner() => Some(Mapping::from_json(kind, &cols, custom).map_err(mapping_problem)?),
+            Some((k, _)) => return Err(invalid("mapping", format!("the saved mapping '{name}' is for {}", kind_label(&k)))),
             None => return Err(invalid("mapping", format!("no saved mapping is named '{name}'"))),
         },
         Some(v) => Some(Mapping::from_json(kind, v, custom).map_err(mapping_problem)?),
     };
     if let (Some(name), Some(m)) = (&r.save_mapping, &mapping) {
-        state.store.save_import_mapping(&scope, name, kind, &m.to_json()).await?;
+        state.store.save_import_mapping(&scope, name, target.owner(), &m.to_json()).await?;
     }
     let job = state
         .store
@@ -465,7 +470,7 @@ pub(crate) async fn run_job(
     match result {
         Ok((summary, fmt)) => {
             if let Some(name) = save_as {
-                let _ = store.save_import_mapping(&scope, &name, opts.kind, &summary.started.mapping).await;
+                let _ = store.save_import_mapping(&scope, &name, opts.owner(), &summary.started.mapping).await;
             }
             let body = std::mem::take(&mut *rejects.0.lock().unwrap_or_else(|e| e.into_inner()));
             let rejects = (summary.counts.failed > 0 && !body.is_empty())
@@ -662,7 +667,7 @@ pub async fn list_mappings(State(state): State<AppState>, auth: Auth) -> ApiResu
 pub async fn get_mapping(State(state): State<AppState>, auth: Auth, Path(name): Path<String>) -> ApiResult<Response> {
     match state.store.import_mapping(&auth.0, &name).await? {
         Some((kind, columns)) => {
-            Ok(JsonResponse(json!({"name": name, "kind": kind.collection(), "columns": columns})).into_response())
+            Ok(JsonResponse(json!({"name": name, "kind": kind_label(&kind), "columns": columns})).into_response())
         }
         None => Err(Problem::not_found()),
     }
@@ -676,11 +681,7 @@ pub async fn put_mapping(
     body: Bytes,
 ) -> ApiResult<Response> {
     let v: Json = serde_json::from_slice(&body).map_err(|e| Problem::bad_request("body", format!("malformed JSON: {e}")))?;
-    let kind = v
-        .get("kind")
-        .and_then(Json::as_str)
-        .and_then(mapping::parse_kind)
-        .ok_or_else(|| invalid("kind", "use people, organizations, deals or activities"))?;
+    let rows = import_kind(&state, &auth.0, v.get("kind").and_then(Json::as_str)).await?;
     let Some(columns) = v.get("columns").filter(|c| c.is_object()) else {
         return Err(Problem::invalid(ValidationErrors::single(
             "columns",
@@ -688,9 +689,8 @@ pub async fn put_mapping(
             "give {\"source column\": \"target field\", ...}",
         )));
     };
-    let custom = if kind.has_custom_fields() { state.store.custom_fields(&auth.0, kind).await? } else { vec![] };
-    let m = Mapping::from_json(kind, columns, &custom).map_err(mapping_problem)?;
-    let saved = state.store.save_import_mapping(&auth.0, &name, kind, &m.to_json()).await?;
+    let m = Mapping::from_json(rows.kind, columns, &rows.custom).map_err(mapping_problem)?;
+    let saved = state.store.save_import_mapping(&auth.0, &name, rows.owner(), &m.to_json()).await?;
     Ok(JsonResponse(saved).into_response())
 }
 

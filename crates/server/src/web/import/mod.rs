@@ -77,8 +77,6 @@ struct MappingPage {
     saved: Vec<String>,
     saved_name: String,
     save_mapping: String,
-    /// Mappings are saved by built-in kind: not offered for custom kinds.
-    can_save: bool,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -299,20 +297,14 @@ async fn mapping_view(
         }
     };
     let (kind, custom) = (rows.kind, &rows.custom);
-    // Saved mappings know the built-in kind only: one saved for a custom kind
-    // could be another custom kind's, so none are offered for them.
-    let can_save = rows.object_type.is_none();
-    let saved_all = if can_save {
-        match state.store.import_mappings(&app.scope).await {
-            Ok(m) => m,
-            Err(e) => return store_failure(e),
-        }
-    } else {
-        vec![]
+    // Saved mappings name their rows' kind (a custom kind by its key): only this kind's are offered.
+    let saved_all = match state.store.import_mappings(&app.scope).await {
+        Ok(m) => m,
+        Err(e) => return store_failure(e),
     };
     let saved: Vec<String> = saved_all
         .iter()
-        .filter(|m| m.get("kind").and_then(Json::as_str).and_then(mapping::parse_kind) == Some(kind))
+        .filter(|m| m.get("kind").and_then(Json::as_str) == Some(rows.owner()))
         .filter_map(|m| m.get("name").and_then(Json::as_str).map(str::to_string))
         .collect();
     let suggestions = mapping::suggest(kind, &head.columns, custom);
@@ -347,7 +339,6 @@ async fn mapping_view(
         .collect();
     let p = MappingPage {
         kind_label: plural(&ui, rows),
-        can_save,
         ui,
         upload: up.id.clone(),
         file_name: up.file_name.clone(),
@@ -379,7 +370,7 @@ async fn mapping_page(
     let mut input = MappingInput { chosen: None, saved_name: String::new(), save_mapping: String::new(), errors: vec![] };
     if !saved_name.is_empty() {
         match state.store.import_mapping(&app.scope, &saved_name).await {
-            Ok(Some((k, cols))) if k == rows.kind && rows.object_type.is_none() => {
+            Ok(Some((k, cols))) if k == rows.owner() => {
                 input.chosen = cols.as_object().cloned();
                 input.save_mapping = saved_name.clone();
                 input.saved_name = saved_name;
@@ -465,7 +456,7 @@ async fn preview(State(state): State<AppState>, app: App, Path(id): Path<String>
         Err(r) => return r,
     };
     // Not for custom kinds: see `mapping_view`.
-    let save_mapping = if rows.object_type.is_none() { fields.text("save_mapping").trim().to_string() } else { String::new() };
+    let save_mapping = fields.text("save_mapping").trim().to_string();
     let m = match m {
         Ok(m) => m,
         Err(errors) => {
@@ -474,7 +465,7 @@ async fn preview(State(state): State<AppState>, app: App, Path(id): Path<String>
         }
     };
     if !save_mapping.is_empty() {
-        match state.store.save_import_mapping(&app.scope, &save_mapping, rows.kind, &m.to_json()).await {
+        match state.store.save_import_mapping(&app.scope, &save_mapping, rows.owner(), &m.to_json()).await {
             Ok(_) => {}
             Err(StoreError::Invalid(errs)) => {
                 let errors = super::sentences(&errs, |_| app.ui.t("import-save-mapping"));
