@@ -418,6 +418,14 @@ impl Store {
                 cur.plural
             )));
         }
+        let users = automation_using(&mut tx, scope, key).await?;
+        if !users.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "{} are still used by {}: change or delete them first",
+                cur.plural,
+                users.join(", ")
+            )));
+        }
         let ws = || Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id));
         let defs = custom_fields::load_all_for(&mut tx, scope, key).await?;
         let fields = Query::delete()
@@ -531,6 +539,27 @@ impl Store {
         load_one(&mut tx, scope, key).await?;
         Ok((tx, self.clock.now()))
     }
+}
+
+/// The workflows, assignment rules and webhooks that name a custom kind, as
+/// "workflow 'Renewals'": a kind they watch cannot go without them noticing.
+async fn automation_using(tx: &mut Tx, scope: &Scope, key: &str) -> Result<Vec<String>, StoreError> {
+    let ws = || Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id));
+    let mut out = Vec::new();
+    for (table, kind_col, what) in [("workflows", "record_kind", "workflow"), ("assignment_rules", "kind", "assignment rule")] {
+        let q =
+            Query::select().column(t("name")).from(t(table)).and_where(ws()).and_where(Expr::col(t(kind_col)).eq(key)).to_owned();
+        out.extend(tx.rows(&q, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0)).map(|n| format!("{what} '{n}'")));
+    }
+    let q = Query::select().columns(["url", "events"].map(t)).from(t("webhooks")).and_where(ws()).to_owned();
+    let prefix = format!("{key}.");
+    for r in tx.rows(&q, &[Col::Text, Col::Json]).await? {
+        let events: Vec<String> = serde_json::from_value(r[1].clone()).unwrap_or_default();
+        if events.iter().any(|e| e.starts_with(&prefix)) {
+            out.push(format!("webhook {}", str_at(&r, 0).unwrap_or_default()));
+        }
+    }
+    Ok(out)
 }
 
 /// Sets what a kind's list and record page show, as a new version of the kind.

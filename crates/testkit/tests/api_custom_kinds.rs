@@ -544,3 +544,36 @@ async fn a_purged_relation_field_takes_its_links_with_it() {
         assert!(ids_of_related(&app.get(&path).await).is_empty(), "[{n}] the purge took the link");
     }
 }
+
+#[tokio::test]
+async fn a_kind_that_automation_uses_is_not_deleted_under_it() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        status(
+            &app,
+            &app.post("/api/v1/object-types", json!({"key": "lease", "singular": "Lease", "plural": "Leases"})).await,
+            201,
+            "kind",
+        );
+        let rule = app
+            .post(
+                "/api/v1/assignment-rules",
+                json!({"kind": "lease", "name": "Leases to me", "method": "user", "user_id": app.user_id}),
+            )
+            .await;
+        status(&app, &rule, 201, "rule");
+        let hook = app.post("/api/v1/webhooks", json!({"url": "http://127.0.0.1:9/hook", "events": ["lease.*"]})).await;
+        status(&app, &hook, 201, "webhook");
+        let refused = app.delete("/api/v1/object-types/lease").await;
+        status(&app, &refused, 409, "in use");
+        let detail = refused.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("assignment rule 'Leases to me'") && detail.contains("webhook http://127.0.0.1:9/hook"),
+            "[{n}] {detail}"
+        );
+        status(&app, &app.get("/api/v1/object-types/lease").await, 200, "still there");
+        status(&app, &app.delete(&format!("/api/v1/assignment-rules/{}", id_of(&rule.body))).await, 204, "rule gone");
+        status(&app, &app.delete(&format!("/api/v1/webhooks/{}", id_of(&hook.body))).await, 204, "webhook gone");
+        status(&app, &app.delete("/api/v1/object-types/lease").await, 204, "then the kind goes");
+    }
+}
