@@ -201,6 +201,7 @@ impl Store {
             by_kind.entry(src).or_default().push((key, src_id));
         }
         let mut out = Vec::new();
+        let mut live: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
         for (src, items) in by_kind {
             if access::require_read(scope, src).is_err() {
                 continue;
@@ -211,7 +212,14 @@ impl Store {
             let by_id: Map<String, Json> =
                 recs.into_iter().filter_map(|r| Some((r.get("id")?.as_str()?.to_string(), Json::Object(r)))).collect();
             for (key, src_id) in items {
-                if let Some(r) = by_id.get(&src_id.to_string()) {
+                let Some(r) = by_id.get(&src_id.to_string()) else { continue };
+                // A deleted field's links wait for its restore (or purge) unseen.
+                let owner = if src == Kind::Object { r["type"].as_str().unwrap_or_default() } else { src.as_str() };
+                if !live.contains_key(owner) {
+                    let keys = crate::custom_fields::load_for(&mut tx, scope, owner).await?.into_iter().map(|d| d.key).collect();
+                    live.insert(owner.to_string(), keys);
+                }
+                if live[owner].contains(&key) {
                     out.push(json!({"kind": src.as_str(), "field": key, "record": r}));
                 }
             }

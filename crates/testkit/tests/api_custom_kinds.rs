@@ -524,7 +524,7 @@ async fn a_custom_kinds_identifying_field_flags_duplicates_within_the_kind() {
 }
 
 #[tokio::test]
-async fn a_purged_relation_field_takes_its_links_with_it() {
+async fn a_deleted_relation_fields_links_hide_and_a_purge_removes_them() {
     for app in TestApp::all().await {
         let n = app.name();
         let def = json!({"key": "lot", "singular": "Lot", "plural": "Lots",
@@ -537,6 +537,7 @@ async fn a_purged_relation_field_takes_its_links_with_it() {
         assert_eq!(ids_of_related(&app.get(&path).await), vec![id_of(&lot.body)], "[{n}] linked");
         let field = "/api/v1/object-types/lot/fields/landlord";
         status(&app, &app.delete(field).await, 204, "delete");
+        assert!(ids_of_related(&app.get(&path).await).is_empty(), "[{n}] a deleted field's link is not shown");
         status(&app, &app.post(&format!("{field}/restore"), json!({})).await, 200, "restore");
         assert_eq!(ids_of_related(&app.get(&path).await), vec![id_of(&lot.body)], "[{n}] still linked after a restore");
         status(&app, &app.delete(field).await, 204, "delete again");
