@@ -43,6 +43,16 @@ impl RowKind {
         self.object_type.as_ref().map_or(self.kind.as_str(), |d| d.key.as_str())
     }
 
+    /// The fields a mapping may fill, with a line of help each; a custom kind
+    /// without a status has no stage or status to fill.
+    pub fn targets(&self) -> Vec<serde_json::Value> {
+        let stageless = self.object_type.as_ref().is_some_and(|d| !d.has_status);
+        mapping::targets(self.kind, &self.custom)
+            .into_iter()
+            .filter(|t| !(stageless && matches!(t["target"].as_str(), Some("stage" | "stage_id" | "status"))))
+            .collect()
+    }
+
     /// Import options for these rows (suggested mapping, partial mode).
     pub fn options(&self) -> Options {
         match &self.object_type {

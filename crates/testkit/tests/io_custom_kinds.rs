@@ -149,5 +149,12 @@ async fn a_custom_kinds_records_go_out_to_a_file_and_come_back() {
             "[{n}] {}",
             suggested.body
         );
+        // Depots have no status: no stage or status to map to.
+        let depot = app.post("/api/v1/imports/suggest-mapping", json!({"kind": "depot", "headers": ["Name"]})).await;
+        let targets: Vec<&str> = depot.body["targets"].as_array().unwrap().iter().filter_map(|t| t["target"].as_str()).collect();
+        assert!(
+            targets.contains(&"custom.code") && !targets.iter().any(|t| t.starts_with("stage") || *t == "status"),
+            "[{n}] {targets:?}"
+        );
     }
 }

@@ -256,7 +256,10 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<()>
         let reader = tokio::task::spawn_blocking(move || rapport_io::source::open(input, name.as_deref(), format)).await??;
         if args.suggest {
             bar.finish_and_clear();
-            println!("{}", serde_json::to_string_pretty(&rapport_io::import::describe(&reader, kind, &custom))?);
+            let mut d = rapport_io::import::describe(&reader, kind, &custom);
+            d["kind"] = serde_json::json!(rows.name());
+            d["targets"] = serde_json::json!(rows.targets());
+            println!("{}", serde_json::to_string_pretty(&d)?);
             return Ok(());
         }
         let rejects: Option<Box<dyn Write + Send>> = match &args.reject_file {

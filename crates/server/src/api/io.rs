@@ -642,7 +642,7 @@ pub async fn suggest_mapping(
     let out = match (header_row, content) {
         (Some(h), _) => {
             let m = mapping::suggested_mapping(kind, &h, custom);
-            json!({"kind": target.name(), "columns": h, "suggestions": mapping::suggest(kind, &h, custom), "mapping": m.to_json(), "targets": mapping::targets(kind, custom)})
+            json!({"kind": target.name(), "columns": h, "suggestions": mapping::suggest(kind, &h, custom), "mapping": m.to_json(), "targets": target.targets()})
         }
         (None, Some(c)) => {
             let fmt = match format.as_deref() {
@@ -653,6 +653,7 @@ pub async fn suggest_mapping(
                 .map_err(|e| Problem::invalid(ValidationErrors::single("content", "invalid", e.to_string())))?;
             let mut d = rapport_io::import::describe(&reader, kind, custom);
             d["kind"] = json!(target.name());
+            d["targets"] = json!(target.targets());
             d
         }
         (None, None) => unreachable!("checked above"),

@@ -329,12 +329,10 @@ async fn mapping_view(
             }
         })
         .collect();
-    // A kind without a status has no stages: rows could not fill them.
-    let stageless = rows.object_type.as_ref().is_some_and(|d| !d.has_status);
-    let targets = mapping::targets(kind, custom)
+    let targets = rows
+        .targets()
         .iter()
         .filter_map(|t| t.get("target").and_then(Json::as_str))
-        .filter(|t| !(stageless && matches!(*t, "stage" | "stage_id" | "status")))
         .map(|t| Option2 { value: t.to_string(), label: view::target_label(&ui, kind, t, custom) })
         .collect();
     let p = MappingPage {
