@@ -23,14 +23,24 @@ impl RowKind {
     pub async fn resolve(store: &Store, scope: &Scope, name: &str) -> Result<Option<RowKind>, StoreError> {
         let name = name.trim();
         if let Some(kind) = mapping::parse_kind(name) {
-            let custom = if kind.has_custom_fields() { store.custom_fields(scope, kind).await? } else { vec![] };
-            return Ok(Some(RowKind { kind, object_type: None, custom }));
+            return RowKind::builtin(store, scope, kind).await.map(Some);
         }
         match store.object_type(scope, name).await {
-            Ok(def) => Ok(Some(RowKind { kind: Kind::Object, custom: def.fields.clone(), object_type: Some(def) })),
+            Ok(def) => Ok(Some(RowKind::of_object_type(def))),
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// A built-in kind's records, with its custom fields.
+    pub async fn builtin(store: &Store, scope: &Scope, kind: Kind) -> Result<RowKind, StoreError> {
+        let custom = if kind.has_custom_fields() { store.custom_fields(scope, kind).await? } else { vec![] };
+        Ok(RowKind { kind, object_type: None, custom })
+    }
+
+    /// The records of one custom record kind.
+    pub fn of_object_type(def: ObjectType) -> RowKind {
+        RowKind { kind: Kind::Object, custom: def.fields.clone(), object_type: Some(def) }
     }
 
     /// The name jobs, files and messages use: a collection, or a custom kind's key.

@@ -528,8 +528,8 @@ pub async fn import_workspace(
                         Kind::Object => rec.get("type").and_then(Json::as_str).unwrap_or_default().to_string(),
                         k => k.as_str().to_string(),
                     };
-                    let defs = fields_of(store, scope, &mut custom, &owner).await?.clone();
-                    let (input, parent) = translate(kind, rec, &defs, &ids, row, &mut warnings);
+                    let defs = fields_of(store, scope, &mut custom, &owner).await?;
+                    let (input, parent) = translate(kind, rec, defs, &ids, row, &mut warnings);
                     if tx.is_none() {
                         tx = Some(store.begin_import(scope).await?);
                     }

@@ -298,10 +298,11 @@ async fn parse(tx: &mut Tx, scope: &Scope, raw: &Json) -> Result<Rule, StoreErro
             Err(e) => return Err(e),
         },
     };
+    // A built-in kind's fields by its name, a custom kind's by its key (none for an unknown kind).
     let custom = match (builtin, &object_type) {
-        (Some(k), _) if k.has_custom_fields() => custom_fields::load(tx, scope, k).await?,
+        (Some(k), _) => custom_fields::load_for(tx, scope, k.as_str()).await?,
         (None, Some(key)) => custom_fields::load_for(tx, scope, key).await?,
-        _ => vec![],
+        (None, None) => vec![],
     };
     let rule = workflow::parse_rule(raw, &custom, object_type.as_deref())?;
     check_refs(tx, scope, &rule).await?;

@@ -76,7 +76,7 @@ pub(crate) async fn identifying(tx: &mut Tx, scope: &Scope, kind: Kind) -> Resul
 }
 
 /// As `identifying`, for a built-in kind (its name) or a custom kind (its key).
-async fn identifying_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<CustomField>, StoreError> {
+pub(crate) async fn identifying_for(tx: &mut Tx, scope: &Scope, owner: &str) -> Result<Vec<CustomField>, StoreError> {
     Ok(crate::custom_fields::load_for(tx, scope, owner).await?.into_iter().filter(|d| d.identifies).collect())
 }
 

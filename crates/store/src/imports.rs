@@ -122,8 +122,8 @@ impl ImportTx {
         let of_type = (kind == Kind::Object).then(|| input.get("type").and_then(Json::as_str).unwrap_or_default().to_string());
         let owner = of_type.clone().unwrap_or_else(|| kind.as_str().to_string());
         if !self.identifying.contains_key(&owner) {
-            let defs = crate::custom_fields::load_for(&mut self.tx, scope, &owner).await?;
-            self.identifying.insert(owner.clone(), defs.into_iter().filter(|d| d.identifies).collect());
+            let defs = crate::dedupe::identifying_for(&mut self.tx, scope, &owner).await?;
+            self.identifying.insert(owner.clone(), defs);
         }
         let keys = crate::dedupe::match_keys(kind, input, self.region, self.tx.backend(), &self.identifying[&owner]);
         for (what, mut cond) in keys {

@@ -461,7 +461,7 @@ impl Store {
 
     /// Adds a custom field to a custom record kind.
     pub async fn create_object_field(&self, scope: &Scope, key: &str, def: &CustomField) -> Result<CustomField, StoreError> {
-        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let (mut tx, now, _) = self.begin_object_field_change(scope, key).await?;
         let out = custom_fields::create_in(&mut tx, scope, Owner::Object(key), def, now).await?;
         end_field_change(tx, out).await
     }
@@ -476,7 +476,7 @@ impl Store {
         patch: &FieldPatch,
         if_match: Option<i64>,
     ) -> Result<CustomField, StoreError> {
-        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
+        let (mut tx, now, _) = self.begin_object_field_change(scope, key).await?;
         let out = custom_fields::update_in(&mut tx, scope, Owner::Object(key), field, patch, if_match, now).await?;
         end_field_change(tx, out).await
     }
@@ -490,8 +490,7 @@ impl Store {
         field: &str,
         if_match: Option<i64>,
     ) -> Result<(), StoreError> {
-        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
-        let cur = load_one(&mut tx, scope, key).await?;
+        let (mut tx, now, cur) = self.begin_object_field_change(scope, key).await?;
         custom_fields::set_deleted_in(&mut tx, scope, Owner::Object(key), field, if_match, true, now).await?;
         let gone = format!("custom.{field}");
         let keep = |l: &[String]| l.iter().filter(|f| **f != gone).cloned().collect::<Vec<_>>();
@@ -508,8 +507,7 @@ impl Store {
         field: &str,
         if_match: Option<i64>,
     ) -> Result<CustomField, StoreError> {
-        let (mut tx, now) = self.begin_object_field_change(scope, key).await?;
-        let cur = load_one(&mut tx, scope, key).await?;
+        let (mut tx, now, cur) = self.begin_object_field_change(scope, key).await?;
         let out = custom_fields::set_deleted_in(&mut tx, scope, Owner::Object(key), field, if_match, false, now).await?;
         let mut record = cur.record_fields.clone();
         let shown = format!("custom.{field}");
@@ -523,21 +521,22 @@ impl Store {
     /// Purges a deleted field of a custom record kind: its definition and its
     /// values. Returns how many records held a value.
     pub async fn purge_object_field(&self, scope: &Scope, key: &str, field: &str) -> Result<u64, StoreError> {
-        let (mut tx, _) = self.begin_object_field_change(scope, key).await?;
+        let (mut tx, _, _) = self.begin_object_field_change(scope, key).await?;
         let out = custom_fields::purge_in(&mut tx, scope, Owner::Object(key), field).await?;
         end_field_change(tx, out).await
     }
 
-    /// A write transaction for a change of an existing custom kind's fields (admins only), and its time.
+    /// A write transaction for a change of an existing custom kind's fields
+    /// (admins only), its time, and the kind as it stands.
     async fn begin_object_field_change(
         &self,
         scope: &Scope,
         key: &str,
-    ) -> Result<(Tx, chrono::DateTime<chrono::Utc>), StoreError> {
+    ) -> Result<(Tx, chrono::DateTime<chrono::Utc>, ObjectType), StoreError> {
         crate::access::require_admin(scope)?;
         let mut tx = self.db.write().await?;
-        load_one(&mut tx, scope, key).await?;
-        Ok((tx, self.clock.now()))
+        let cur = load_one(&mut tx, scope, key).await?;
+        Ok((tx, self.clock.now(), cur))
     }
 }
 

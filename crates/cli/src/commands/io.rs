@@ -362,12 +362,9 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()>
             // One file per built-in kind, and one per custom kind, named by its key.
             let mut files = Vec::new();
             for kind in rapport_io::workspace::KINDS.into_iter().filter(|k| *k != Kind::Object) {
-                let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
-                files.push(RowKind { kind, object_type: None, custom });
+                files.push(RowKind::builtin(&store, &scope, kind).await?);
             }
-            for t in store.object_types(&scope).await? {
-                files.push(RowKind { kind: Kind::Object, custom: t.fields.clone(), object_type: Some(t) });
-            }
+            files.extend(store.object_types(&scope).await?.into_iter().map(RowKind::of_object_type));
             for rows in files {
                 let path = target.join(format!("{}.csv", rows.name()));
                 let stream = rows.export(store.clone(), scope.clone(), ExportFormat::Csv, ListQuery::default()).await?;
@@ -381,10 +378,7 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()>
     let kind_name = args.kind.as_deref().unwrap_or("people");
     let builtin = Kind::from_collection(kind_name).or_else(|| Kind::parse(kind_name)).filter(|k| *k != Kind::Object);
     let rows = match builtin {
-        Some(kind) => {
-            let custom = if kind.has_custom_fields() { store.custom_fields(&scope, kind).await? } else { vec![] };
-            RowKind { kind, object_type: None, custom }
-        }
+        Some(kind) => RowKind::builtin(&store, &scope, kind).await?,
         None => rows_arg(&store, &scope, kind_name).await?,
     };
     let format =

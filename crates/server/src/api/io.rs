@@ -771,7 +771,7 @@ pub async fn export_objects(
     rapport_store::access::require_read(&auth.0, Kind::Object)?;
     let def = state.store.object_type(&auth.0, &ty).await?;
     let q = crate::api::records::list_query_with(Kind::Object, &def.fields, &rest)?;
-    let rows = RowKind { kind: Kind::Object, custom: def.fields.clone(), object_type: Some(def) };
+    let rows = RowKind::of_object_type(def);
     let stream = rows.export(state.store.clone(), auth.0.clone(), format, q).await.map_err(export_problem)?;
     Ok(export_download(stream, format, &rows.name()))
 }

@@ -40,9 +40,12 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/kinds/{key}", get(kind_page).post(kind_save))
         .route("/settings/kinds/{key}/fields", post(field_add))
         .route("/settings/kinds/{key}/fields/{field}", post(field_save))
-        .route("/settings/kinds/{key}/fields/{field}/delete", post(field_delete))
-        .route("/settings/kinds/{key}/fields/{field}/restore", post(field_restore))
-        .route("/settings/kinds/{key}/fields/{field}/purge", get(field_purge_confirm).post(field_purge))
+        .route("/settings/kinds/{key}/fields/{field}/delete", post(|s, a, p, f| field_act(s, a, p, f, FieldAct::Delete)))
+        .route("/settings/kinds/{key}/fields/{field}/restore", post(|s, a, p, f| field_act(s, a, p, f, FieldAct::Restore)))
+        .route(
+            "/settings/kinds/{key}/fields/{field}/purge",
+            get(field_purge_confirm).post(|s, a, p, f| field_act(s, a, p, f, FieldAct::Purge)),
+        )
         .route("/settings/kinds/{key}/delete", post(kind_delete))
         .route("/object/{id}", get(find))
         .route("/objects/{ty}", get(list))
@@ -295,7 +298,13 @@ enum FieldAct {
     Purge,
 }
 
-async fn field_act(state: AppState, app: App, key: String, field: String, fields: Fields, act: FieldAct) -> Response {
+async fn field_act(
+    State(state): State<AppState>,
+    app: App,
+    Path((key, field)): Path<(String, String)>,
+    fields: Fields,
+    act: FieldAct,
+) -> Response {
     let app = match admin_post(app, &fields) {
         Ok(a) => a,
         Err(r) => return r,
@@ -307,33 +316,6 @@ async fn field_act(state: AppState, app: App, key: String, field: String, fields
         FieldAct::Purge => store.purge_object_field(scope, &key, &field).await.map(|_| ()),
     };
     after(&state, app, &key, r).await
-}
-
-pub async fn field_delete(
-    State(state): State<AppState>,
-    app: App,
-    Path((key, field)): Path<(String, String)>,
-    fields: Fields,
-) -> Response {
-    field_act(state, app, key, field, fields, FieldAct::Delete).await
-}
-
-pub async fn field_restore(
-    State(state): State<AppState>,
-    app: App,
-    Path((key, field)): Path<(String, String)>,
-    fields: Fields,
-) -> Response {
-    field_act(state, app, key, field, fields, FieldAct::Restore).await
-}
-
-pub async fn field_purge(
-    State(state): State<AppState>,
-    app: App,
-    Path((key, field)): Path<(String, String)>,
-    fields: Fields,
-) -> Response {
-    field_act(state, app, key, field, fields, FieldAct::Purge).await
 }
 
 /// Asks before a purge, which cannot be undone.
@@ -782,7 +764,7 @@ pub async fn export(
             message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &errors.join(" "), &back, &ui.t("lists-back"))
         }
         Ok(q) => {
-            let rows = RowKind { kind: Kind::Object, custom: kind.fields.clone(), object_type: Some(kind) };
+            let rows = RowKind::of_object_type(kind);
             super::lists::export_rows(&state, &app, &rows, &format, q, &back).await
         }
     }
