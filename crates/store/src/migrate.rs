@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_board_totals_vacuum.sql"),
         postgres: include_str!("../migrations/postgres/0018_board_totals_vacuum.sql"),
     },
+    Migration {
+        version: 19,
+        name: "deal_totals",
+        sqlite: include_str!("../migrations/sqlite/0019_deal_totals.sql"),
+        postgres: include_str!("../migrations/postgres/0019_deal_totals.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
