@@ -23,6 +23,7 @@ mod last_activity;
 pub mod migrate;
 pub mod notifications;
 pub mod object_types;
+pub mod overview;
 pub mod pipelines;
 pub mod privacy;
 pub mod records;

@@ -56,6 +56,61 @@ async fn home_teaches_first_then_shows_my_day() {
     }
 }
 
+/// The figures count all of my work, not the first page of it; money in
+/// different currencies is never added up; recent activity is that on the
+/// records I own.
+#[tokio::test]
+async fn home_counts_all_my_work_and_shows_activity_on_my_records() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let me = app.user_id.to_string();
+        let user = json!({"email": "colleague@example.com", "name": "A colleague", "role": "member"});
+        let colleague = app.create("users", user).await["id"].as_str().unwrap().to_string();
+        let overdue = (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339();
+        for i in 0..23 {
+            app.create("tasks", json!({"title": format!("Late {i}"), "due_at": overdue, "assignee_user_id": me})).await;
+        }
+        let done = app.create("tasks", json!({"title": "Done already", "due_at": overdue, "assignee_user_id": me})).await;
+        let a = app.patch(&format!("/api/v1/tasks/{}", done["id"].as_str().unwrap()), json!({"status": "done"})).await;
+        assert_eq!(a.status, StatusCode::OK, "[{name}] {}", a.body);
+        app.create("tasks", json!({"title": "Someone else's", "due_at": overdue, "assignee_user_id": colleague})).await;
+
+        for (amount, currency) in [(1_000, "EUR"), (2_000, "EUR"), (500, "USD")] {
+            app.create(
+                "deals",
+                json!({"name": format!("{currency} {amount}"), "amount_minor": amount, "currency": currency, "owner_id": me}),
+            )
+            .await;
+        }
+        let won = app.create("deals", json!({"name": "Won one", "amount_minor": 9_900, "owner_id": me})).await;
+        let a = app.patch(&format!("/api/v1/deals/{}", won["id"].as_str().unwrap()), json!({"status": "won"})).await;
+        assert_eq!(a.status, StatusCode::OK, "[{name}] {}", a.body);
+        app.create("deals", json!({"name": "A colleague's", "amount_minor": 7_700, "owner_id": colleague})).await;
+
+        let mine = app.create("people", json!({"first_name": "Mine", "owner_id": me})).await;
+        let other = app.create("people", json!({"first_name": "Theirs", "owner_id": colleague})).await;
+        app.create("activities", json!({"type": "call", "subject": "Call on my contact", "people": [mine["id"]]})).await;
+        app.create("activities", json!({"type": "call", "subject": "Call on another contact", "people": [other["id"]]})).await;
+
+        let mut b = signed_in(&app).await;
+        let home = b.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "[{name}] {}", home.body);
+        let figure = |label: &str| {
+            let end =
+                home.body.find(&format!("<span class=\"l\">{label}")).unwrap_or_else(|| panic!("[{name}] no figure {label}"));
+            let start = home.body[..end].rfind("<span class=\"n\">").unwrap() + "<span class=\"n\">".len();
+            home.body[start..end].replace("</span>", "")
+        };
+        assert_eq!(figure("Overdue tasks"), "23", "[{name}] every overdue task of mine, not the 20 listed");
+        assert_eq!(figure("My open deals"), "3", "[{name}] open deals of mine only");
+        let amount = figure("In my pipeline");
+        assert!(amount.contains("€30.00") && amount.contains("$5.00"), "[{name}] currencies apart: {amount}");
+        assert!(!amount.contains("35.00"), "[{name}] euros and dollars never added: {amount}");
+        assert!(home.body.contains("Call on my contact"), "[{name}] activity on my record");
+        assert!(!home.body.contains("Call on another contact"), "[{name}] not on a record I don't own");
+    }
+}
+
 #[tokio::test]
 async fn home_speaks_the_readers_locale() {
     for app in TestApp::all().await {

@@ -23,5 +23,5 @@ home-stage = Stage
 home-count = Deals
 home-amount = Amount
 home-see-board = Open the pipeline board
-home-recent = Recent activity
-home-recent-none = No calls, emails or meetings logged yet.
+home-recent = Recent activity on my records
+home-recent-none = No recent calls, emails or meetings on the people, organizations or deals you own.

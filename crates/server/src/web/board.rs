@@ -135,7 +135,7 @@ fn stage_figures(totals: &[StageTotal], stage: Uuid) -> (i64, BTreeMap<String, i
     (count, amounts)
 }
 
-fn money_list(ui: &Ui, amounts: &BTreeMap<String, i64>) -> String {
+pub(crate) fn money_list(ui: &Ui, amounts: &BTreeMap<String, i64>) -> String {
     if amounts.is_empty() {
         return ui.money(&0, &ui.currency);
     }

@@ -3,6 +3,8 @@
 //! workspace sees how to start instead: create a contact, import a file, or
 //! load the demo company.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -10,9 +12,11 @@ use axum::response::Response;
 use chrono::{Duration, Utc};
 use rapport_domain::Kind;
 use rapport_domain::filter::{self, Filter, Sort};
+use rapport_store::overview::OpenDeals;
 use rapport_store::{ListQuery, Record, Scope, StoreError};
 use serde_json::Value as Json;
 
+use super::board::money_list;
 use super::frame::{App, Ui};
 use super::{page, store_failure};
 use crate::AppState;
@@ -131,7 +135,8 @@ async fn needs_setup(state: &AppState) -> bool {
 }
 
 async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
-    let me = app.user_id().to_string();
+    let app_user = app.user_id();
+    let me = app_user.to_string();
     let scope = &app.scope;
     let ui = app.ui;
     let now = Utc::now();
@@ -160,33 +165,34 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
             }
         })
         .collect();
-    let overdue = tasks.iter().filter(|t| t.overdue).count() as i64;
+    // Counted by the database: the list above shows the first 20 only.
+    let counts = state.store.task_counts(scope, app_user, now, end_of_day).await?;
 
-    // My open deals, grouped by stage in pipeline order.
+    // My open deals, counted per stage and currency, in pipeline order.
     let pipelines = state.store.pipelines(scope).await?;
-    let mine = all_of(Kind::Deal, &[("owner_id", "eq", &me), ("status", "eq", "open")]);
-    // Grouped by stage below, so read in stage order: no index serves that
-    // order, so the owner's index finds the deals. Sorted by `-updated_at`,
-    // SQLite walked every deal of the workspace by its update time looking for
-    // the owner's (all of them for a user who owns none).
-    let deals = list(state, scope, Kind::Deal, mine, "stage_id", 500).await?;
+    let open = state.store.open_deals_of(scope, app_user).await?;
     let mut stages = vec![];
-    let mut total: i64 = 0;
+    let mut open_deals = 0;
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for p in &pipelines {
         for s in &p.stages {
-            let sid = s.id.to_string();
-            let here: Vec<&Record> = deals.iter().filter(|d| text(d, "stage_id") == sid).collect();
+            let here: Vec<&OpenDeals> = open.iter().filter(|d| d.pipeline_id == p.id && d.stage_id == s.id).collect();
             if here.is_empty() {
                 continue;
             }
-            let sum: i64 = here.iter().filter_map(|d| d.get("amount_minor").and_then(Json::as_i64)).sum();
-            total += sum;
+            let count: i64 = here.iter().map(|d| d.count).sum();
+            open_deals += count;
+            let mut amounts = BTreeMap::new();
+            for d in &here {
+                *amounts.entry(d.currency.clone()).or_insert(0) += d.amount_minor;
+                *totals.entry(d.currency.clone()).or_insert(0) += d.amount_minor;
+            }
             let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
-            stages.push(StageLine { name, count: here.len() as i64, amount: ui.money(&sum, &ui.currency) });
+            stages.push(StageLine { name, count, amount: money_list(&ui, &amounts) });
         }
     }
 
-    let acts = list(state, scope, Kind::Activity, Filter::All(vec![]), "-occurred_at", 8).await?;
+    let acts = state.store.recent_activity_on_records_of(scope, app_user, 8).await?;
     let activities = acts
         .iter()
         .map(|a| ActivityLine {
@@ -197,21 +203,20 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
         })
         .collect::<Vec<_>>();
 
-    let due_today = tasks.len() as i64 - overdue;
-    let first_run = deals.is_empty()
+    let first_run = open.is_empty()
         && activities.is_empty()
         && tasks.is_empty()
         && list(state, scope, Kind::Person, Filter::All(vec![]), "-created_at", 1).await?.is_empty()
         && list(state, scope, Kind::Organization, Filter::All(vec![]), "-created_at", 1).await?.is_empty();
     Ok(HomePage {
-        open_deals: deals.len() as i64,
-        open_amount: ui.money(&total, &ui.currency),
+        open_deals,
+        open_amount: money_list(&ui, &totals),
         ui,
         tasks,
         stages,
         activities,
-        due_today,
-        overdue,
+        due_today: counts.due_today,
+        overdue: counts.overdue,
         first_run,
         notice: None,
     })

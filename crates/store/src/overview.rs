@@ -1,0 +1,203 @@
+//! What a user's home page sums up: their tasks due and overdue and their
+//! open deals per stage, counted by the database (never from a page of
+//! rows, which would stop counting at the page's size), and the latest
+//! activities on the records they own.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::Kind;
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use uuid::Uuid;
+
+use crate::db::{Col, Tx, int_at, str_at, uuid_at};
+use crate::records::{Record, fetch};
+use crate::sql::{t, tc};
+use crate::values::{time, uuid};
+use crate::{Scope, Store, StoreError, access};
+
+/// A user's open tasks that are late, and those due later today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    pub overdue: i64,
+    pub due_today: i64,
+}
+
+/// A user's open deals in one stage of one pipeline, in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenDeals {
+    pub pipeline_id: Uuid,
+    pub stage_id: Uuid,
+    pub currency: String,
+    pub count: i64,
+    pub amount_minor: i64,
+}
+
+/// How many of the workspace's latest activities are looked through for
+/// those on a user's records: the walk stays short for a user who owns few
+/// records, and "recent" means recent in the workspace.
+pub const RECENT_WINDOW: u64 = 2_000;
+
+impl Store {
+    /// The open tasks assigned to `user` due before `now` (overdue) and from
+    /// `now` until `end_of_day` (due today).
+    pub async fn task_counts(
+        &self,
+        scope: &Scope,
+        user: Uuid,
+        now: DateTime<Utc>,
+        end_of_day: DateTime<Utc>,
+    ) -> Result<TaskCounts, StoreError> {
+        access::require_read(scope, Kind::Task)?;
+        let table = Kind::Task.table();
+        let mut tx = self.db.read().await?;
+        let mut open = Cond::all()
+            .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+            .add(tc(table, "assignee_user_id").eq(uuid(user)))
+            .add(tc(table, "status").is_in(["open", "in_progress"]));
+        if let Some(visible) = access::condition(&mut tx, scope, Kind::Task, false).await? {
+            open = open.add(visible);
+        }
+        // Two counts, each a range of the (assignee, status, due) index.
+        let mut counts = [0; 2];
+        for (n, range) in counts.iter_mut().zip([
+            Cond::all().add(tc(table, "due_at").lt(time(now))),
+            Cond::all().add(tc(table, "due_at").gte(time(now))).add(tc(table, "due_at").lt(time(end_of_day))),
+        ]) {
+            let q = Query::select().expr(Expr::cust("COUNT(*)")).from(t(table)).cond_where(open.clone().add(range)).to_owned();
+            *n = tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
+        }
+        tx.commit().await?;
+        let at = |i: usize| counts[i];
+        Ok(TaskCounts { overdue: at(0), due_today: at(1) })
+    }
+
+    /// The open deals `owner` owns that the scope may read, per pipeline,
+    /// stage and currency (amounts in different currencies are never added).
+    pub async fn open_deals_of(&self, scope: &Scope, owner: Uuid) -> Result<Vec<OpenDeals>, StoreError> {
+        access::require_read(scope, Kind::Deal)?;
+        let table = Kind::Deal.table();
+        let mut tx = self.db.read().await?;
+        let mut cond = Cond::all()
+            .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+            .add(tc(table, "owner_id").eq(uuid(owner)))
+            .add(tc(table, "status").eq("open"));
+        if let Some(visible) = access::condition(&mut tx, scope, Kind::Deal, false).await? {
+            cond = cond.add(visible);
+        }
+        let q = Query::select()
+            .column((t(table), t("pipeline_id")))
+            .column((t(table), t("stage_id")))
+            .column((t(table), t("currency")))
+            .expr(Expr::cust("COUNT(*)"))
+            .expr(Expr::cust(format!("CAST(COALESCE(SUM(\"{table}\".\"amount_minor\"), 0) AS BIGINT)")))
+            .from(t(table))
+            .cond_where(cond)
+            .group_by_col((t(table), t("pipeline_id")))
+            .group_by_col((t(table), t("stage_id")))
+            .group_by_col((t(table), t("currency")))
+            .to_owned();
+        let rows = tx.rows(&q, &[Col::Uuid, Col::Uuid, Col::Text, Col::Int, Col::Int]).await?;
+        tx.commit().await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                Some(OpenDeals {
+                    pipeline_id: uuid_at(r, 0)?,
+                    stage_id: uuid_at(r, 1)?,
+                    currency: str_at(r, 2)?.to_string(),
+                    count: int_at(r, 3)?,
+                    amount_minor: int_at(r, 4).unwrap_or(0),
+                })
+            })
+            .collect())
+    }
+
+    /// The latest activities (newest first, at most `limit`) that concern a
+    /// person, organization or deal `owner` owns, among the workspace's
+    /// `RECENT_WINDOW` latest activities.
+    pub async fn recent_activity_on_records_of(&self, scope: &Scope, owner: Uuid, limit: u64) -> Result<Vec<Record>, StoreError> {
+        access::require_read(scope, Kind::Activity)?;
+        let table = Kind::Activity.table();
+        let mut tx = self.db.read().await?;
+        if !owns_any(&mut tx, scope.workspace_id, owner).await? {
+            tx.commit().await?;
+            return Ok(vec![]);
+        }
+        let mut cond = Cond::all().add(Expr::exists(links_to_owned(scope.workspace_id, owner)));
+        if let Some(since) = window_start(&mut tx, scope.workspace_id).await? {
+            cond = cond.add(tc(table, "occurred_at").gte(since));
+        }
+        let rows = fetch(
+            &mut tx,
+            scope,
+            Kind::Activity,
+            cond,
+            |s| {
+                s.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
+            },
+            Some(limit.clamp(1, 100)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
+
+/// Whether `owner` owns any person, organization or deal (each an index seek).
+async fn owns_any(tx: &mut Tx, workspace_id: Uuid, owner: Uuid) -> Result<bool, StoreError> {
+    for table in ["deals", "people", "organizations"] {
+        let q = Query::select()
+            .column(t("id"))
+            .from(t(table))
+            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
+            .and_where(tc(table, "owner_id").eq(uuid(owner)))
+            .limit(1)
+            .to_owned();
+        if tx.row(&q, &[Col::Uuid]).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The time of the `RECENT_WINDOW`-th latest activity, when there are that many.
+async fn window_start(tx: &mut Tx, workspace_id: Uuid) -> Result<Option<sea_query::Value>, StoreError> {
+    let table = Kind::Activity.table();
+    let q = Query::select()
+        .column(t("occurred_at"))
+        .from(t(table))
+        .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
+        .order_by(t("occurred_at"), Order::Desc)
+        .limit(1)
+        .offset(RECENT_WINDOW - 1)
+        .to_owned();
+    let row = tx.row(&q, &[Col::DateTime]).await?;
+    Ok(row.as_ref().and_then(|r| r.first()).and_then(|v| v.as_str()).and_then(rapport_domain::validate::parse_datetime).map(time))
+}
+
+/// A link from the activity being read to a person, organization or deal `owner` owns.
+fn links_to_owned(workspace_id: Uuid, owner: Uuid) -> SelectStatement {
+    let links = "record_links";
+    let owned = |table: &str, kind: &str| {
+        let record = Query::select()
+            .expr(Expr::val(1))
+            .from(t(table))
+            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
+            .and_where(tc(table, "id").equals((t(links), t("to_id"))))
+            .and_where(tc(table, "owner_id").eq(uuid(owner)))
+            .to_owned();
+        Cond::all().add(tc(links, "to_kind").eq(kind.to_string())).add(Expr::exists(record))
+    };
+    Query::select()
+        .expr(Expr::val(1))
+        .from(t(links))
+        .and_where(tc(links, "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc(links, "from_kind").eq(Kind::Activity.as_str()))
+        .and_where(tc(links, "from_id").equals((t(Kind::Activity.table()), t("id"))))
+        .cond_where(
+            Cond::any()
+                .add(owned("people", Kind::Person.as_str()))
+                .add(owned("organizations", Kind::Organization.as_str()))
+                .add(owned("deals", Kind::Deal.as_str())),
+        )
+        .to_owned()
+}
