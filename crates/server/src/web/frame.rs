@@ -120,7 +120,15 @@ impl Ui {
         self.catalog.text(key, &[(a, Arg::Str(av)), (b, Arg::Str(bv))])
     }
 
+    /// The language the page is written in, for `<html lang>`: the catalog's,
+    /// not the locale numbers and dates follow (German formats with English
+    /// text is English to a screen reader).
     pub fn lang(&self) -> &str {
+        self.catalog.lang
+    }
+
+    /// The locale numbers, dates and money follow (`de-DE`), for scripts that format them.
+    pub fn locale(&self) -> &str {
         self.fmt.tag
     }
 
