@@ -198,6 +198,15 @@ impl Ui {
         self.fmt.money(*minor, currency)
     }
 
+    /// Sums in several currencies, each in its own (`€1,200.00 + $300.00`),
+    /// never added together; zero in the workspace's currency when empty.
+    pub fn money_sums(&self, sums: &std::collections::BTreeMap<String, i64>) -> String {
+        if sums.is_empty() {
+            return self.money(&0, &self.currency);
+        }
+        sums.iter().map(|(c, m)| self.money(m, c)).collect::<Vec<_>>().join(" + ")
+    }
+
     /// The asset URL with a digest of its content, so browsers may cache it forever.
     pub fn asset(&self, name: &str) -> String {
         super::assets::url(name)

@@ -3,6 +3,8 @@
 //! workspace sees how to start instead: create a contact, import a file, or
 //! load the demo company.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -171,7 +173,8 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
     // the owner's (all of them for a user who owns none).
     let deals = list(state, scope, Kind::Deal, mine, "stage_id", 500).await?;
     let mut stages = vec![];
-    let mut total: i64 = 0;
+    // Amounts in different currencies are summed apart, never added together.
+    let mut total = BTreeMap::new();
     for p in &pipelines {
         for s in &p.stages {
             let sid = s.id.to_string();
@@ -179,10 +182,17 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
             if here.is_empty() {
                 continue;
             }
-            let sum: i64 = here.iter().filter_map(|d| d.get("amount_minor").and_then(Json::as_i64)).sum();
-            total += sum;
+            let mut sums = BTreeMap::new();
+            for d in &here {
+                if let Some(minor) = d.get("amount_minor").and_then(Json::as_i64) {
+                    let currency = text(d, "currency");
+                    let currency = if currency.is_empty() { ui.currency.clone() } else { currency };
+                    *sums.entry(currency.clone()).or_insert(0) += minor;
+                    *total.entry(currency).or_insert(0) += minor;
+                }
+            }
             let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
-            stages.push(StageLine { name, count: here.len() as i64, amount: ui.money(&sum, &ui.currency) });
+            stages.push(StageLine { name, count: here.len() as i64, amount: ui.money_sums(&sums) });
         }
     }
 
@@ -205,7 +215,7 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
         && list(state, scope, Kind::Organization, Filter::All(vec![]), "-created_at", 1).await?.is_empty();
     Ok(HomePage {
         open_deals: deals.len() as i64,
-        open_amount: ui.money(&total, &ui.currency),
+        open_amount: ui.money_sums(&total),
         ui,
         tasks,
         stages,
