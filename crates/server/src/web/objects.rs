@@ -416,14 +416,11 @@ fn cell(ui: &Ui, kind: &ObjectType, names: &Names<'_>, r: &Record, column: &str)
             let link = (ids.len() == 1 && target != Kind::Object).then(|| format!("/{}/{}", target.collection(), ids[0]));
             return Cell { text: shown.join(", "), href: link };
         }
-        return plain(match (&v, def.ty) {
-            (Json::Bool(b), _) => ui.t(if *b { "objects-yes" } else { "objects-no" }),
-            (Json::Array(items), _) => items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", "),
-            (Json::String(_), CustomType::DateTime | CustomType::Date) => ui.when(&v),
-            (Json::String(s), _) => s.clone(),
-            (Json::Number(n), _) => n.to_string(),
-            _ => String::new(),
-        });
+        // As on record pages: money, numbers and dates in the reader's locale;
+        // emails, phones and web addresses as links.
+        let text = crate::web::custom::display(ui, def, &v);
+        let href = crate::web::custom::href(def, &v).filter(|_| !text.is_empty());
+        return Cell { text, href };
     }
     match column {
         "name" => Cell { text: text(r, "name"), href: Some(href(Kind::Object, r)) },

@@ -7,7 +7,7 @@
 //! forms, and a saved view is just a query string.
 
 mod bulk;
-mod columns;
+pub(super) mod columns;
 pub mod query;
 mod saved;
 

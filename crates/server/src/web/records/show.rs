@@ -385,7 +385,8 @@ async fn build(
     let values = rec.get("custom").and_then(Json::as_object);
     for d in defs.iter().filter(|d| !d.hidden) {
         let raw = values.and_then(|v| v.get(&d.key)).cloned().unwrap_or(Json::Null);
-        facts.push(Fact { name: format!("custom-{}", d.key), ..fact("", d.label.clone(), custom::display(&ui, d, &raw)) });
+        let href = custom::href(d, &raw);
+        facts.push(Fact { name: format!("custom-{}", d.key), href, ..fact("", d.label.clone(), custom::display(&ui, d, &raw)) });
     }
 
     let can_write = ui.can_write();
