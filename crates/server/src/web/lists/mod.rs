@@ -129,6 +129,10 @@ struct ListPage {
     /// Kept by the column form: everything but the columns.
     keep_cols: Params,
     errors: Vec<String>,
+    /// What an empty list says: what these records are and how to get some.
+    empty_text: String,
+    /// The create button's label (`New person`).
+    new_label: String,
     /// What a change made elsewhere did (a record deleted from its page).
     notice: Option<String>,
     head: Vec<Head>,
@@ -398,6 +402,8 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
         status,
         ListPage {
             title: ui.kinds(kind),
+            empty_text: ui.t(&format!("lists-empty-{}", kind.as_str())),
+            new_label: ui.t(&format!("records-new-{}", kind.as_str())),
             collection,
             q: param(&params, "q").unwrap_or_default().to_string(),
             quick,
