@@ -225,7 +225,7 @@ async fn build(
                 .collect();
             facts.push(fact("domains", f("domains"), domains.join(", ")));
             let site = text(&rec, "website");
-            let mut w = editable("website", f("website"), &rec, "text", site.clone());
+            let mut w = editable("website", f("website"), &rec, "url", site.clone());
             w.href = (site.starts_with("https://") || site.starts_with("http://")).then(|| site.clone());
             facts.push(w);
             let (number, e164) = (primary_of(&rec, "phones", "number"), primary_of(&rec, "phones", "e164"));
