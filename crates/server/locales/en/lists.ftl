@@ -5,6 +5,7 @@ lists-import = Import a file
 lists-unnamed = (no name)
 lists-error-intro = Some of the filters in the address could not be used:
 lists-error-param = { $param }: { $message }.
+lists-error-limit = give a whole number of rows from 1 to 200
 lists-search-label = Search this list
 lists-search-placeholder = Search this list…
 lists-apply = Apply

@@ -187,7 +187,9 @@ fn error_lines(ui: &Ui, kind: Kind, errors: &[(String, String)]) -> Vec<String> 
         .map(|(p, m)| {
             let (field, _) = query::split_key(p);
             let label = if RESERVED.contains(&field) || field == "cursor" { field.to_string() } else { ui.field(kind, field) };
-            ui.t2("lists-error-param", "param", &label, "message", m)
+            // The page size is checked here, not by the store: its reason is in the catalog.
+            let m = if p == "limit" { ui.t("lists-error-limit") } else { m.clone() };
+            ui.t2("lists-error-param", "param", &label, "message", &m)
         })
         .collect()
 }
