@@ -50,6 +50,15 @@ pub fn normalize_phone(raw: &str, region: Region) -> Option<String> {
     Some(n.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// A number kept in E.164 (`+33140000000`) as people read it, in the
+/// international format (`+33 1 40 00 00 00`); as given when it does not parse.
+pub fn display_phone(e164: &str) -> String {
+    match phonenumber::parse(None, e164) {
+        Ok(n) if n.is_valid() => n.format().mode(phonenumber::Mode::International).to_string(),
+        _ => e164.to_string(),
+    }
+}
+
 /// Parses a region code such as `FR` or `US`.
 pub fn parse_region(code: &str) -> Option<Region> {
     code.trim().to_uppercase().parse().ok()
@@ -67,6 +76,12 @@ pub fn settle_primary<T>(items: &mut [T], is_primary: impl Fn(&mut T) -> &mut bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_shown_grouped() {
+        assert_eq!(display_phone("+33140000000"), "+33 1 40 00 00 00");
+        assert_eq!(display_phone("not a number"), "not a number");
+    }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {

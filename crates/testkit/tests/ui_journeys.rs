@@ -2,7 +2,8 @@
 //! width: first-run setup and sign-in; an organization, a person, a call and
 //! a follow-up; a deal dragged to the next stage; a saved view; a person found
 //! by a phone number typed another way; every main page with the demo company;
-//! and the plain forms with scripts off. See the harness in `ui/mod.rs`.
+//! the empty lists of a new workspace and a custom kind's pages; the main work
+//! with the keyboard alone; and the plain forms with scripts off. See the harness in `ui/mod.rs`.
 
 mod ui;
 
@@ -22,6 +23,8 @@ async fn browser_journeys() {
         journey("saved view", saved_view),
         journey("find by phone", find_by_phone),
         journey("without script", without_script),
+        journey("empty lists and custom kinds", empty_lists_and_custom_kinds),
+        journey("keyboard only", keyboard_only),
         journey("harness sees errors", harness_sees_errors),
     ])
     .await;
@@ -449,6 +452,191 @@ async fn without_script(ctx: Ctx) {
     tab.click_to_page("#record-edit-save").await;
     let person = api_record(&app, "people", &href["/people/".len()..]).await;
     assert_eq!(person["organizations"][0]["id"], tooling["id"], "[{}] {person}", tab.label);
+    tab.finish().await;
+}
+
+/// A new workspace's lists each say what they are for and offer the first
+/// record and an import; a custom kind's pages (empty, list, record with
+/// contact fields as links) pass the same checks as every main page.
+async fn empty_lists_and_custom_kinds(ctx: Ctx) {
+    let (app, tab) = ctx.signed_in().await;
+    let mut failures = Vec::new();
+    for (name, path) in [
+        ("people-empty", "/people"),
+        ("organizations-empty", "/organizations"),
+        ("deals-empty", "/deals"),
+        ("tasks-empty", "/tasks"),
+        ("activities-empty", "/activities"),
+    ] {
+        if let Err(why) = ui::attempt(async {
+            tab.goto(path).await;
+            tab.wait_for_element("#list-empty-title").await;
+            assert!(
+                tab.exists(&format!("#list-empty-new[href='{path}/new']")).await,
+                "[{}] {path} offers a first record",
+                tab.label
+            );
+            assert!(tab.exists("#list-empty-import").await, "[{}] {path} offers an import", tab.label);
+            tab.check_page(name).await;
+        })
+        .await
+        {
+            failures.push(why);
+            tab.take_errors();
+        }
+    }
+    assert!(failures.is_empty(), "{} page(s) failed:\n{}", failures.len(), failures.join("\n"));
+
+    let kind = app
+        .post(
+            "/api/v1/object-types",
+            json!({
+                "key": "contract", "singular": "Contract", "plural": "Contracts",
+                "fields": [
+                    {"key": "value", "label": "Value", "type": "money"},
+                    {"key": "contact", "label": "Contact email", "type": "email"},
+                    {"key": "hotline", "label": "Hotline", "type": "phone"}
+                ],
+                "list_fields": ["name", "custom.value", "custom.contact"]
+            }),
+        )
+        .await;
+    assert_eq!(kind.status.as_u16(), 201, "[{}] {}", tab.label, kind.body);
+    tab.goto("/objects/contract").await;
+    tab.wait_for_element("#list-empty-new").await;
+    tab.check_page("objects-empty").await;
+    tab.goto("/settings/kinds").await;
+    tab.check_page("settings-kinds").await;
+    tab.goto("/settings/kinds/contract").await;
+    tab.check_page("settings-kind").await;
+
+    let a = app
+        .post(
+            "/api/v1/objects/contract",
+            json!({"name": "Support 2027", "custom": {"value": {"amount_minor": 250_000, "currency": "EUR"},
+                   "contact": "desk@acme.example", "hotline": "+33 1 40 00 00 00"}}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "[{}] {}", tab.label, a.body);
+    tab.goto("/objects/contract").await;
+    assert!(
+        tab.text("#list-table").await.contains("€2,500.00"),
+        "[{}] money in the list: {}",
+        tab.label,
+        tab.text("#list-table").await
+    );
+    assert!(tab.exists("#list-table a[href='mailto:desk@acme.example']").await, "[{}] a mailto: link in the list", tab.label);
+    tab.check_page("objects").await;
+    tab.click_to_page("#list-table tbody a[href^='/objects/']").await;
+    assert!(tab.exists("a[href='tel:+33140000000']").await, "[{}] the hotline is a tel: link", tab.label);
+    tab.check_page("object").await;
+    tab.finish().await;
+}
+
+/// Presses Tab until the element is focused: it is reached by keyboard, in
+/// the page's order, within `most` presses.
+async fn tab_to(tab: &Tab, selector: &str, most: usize) {
+    let test = format!("document.activeElement && document.activeElement.matches({})", ui::js(selector));
+    for _ in 0..most {
+        tab.key("Tab").await;
+        if tab.eval(&test).await == Value::Bool(true) {
+            return;
+        }
+    }
+    let at = tab.eval("document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : ''").await;
+    panic!("[{}] {selector} not reached with {most} presses of Tab (at {at})", tab.label);
+}
+
+/// The main work with the keyboard alone, in the order Tab reaches things:
+/// the skip link, fields edited in place (a text, a date, a web address), a
+/// call logged, and a deal moved to the next stage (the keyboard's way to do
+/// what dragging does).
+async fn keyboard_only(ctx: Ctx) {
+    if ctx.width.is_phone() {
+        return;
+    }
+    let (app, tab) = ctx.signed_in().await;
+    let grace = app.create("people", json!({"first_name": "Grace", "last_name": "Hopper"})).await;
+    let person = format!("/people/{}", grace["id"].as_str().expect("id"));
+    let pipelines = app.store.pipelines(&app.scope).await.expect("pipelines");
+    let pipeline = pipelines.iter().find(|p| p.is_default).expect("a default pipeline");
+    let (first, second) = (pipeline.stages[0].id.to_string(), pipeline.stages[1].id.to_string());
+    let deal = app.create("deals", json!({"name": "Acme yearly plan", "stage_id": first})).await;
+    let deal_id = deal["id"].as_str().expect("id").to_string();
+
+    // The first stop is the skip link, which leads to the page's content.
+    tab.goto(&person).await;
+    tab.key("Tab").await;
+    assert_eq!(tab.eval("document.activeElement.className").await, "skip", "[{}] the skip link comes first", tab.label);
+    tab.key("Enter").await;
+    tab.wait_for("document.activeElement && document.activeElement.id === 'content'", "focus on the content").await;
+
+    // A key field edited in place: Enter opens it with the focus in the box,
+    // Enter saves, and the focus comes back to its button.
+    tab_to(&tab, "#fact-title .inplace-edit", 40).await;
+    tab.key("Enter").await;
+    tab.wait_for("document.activeElement && document.activeElement.id === 'inplace-title'", "the focus in the box").await;
+    tab.type_text("Rear admiral").await;
+    tab.key("Enter").await;
+    tab.wait_for(
+        "document.querySelector('#fact-title .value').textContent.trim() === 'Rear admiral'",
+        "the title saved in place",
+    )
+    .await;
+    tab.wait_for("document.activeElement && document.activeElement.matches('#fact-title .inplace-edit')", "the focus back").await;
+    assert_eq!(api_record(&app, "people", &person["/people/".len()..]).await["title"], "Rear admiral", "[{}]", tab.label);
+
+    // A call logged: its button comes first, then the subject box, where
+    // Enter logs a call (the form's first button).
+    tab_to(&tab, "#log-call", 40).await;
+    tab_to(&tab, "#log-subject", 10).await;
+    tab.type_text("Keyboard call").await;
+    tab.mark().await;
+    tab.key("Enter").await;
+    tab.wait_for_new_page("the page after logging the call").await;
+    tab.wait_for_element("#record-timeline").await;
+    assert!(tab.text("#record-timeline").await.contains("Keyboard call"), "[{}] the call is on the timeline", tab.label);
+
+    // A date saved in place reads as the page draws dates (not 2027-03-15),
+    // and a web address stays a link.
+    tab.goto(&format!("/deals/{deal_id}")).await;
+    tab_to(&tab, "#fact-expected_close_date .inplace-edit", 60).await;
+    tab.key("Enter").await;
+    tab.wait_for("document.activeElement && document.activeElement.id === 'inplace-expected_close_date'", "the date box").await;
+    tab.set_value("#inplace-expected_close_date", "2027-03-15").await;
+    tab.key("Enter").await;
+    tab.wait_for("!document.getElementById('inplace-expected_close_date')", "the date saved in place").await;
+    let shown = tab.text("#fact-expected_close_date .value").await;
+    assert_eq!(shown.trim(), "03/15/2027", "[{}] the date in the reader's locale", tab.label);
+    assert_eq!(api_record(&app, "deals", &deal_id).await["expected_close_date"], "2027-03-15", "[{}]", tab.label);
+    let org = app.create("organizations", json!({"name": "Acme Corporation"})).await;
+    tab.goto(&format!("/organizations/{}", org["id"].as_str().expect("id"))).await;
+    tab_to(&tab, "#fact-website .inplace-edit", 60).await;
+    tab.key("Enter").await;
+    tab.type_text("https://acme.example").await;
+    tab.key("Enter").await;
+    tab.wait_for_element("#fact-website .value a[href='https://acme.example']").await;
+
+    // A deal moved: its "Move to" link, the stage list, the button.
+    tab.goto("/board").await;
+    tab_to(&tab, &format!("#deal-{deal_id} .board-move"), 60).await;
+    tab.mark().await;
+    tab.key("Enter").await;
+    tab.wait_for_new_page("the move page").await;
+    tab_to(&tab, "#move-stage", 40).await;
+    tab.key("ArrowDown").await;
+    assert_eq!(
+        tab.eval("document.getElementById('move-stage').value").await,
+        second.as_str(),
+        "[{}] the next stage chosen",
+        tab.label
+    );
+    tab_to(&tab, "#move-submit", 5).await;
+    tab.mark().await;
+    tab.key("Enter").await;
+    tab.wait_for_new_page("the board again").await;
+    wait_for_stage(&app, &tab, &deal_id, &second).await;
+    tab.wait_for_element(&format!("#stage-{second} #deal-{deal_id}")).await;
     tab.finish().await;
 }
 

@@ -336,3 +336,44 @@ async fn a_kinds_list_exports_what_it_shows_and_links_to_its_import() {
         assert!(!anonymous.body.contains("North Yard"), "[{n}]");
     }
 }
+
+/// An amount is shown in the edit form as it is typed, so that saving the
+/// form for another change keeps it; in the list it reads as money.
+#[tokio::test]
+async fn an_amount_survives_an_edit_of_another_field() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let a = app
+            .post(
+                "/api/v1/object-types",
+                json!({"key": "contract", "singular": "Contract", "plural": "Contracts",
+                       "fields": [{"key": "value", "label": "Value", "type": "money"}],
+                       "list_fields": ["name", "custom.value"]}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        let c = app
+            .post(
+                "/api/v1/objects/contract",
+                json!({"name": "Support", "custom": {"value": {"amount_minor": 250_000, "currency": "EUR"}}}),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED, "[{n}] {}", c.body);
+        let id = c.body["id"].as_str().unwrap().to_string();
+        let (mut b, csrf, _) = signed_in(&app, "admin@example.com", None).await;
+        assert!(b.get("/objects/contract").await.body.contains("€2,500.00"), "[{n}] money in the list");
+        let page = b.get(&format!("/objects/contract/{id}")).await;
+        assert!(page.body.contains("value=\"2500.00 EUR\""), "[{n}] the amount in the form: {}", page.body);
+        let version = page.field("version").expect("version");
+        let saved = b
+            .post_form(
+                &format!("/objects/contract/{id}"),
+                &[("csrf", &csrf), ("version", &version), ("name", "Support 2027"), ("custom.value", "2500.00 EUR")],
+            )
+            .await;
+        redirected(&app, &saved, &format!("/objects/contract/{id}"), "save");
+        let got = app.get(&format!("/api/v1/objects/contract/{id}")).await.body;
+        assert_eq!(got["name"], "Support 2027", "[{n}] {got}");
+        assert_eq!(got["custom"]["value"]["amount_minor"], 250_000, "[{n}] the amount kept: {got}");
+    }
+}

@@ -130,6 +130,13 @@ async fn filters_search_sort_and_columns() {
         let language = b.get("/people?first_name%5Bcontains%5D=ali").await;
         assert_eq!(row_ids(&language).len(), 1, "[{name}] the API's filter language: {}", language.body);
         assert!(language.body.contains("id=\"list-chips\""), "[{name}] the filter is shown and removable");
+        let too_many = b.get("/people?limit=999").await;
+        assert_eq!(too_many.status, StatusCode::BAD_REQUEST, "[{name}]");
+        assert!(
+            too_many.body.contains("give a whole number of rows from 1 to 200"),
+            "[{name}] from the catalog: {}",
+            too_many.body
+        );
 
         let desc = b.get("/people?sort=-name").await;
         let asc = b.get("/people?sort=name").await;

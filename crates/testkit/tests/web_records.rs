@@ -600,3 +600,94 @@ async fn an_organization_is_chosen_by_the_name_typed() {
         assert!(none.body.contains("No organization matches"), "[{name}]");
     }
 }
+
+/// Custom fields on a record page and in its list as the built-in ones are:
+/// an email is a `mailto:` link, a phone a `tel:` link, a web address a link,
+/// and numbers and percentages in the reader's locale.
+#[tokio::test]
+async fn custom_contact_fields_are_links_and_numbers_are_localized() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        for def in [
+            json!({"key": "alt_email", "label": "Other email", "type": "email"}),
+            json!({"key": "mobile", "label": "Mobile", "type": "phone"}),
+            json!({"key": "homepage", "label": "Homepage", "type": "url"}),
+            json!({"key": "score", "label": "Score", "type": "number"}),
+            json!({"key": "discount", "label": "Discount", "type": "percent", "min": 0, "max": 100}),
+        ] {
+            let a = app.post("/api/v1/custom-fields/people", def).await;
+            assert_eq!(a.status, StatusCode::CREATED, "[{n}] {}", a.body);
+        }
+        let ann = app
+            .create(
+                "people",
+                json!({"first_name": "Ann", "last_name": "Example", "custom": {
+                    "alt_email": "ann@example.com", "mobile": "+33 6 12 34 56 78", "homepage": "https://ann.example",
+                    "score": 1234.5, "discount": 12.5
+                }}),
+            )
+            .await;
+        let id = ann["id"].as_str().unwrap();
+        let (mut b, _) = admin(&app).await;
+        let page = b.get(&format!("/people/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "[{n}] {}", page.body);
+        assert!(page.body.contains("href=\"mailto:ann@example.com\""), "[{n}] the email is a mailto: link: {}", page.body);
+        assert!(page.body.contains("href=\"tel:+33612345678\""), "[{n}] the phone is a tel: link: {}", page.body);
+        assert!(page.body.contains("href=\"https://ann.example\""), "[{n}] the web address is a link: {}", page.body);
+        assert!(page.body.contains("1,234.5") && page.body.contains("12.5%"), "[{n}] numbers in en-US: {}", page.body);
+
+        let list = b.get("/people?cols=name,custom.alt_email,custom.mobile,custom.homepage").await;
+        assert!(list.body.contains("href=\"mailto:ann@example.com\""), "[{n}] a link in the list too: {}", list.body);
+        assert!(list.body.contains("href=\"tel:+33612345678\""), "[{n}] {}", list.body);
+        assert!(list.body.contains("href=\"https://ann.example\""), "[{n}] {}", list.body);
+
+        b.extra_headers.push(("accept-language".into(), "de-DE".into()));
+        let german = b.get(&format!("/people/{id}")).await;
+        assert!(german.body.contains("1.234,5") && german.body.contains("12,5%"), "[{n}] numbers in de-DE: {}", german.body);
+    }
+}
+
+/// An empty list says what its records are for and how to get the first ones,
+/// for every kind, not only people.
+#[tokio::test]
+async fn every_empty_list_teaches() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let (mut b, _) = admin(&app).await;
+        for (path, new) in [
+            ("/people", "New person"),
+            ("/organizations", "New organization"),
+            ("/deals", "New deal"),
+            ("/tasks", "New task"),
+            ("/activities", "New activity"),
+        ] {
+            let page = b.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "[{n}] {path}");
+            assert!(page.body.contains("id=\"list-empty-title\""), "[{n}] {path} has an empty state: {}", page.body);
+            assert!(
+                page.body.contains(&format!("href=\"{path}/new\">{new}</a>")),
+                "[{n}] {path} offers to create: {}",
+                page.body
+            );
+            assert!(page.body.contains("id=\"list-empty-import\""), "[{n}] {path} offers an import");
+            let filtered = b.get(&format!("{path}?q=nothing-like-this")).await;
+            assert!(filtered.body.contains("Nothing matches these filters"), "[{n}] {path} filtered: {}", filtered.body);
+            assert!(!filtered.body.contains("id=\"list-empty-title\""), "[{n}] {path}");
+        }
+        // Each says something of its own.
+        let texts: std::collections::BTreeSet<String> = empty_texts(&mut b).await;
+        assert_eq!(texts.len(), 5, "[{n}] one text per kind: {texts:?}");
+    }
+}
+
+async fn empty_texts(b: &mut Browser) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for path in ["/people", "/organizations", "/deals", "/tasks", "/activities"] {
+        let body = b.get(path).await.body;
+        let start = body.find("id=\"list-empty-title\"").expect("an empty state");
+        let rest = &body[start..];
+        let p = rest.find("<p>").expect("a text") + 3;
+        out.insert(rest[p..p + rest[p..].find("</p>").expect("end")].to_string());
+    }
+    out
+}

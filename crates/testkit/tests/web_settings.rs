@@ -495,7 +495,7 @@ async fn the_locale_preference_changes_how_money_is_shown() {
         assert_eq!((me["locale"].clone(), me["time_zone"].clone()), (json!("de-DE"), json!("Europe/Berlin")), "[{name}]");
         let home = m.get("/").await;
         assert!(home.body.contains("1.234,50\u{a0}€"), "[{name}] {}", home.body);
-        assert!(home.body.contains("<html lang=\"de-DE\">"), "[{name}]");
+        assert!(home.body.contains("<html lang=\"en\">"), "[{name}] English text, German numbers");
         let account = m.get("/account?done=preferences").await;
         assert!(account.body.contains("<option value=\"de-DE\" selected>"), "[{name}]");
 

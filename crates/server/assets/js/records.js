@@ -67,6 +67,31 @@
       if (hidden) hidden.value = v;
     }
 
+    // A saved value shown as the page draws it: a date in the reader's
+    // locale, a web address as a link.
+    function show(value, kind, now) {
+      value.textContent = "";
+      if (now === "") {
+        var none = document.createElement("span");
+        none.className = "muted";
+        none.textContent = msg("none");
+        value.appendChild(none);
+      } else if (kind === "url" && /^https?:\/\//i.test(now)) {
+        var a = document.createElement("a");
+        a.href = now;
+        a.textContent = now;
+        value.appendChild(a);
+      } else if (kind === "date" && /^\d{4}-\d{2}-\d{2}$/.test(now)) {
+        var text = now;
+        try {
+          text = new Intl.DateTimeFormat(root.getAttribute("data-locale") || undefined, { timeZone: "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(now + "T00:00:00Z"));
+        } catch (e) { text = now; }
+        value.textContent = text;
+      } else {
+        value.textContent = now;
+      }
+    }
+
     function open(dd) {
       if (dd.classList.contains("editing")) return;
       dd.classList.add("editing");
@@ -80,7 +105,7 @@
       var form = document.createElement("form");
       form.className = "inplace";
       var input = document.createElement(kind === "textarea" ? "textarea" : "input");
-      if (kind !== "textarea") input.type = kind === "date" ? "date" : "text";
+      if (kind !== "textarea") input.type = kind === "date" || kind === "url" ? kind : "text";
       input.id = "inplace-" + field;
       input.name = field;
       input.value = dd.getAttribute("data-value") || "";
@@ -128,7 +153,7 @@
             setVersion(rec.version !== undefined ? String(rec.version) : (res.etag || "").replace(/"/g, ""));
             var now = rec[field] === null || rec[field] === undefined ? "" : String(rec[field]);
             dd.setAttribute("data-value", now);
-            value.textContent = now === "" ? msg("none") : now;
+            show(value, kind, now);
             // The record's name may follow from the field (a person's from first and last name).
             var named = rec[titleField] || (field === titleField ? now : "");
             if (named) document.getElementById("record-title").textContent = named;

@@ -154,4 +154,5 @@ field-object-updated_at = Last changed
 
 # Custom fields on record pages and forms.
 fields-rating-value = { $value } / { $max }
+fields-percent-value = { $value }%
 fields-money-hint = An amount such as 1250.50, in { $currency } unless followed by another currency code (1250.50 USD).

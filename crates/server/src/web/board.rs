@@ -135,13 +135,6 @@ fn stage_figures(totals: &[StageTotal], stage: Uuid) -> (i64, BTreeMap<String, i
     (count, amounts)
 }
 
-pub(crate) fn money_list(ui: &Ui, amounts: &BTreeMap<String, i64>) -> String {
-    if amounts.is_empty() {
-        return ui.money(&0, &ui.currency);
-    }
-    amounts.iter().map(|(c, m)| ui.money(m, c)).collect::<Vec<_>>().join(" + ")
-}
-
 /// Names of the records some ids point at, read in one query.
 async fn names(state: &AppState, app: &App, kind: Kind, ids: Vec<Uuid>) -> HashMap<String, String> {
     let mut ids = ids;
@@ -203,7 +196,7 @@ async fn build(state: &AppState, app: App, q: &BoardQuery) -> Result<Option<Boar
                 name: s.name.clone(),
                 outcome: s.outcome.clone(),
                 count,
-                total: money_list(ui, &amounts),
+                total: ui.money_sums(&amounts),
                 totals_json: json!(amounts).to_string(),
                 more_href: (hidden && !collapsed && !shown_more)
                     .then(|| format!("/board?pipeline={}&more={}#stage-{}", pipeline.id, s.id, s.id)),

@@ -20,11 +20,31 @@ pub fn display(ui: &Ui, def: &CustomField, raw: &Json) -> String {
             let minor = o.get("amount_minor").and_then(Json::as_i64).unwrap_or_default();
             ui.fmt.money(minor, o.get("currency").and_then(Json::as_str).unwrap_or_default())
         }
-        (CustomType::Percent, Json::Number(n)) => format!("{n} %"),
+        (CustomType::Phone, Json::String(s)) => rapport_domain::contact::display_phone(s),
+        (CustomType::Number, Json::Number(n)) => n.as_f64().map(|f| ui.fmt.decimal(f)).unwrap_or_else(|| n.to_string()),
+        (CustomType::Percent, Json::Number(n)) => {
+            let value = n.as_f64().map(|f| ui.fmt.decimal(f)).unwrap_or_else(|| n.to_string());
+            ui.t1("fields-percent-value", "value", &value)
+        }
         (CustomType::Rating, Json::Number(n)) => {
             ui.t2("fields-rating-value", "value", &n.to_string(), "max", &def.rating_max().to_string())
         }
         (ty, v) => custom::to_text(ty, v).replace("; ", ", "),
+    }
+}
+
+/// Where a value of an email, phone or web address field leads: `mailto:`,
+/// `tel:`, or the address itself when it is http or https (never `javascript:`).
+pub fn href(def: &CustomField, raw: &Json) -> Option<String> {
+    let s = raw.as_str().map(str::trim).filter(|s| !s.is_empty())?;
+    match def.ty {
+        CustomType::Email => Some(format!("mailto:{s}")),
+        CustomType::Phone => Some(super::lists::columns::tel(s)),
+        CustomType::Url => {
+            let lower = s.to_ascii_lowercase();
+            (lower.starts_with("https://") || lower.starts_with("http://")).then(|| s.to_string())
+        }
+        _ => None,
     }
 }
 

@@ -84,6 +84,24 @@ impl Format {
         n.to_formatted_string(&self.digits)
     }
 
+    /// A decimal number with the locale's grouping and decimal mark: `1234.5`
+    /// is `1,234.5` in en-US, `1.234,5` in de-DE.
+    pub fn decimal(&self, n: f64) -> String {
+        if !n.is_finite() {
+            return n.to_string();
+        }
+        // The shortest text that reads back as the same number, then localized.
+        let plain = format!("{}", n.abs());
+        let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let mut text = whole.parse::<u64>().map(|w| w.to_formatted_string(&self.digits)).unwrap_or_else(|_| whole.to_string());
+        if !frac.is_empty() {
+            text.push_str(self.digits.decimal());
+            text.push_str(frac);
+        }
+        let sign = if n < 0.0 { self.digits.minus_sign() } else { "" };
+        format!("{sign}{text}")
+    }
+
     /// An amount in minor units: `123450, EUR` is `€1,234.50` in en-US, `1.234,50 €` in de-DE.
     pub fn money(&self, minor: i64, currency: &str) -> String {
         let exp = money::exponent(currency);
@@ -138,6 +156,14 @@ mod tests {
         assert_eq!(Format::new("de-DE", "UTC").money(123450, "EUR"), "1.234,50\u{a0}€");
         assert_eq!(Format::new("en", "UTC").money(-5, "USD"), "-$0.05");
         assert_eq!(Format::new("fr", "UTC").money(1000, "JPY"), "1\u{202f}000\u{a0}¥");
+    }
+
+    #[test]
+    fn decimals_follow_the_locale() {
+        assert_eq!(Format::new("en-US", "UTC").decimal(1234.5), "1,234.5");
+        assert_eq!(Format::new("de-DE", "UTC").decimal(1234.5), "1.234,5");
+        assert_eq!(Format::new("fr", "UTC").decimal(-0.25), "-0,25");
+        assert_eq!(Format::new("en", "UTC").decimal(12.0), "12");
     }
 
     #[test]

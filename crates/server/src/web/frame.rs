@@ -120,7 +120,15 @@ impl Ui {
         self.catalog.text(key, &[(a, Arg::Str(av)), (b, Arg::Str(bv))])
     }
 
+    /// The language the page is written in, for `<html lang>`: the catalog's,
+    /// not the locale numbers and dates follow (German formats with English
+    /// text is English to a screen reader).
     pub fn lang(&self) -> &str {
+        self.catalog.lang
+    }
+
+    /// The locale numbers, dates and money follow (`de-DE`), for scripts that format them.
+    pub fn locale(&self) -> &str {
         self.fmt.tag
     }
 
@@ -188,6 +196,15 @@ impl Ui {
 
     pub fn money(&self, minor: &i64, currency: &str) -> String {
         self.fmt.money(*minor, currency)
+    }
+
+    /// Sums in several currencies, each in its own (`€1,200.00 + $300.00`),
+    /// never added together; zero in the workspace's currency when empty.
+    pub fn money_sums(&self, sums: &std::collections::BTreeMap<String, i64>) -> String {
+        if sums.is_empty() {
+            return self.money(&0, &self.currency);
+        }
+        sums.iter().map(|(c, m)| self.money(m, c)).collect::<Vec<_>>().join(" + ")
     }
 
     /// The asset URL with a digest of its content, so browsers may cache it forever.

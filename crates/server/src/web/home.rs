@@ -16,7 +16,6 @@ use rapport_store::overview::OpenDeals;
 use rapport_store::{ListQuery, Record, Scope, StoreError};
 use serde_json::Value as Json;
 
-use super::board::money_list;
 use super::frame::{App, Ui};
 use super::{page, store_failure};
 use crate::AppState;
@@ -188,7 +187,7 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
                 *totals.entry(d.currency.clone()).or_insert(0) += d.amount_minor;
             }
             let name = if pipelines.len() > 1 { format!("{} · {}", p.name, s.name) } else { s.name.clone() };
-            stages.push(StageLine { name, count, amount: money_list(&ui, &amounts) });
+            stages.push(StageLine { name, count, amount: ui.money_sums(&amounts) });
         }
     }
 
@@ -210,7 +209,7 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
         && list(state, scope, Kind::Organization, Filter::All(vec![]), "-created_at", 1).await?.is_empty();
     Ok(HomePage {
         open_deals,
-        open_amount: money_list(&ui, &totals),
+        open_amount: ui.money_sums(&totals),
         ui,
         tasks,
         stages,

@@ -31,6 +31,8 @@ const ENGLISH: &[(&str, &str)] = &[
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];
 
 pub struct Catalog {
+    /// The language its messages are written in (`en`): the page's `lang`.
+    pub lang: &'static str,
     bundle: FluentBundle<FluentResource>,
 }
 
@@ -51,7 +53,7 @@ static LOADED: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
                     tracing::error!(area, ?errs, "message catalog defines a message twice");
                 }
             }
-            (*lang, Catalog { bundle })
+            (*lang, Catalog { lang, bundle })
         })
         .collect()
 });

@@ -416,14 +416,11 @@ fn cell(ui: &Ui, kind: &ObjectType, names: &Names<'_>, r: &Record, column: &str)
             let link = (ids.len() == 1 && target != Kind::Object).then(|| format!("/{}/{}", target.collection(), ids[0]));
             return Cell { text: shown.join(", "), href: link };
         }
-        return plain(match (&v, def.ty) {
-            (Json::Bool(b), _) => ui.t(if *b { "objects-yes" } else { "objects-no" }),
-            (Json::Array(items), _) => items.iter().filter_map(Json::as_str).collect::<Vec<_>>().join(", "),
-            (Json::String(_), CustomType::DateTime | CustomType::Date) => ui.when(&v),
-            (Json::String(s), _) => s.clone(),
-            (Json::Number(n), _) => n.to_string(),
-            _ => String::new(),
-        });
+        // As on record pages: money, numbers and dates in the reader's locale;
+        // emails, phones and web addresses as links.
+        let text = crate::web::custom::display(ui, def, &v);
+        let href = crate::web::custom::href(def, &v).filter(|_| !text.is_empty());
+        return Cell { text, href };
     }
     match column {
         "name" => Cell { text: text(r, "name"), href: Some(href(Kind::Object, r)) },
@@ -523,6 +520,8 @@ async fn inputs(
                 Json::String(s) => vec![s.clone()],
                 Json::Number(n) => vec![n.to_string()],
                 Json::Bool(true) => vec!["true".into()],
+                // An amount as it is typed (`2500.00 EUR`): left empty, saving the form would erase it.
+                Json::Object(_) if def.ty == CustomType::Money => vec![rapport_domain::custom::to_text(def.ty, &stored)],
                 _ => vec![],
             },
         };
@@ -583,6 +582,8 @@ fn from_form(ui: &Ui, kind: &ObjectType, f: &Fields) -> Map<String, Json> {
             CustomType::Relation if def.many => json!(f.all(&name).into_iter().filter(|v| !v.is_empty()).collect::<Vec<_>>()),
             _ if raw.is_empty() => Json::Null,
             CustomType::Number => raw.parse::<f64>().map(|n| json!(n)).unwrap_or(json!(raw)),
+            // `2500.00`, `2500.00 EUR`: in the workspace's currency unless one is named.
+            CustomType::Money => money_of(ui, def, &raw),
             CustomType::DateTime => {
                 ui.fmt.parse_input_datetime(&raw).map(|t| json!(rapport_domain::value::format_datetime(&t))).unwrap_or(json!(raw))
             }
@@ -592,6 +593,14 @@ fn from_form(ui: &Ui, kind: &ObjectType, f: &Fields) -> Map<String, Json> {
     }
     out.insert("custom".into(), Json::Object(custom));
     out
+}
+
+/// An amount typed in a form as the store takes it; what does not read as
+/// one goes to the store as typed, which says why it is refused.
+fn money_of(ui: &Ui, def: &CustomField, raw: &str) -> Json {
+    let Some(region) = rapport_domain::contact::parse_region("US") else { return json!(raw) };
+    let ctx = rapport_domain::custom::ValueContext { region, currency: &ui.currency };
+    rapport_domain::custom::parse_text(&CustomField { required: false, ..def.clone() }, raw, &ctx).unwrap_or_else(|_| json!(raw))
 }
 
 // ---- pages -----------------------------------------------------------------

@@ -476,6 +476,11 @@ impl Tab {
         assert_eq!(got.as_str(), Some(text), "[{}] typing into {selector}", self.label);
     }
 
+    /// Types into whatever has the focus, as a keyboard would.
+    pub async fn type_text(&self, text: &str) {
+        self.page.execute(InsertTextParams::new(text)).await.expect("insert text");
+    }
+
     /// Sets a value the way a picker would (selects, dates): assigns it and fires input and change.
     pub async fn set_value(&self, selector: &str, value: &str) {
         self.wait_for_element(selector).await;

@@ -284,7 +284,7 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// A `tel:` URL: digits and a leading `+` only.
-fn tel(number: &str) -> String {
+pub fn tel(number: &str) -> String {
     let digits: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     format!("tel:{digits}")
 }
@@ -398,7 +398,11 @@ pub fn cell(kind: Kind, c: &ColDef, r: &Record, names: &Names, ui: &Ui) -> Cell 
             CustomType::Rating => plain(text_of(&raw)),
             _ => {
                 let def = rapport_domain::custom::CustomField { ty: *ty, ..Default::default() };
-                plain(shorten(&crate::web::custom::display(ui, &def, &raw), 120))
+                let text = shorten(&crate::web::custom::display(ui, &def, &raw), 120);
+                match crate::web::custom::href(&def, &raw) {
+                    Some(href) if !text.is_empty() => vec![Part { text, href: Some(href) }],
+                    _ => plain(text),
+                }
             }
         },
     };

@@ -7,7 +7,7 @@
 //! forms, and a saved view is just a query string.
 
 mod bulk;
-mod columns;
+pub(super) mod columns;
 pub mod query;
 mod saved;
 
@@ -129,6 +129,10 @@ struct ListPage {
     /// Kept by the column form: everything but the columns.
     keep_cols: Params,
     errors: Vec<String>,
+    /// What an empty list says: what these records are and how to get some.
+    empty_text: String,
+    /// The create button's label (`New person`).
+    new_label: String,
     /// What a change made elsewhere did (a record deleted from its page).
     notice: Option<String>,
     head: Vec<Head>,
@@ -183,7 +187,9 @@ fn error_lines(ui: &Ui, kind: Kind, errors: &[(String, String)]) -> Vec<String> 
         .map(|(p, m)| {
             let (field, _) = query::split_key(p);
             let label = if RESERVED.contains(&field) || field == "cursor" { field.to_string() } else { ui.field(kind, field) };
-            ui.t2("lists-error-param", "param", &label, "message", m)
+            // The page size is checked here, not by the store: its reason is in the catalog.
+            let m = if p == "limit" { ui.t("lists-error-limit") } else { m.clone() };
+            ui.t2("lists-error-param", "param", &label, "message", &m)
         })
         .collect()
 }
@@ -398,6 +404,8 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
         status,
         ListPage {
             title: ui.kinds(kind),
+            empty_text: ui.t(&format!("lists-empty-{}", kind.as_str())),
+            new_label: ui.t(&format!("records-new-{}", kind.as_str())),
             collection,
             q: param(&params, "q").unwrap_or_default().to_string(),
             quick,

@@ -225,7 +225,7 @@ async fn build(
                 .collect();
             facts.push(fact("domains", f("domains"), domains.join(", ")));
             let site = text(&rec, "website");
-            let mut w = editable("website", f("website"), &rec, "text", site.clone());
+            let mut w = editable("website", f("website"), &rec, "url", site.clone());
             w.href = (site.starts_with("https://") || site.starts_with("http://")).then(|| site.clone());
             facts.push(w);
             let (number, e164) = (primary_of(&rec, "phones", "number"), primary_of(&rec, "phones", "e164"));
@@ -385,7 +385,8 @@ async fn build(
     let values = rec.get("custom").and_then(Json::as_object);
     for d in defs.iter().filter(|d| !d.hidden) {
         let raw = values.and_then(|v| v.get(&d.key)).cloned().unwrap_or(Json::Null);
-        facts.push(Fact { name: format!("custom-{}", d.key), ..fact("", d.label.clone(), custom::display(&ui, d, &raw)) });
+        let href = custom::href(d, &raw);
+        facts.push(Fact { name: format!("custom-{}", d.key), href, ..fact("", d.label.clone(), custom::display(&ui, d, &raw)) });
     }
 
     let can_write = ui.can_write();
