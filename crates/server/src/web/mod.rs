@@ -321,6 +321,18 @@ pub fn store_failure(e: StoreError) -> Response {
         StoreError::NotFound => {
             message(StatusCode::NOT_FOUND, &c.t("page-not-found"), &c.t("page-not-found-text"), "/", &c.t("page-back-start"))
         }
+        // What the reader sent or raced with: say so, never a server error.
+        StoreError::Invalid(errs) => {
+            let text = sentences(&errs, |f| f.to_string()).join(" ");
+            message(StatusCode::UNPROCESSABLE_ENTITY, &c.t("page-invalid"), &text, "/", &c.t("page-back-start"))
+        }
+        StoreError::Conflict(m) => message(StatusCode::CONFLICT, &c.t("page-conflict"), &m, "/", &c.t("page-back-start")),
+        e @ StoreError::NotConvertible { .. } => {
+            message(StatusCode::CONFLICT, &c.t("page-conflict"), &e.to_string(), "/", &c.t("page-back-start"))
+        }
+        StoreError::VersionMismatch { .. } => {
+            message(StatusCode::CONFLICT, &c.t("page-stale"), &c.t("page-stale-text"), "/", &c.t("page-back-start"))
+        }
         other => {
             tracing::error!(error = %other, "web request failed");
             message(
@@ -373,6 +385,17 @@ mod tests {
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, CSRF_COOKIE).as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, "b"), None);
+    }
+
+    /// What the reader sent or raced with is never answered as a server error.
+    #[test]
+    fn store_failures_name_the_reader_s_part() {
+        let invalid = StoreError::Invalid(ValidationErrors::single("name", "required", "is required"));
+        assert_eq!(store_failure(invalid).status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(store_failure(StoreError::Conflict("stage holds deals".into())).status(), StatusCode::CONFLICT);
+        assert_eq!(store_failure(StoreError::VersionMismatch { expected: 1, current: 2 }).status(), StatusCode::CONFLICT);
+        assert_eq!(store_failure(StoreError::NotFound).status(), StatusCode::NOT_FOUND);
+        assert_eq!(store_failure(StoreError::Config("x".into())).status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]
