@@ -122,6 +122,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_board_totals_vacuum.sql"),
         postgres: include_str!("../migrations/postgres/0018_board_totals_vacuum.sql"),
     },
+    // 19 is taken by the stage totals change.
+    Migration {
+        version: 20,
+        name: "task_due_indexes",
+        sqlite: include_str!("../migrations/sqlite/0020_task_due_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0020_task_due_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
