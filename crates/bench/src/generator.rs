@@ -107,8 +107,12 @@ pub fn score_field() -> CustomField {
     }
 }
 
-/// How many of the busiest people the record-page requests are drawn from.
+/// How many of the busiest people (and at most how many large accounts) the
+/// record-page requests are drawn from.
 pub const BUSY_PEOPLE: usize = 20;
+
+/// How many weeks before `as_of` the calendar requests look at.
+pub const CALENDAR_WEEKS: i64 = 4;
 
 /// Ids the benchmark's requests are drawn from.
 #[derive(Debug, Clone, Default)]
@@ -125,6 +129,14 @@ pub struct Sample {
     /// accounts), busiest first, with their activity counts: record pages
     /// with a long timeline.
     pub busy_people: Vec<(Uuid, usize)>,
+    /// The large accounts, busiest first, with the activities of their people:
+    /// organization pages with thousands of people and a long timeline.
+    pub busy_organizations: Vec<(Uuid, usize)>,
+    /// Deals drawn at random, open or closed.
+    pub deals: Vec<Uuid>,
+    /// The weekdays of the last `CALENDAR_WEEKS` weeks before `as_of`: days and
+    /// weeks of the calendar that hold tasks and meetings.
+    pub calendar_dates: Vec<NaiveDate>,
 }
 
 /// Where generated rows go: called with batches in an order that satisfies foreign keys.
@@ -1726,6 +1738,7 @@ impl Generator {
         let acts = self.plan_activities();
         self.emit_activities(&acts, &mut out, &mut csv)?;
         let busy = self.busiest(&acts, BUSY_PEOPLE);
+        let accounts = self.busiest_accounts(&acts, BUSY_PEOPLE);
         drop(acts);
         let tasks = self.plan_tasks();
         self.emit_tasks(&tasks, &mut out, &mut csv)?;
@@ -1736,6 +1749,7 @@ impl Generator {
         let counts = std::mem::take(&mut out.counts);
         let mut sample = self.sample();
         sample.busy_people = busy;
+        sample.busy_organizations = accounts;
         Ok((sample, counts))
     }
 
@@ -1749,9 +1763,18 @@ impl Generator {
                 count[o as usize] += 1;
             }
         }
-        let mut order: Vec<usize> = (0..count.len()).filter(|i| count[*i] > 0).collect();
-        order.sort_by_key(|i| (std::cmp::Reverse(count[*i]), *i));
-        order.into_iter().take(n).map(|i| (self.people[i].id, count[i])).collect()
+        top(&count, n, |i| self.people[i].id)
+    }
+
+    /// The large accounts (at most `n`) by the activities of their people, busiest first.
+    fn busiest_accounts(&self, acts: &[Activity], n: usize) -> Vec<(Uuid, usize)> {
+        let mut count = vec![0usize; self.orgs.len()];
+        for a in acts {
+            if let Some(o) = self.people[a.person as usize].org.filter(|o| self.orgs[*o as usize].large) {
+                count[o as usize] += 1;
+            }
+        }
+        top(&count, n, |i| self.orgs[i].id)
     }
 
     /// A CSV file of `n` people as a user would import them: Rapport's own
@@ -1849,8 +1872,24 @@ impl Generator {
             let d = &self.deals[i];
             s.open_deals.push((d.id, d.pipeline, d.reached.min(self.target.pipelines[d.pipeline].open.len() - 1)));
         }
+        for _ in 0..k.min(self.deals.len() * 2) {
+            let i = self.index(self.deals.len());
+            s.deals.push(self.deals[i].id);
+        }
+        let today = self.now.date_naive();
+        s.calendar_dates = (1..=7 * CALENDAR_WEEKS)
+            .map(|d| today - Duration::days(d))
+            .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+            .collect();
         s
     }
+}
+
+/// The `n` largest non-zero counts, largest first (ties by index), with the ids of their rows.
+fn top(count: &[usize], n: usize, id: impl Fn(usize) -> Uuid) -> Vec<(Uuid, usize)> {
+    let mut order: Vec<usize> = (0..count.len()).filter(|i| count[*i] > 0).collect();
+    order.sort_by_key(|i| (std::cmp::Reverse(count[*i]), *i));
+    order.into_iter().take(n).map(|i| (id(i), count[i])).collect()
 }
 
 fn obj(v: Json) -> Map<String, Json> {

@@ -324,7 +324,7 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
     }
     let _ = writeln!(
         o,
-        "\n{:<30} {:>8} {:>8} {:>8} {:>7} | {:>8} {:>6} | {:>8} {:>6}",
+        "\n{:<40} {:>8} {:>8} {:>8} {:>7} | {:>8} {:>6} | {:>8} {:>6}",
         format!("HTTP, {} concurrent", s.concurrency),
         "req/s",
         "p50 ms",
@@ -340,7 +340,7 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
         let errors = if m.errors > 0 { format!("  ({} errors)", m.errors) } else { String::new() };
         let _ = writeln!(
             o,
-            "{:<30} {:>8.0} {:>8.1} {:>8.1} {:>7} | {:>8} {:>6} | {:>8} {:>6}{errors}",
+            "{:<40} {:>8.0} {:>8.1} {:>8.1} {:>7} | {:>8} {:>6} | {:>8} {:>6}{errors}",
             h.title,
             m.throughput,
             m.p50_ms,
@@ -357,14 +357,14 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
     } else {
         let _ = writeln!(
             o,
-            "\n{:<34} {:>17} | {:>26} | target",
+            "\n{:<40} {:>17} | {:>26} | target",
             "UI pages (server-rendered HTML)",
             "one at a time",
             format!("{} concurrent", s.concurrency)
         );
         let _ = writeln!(
             o,
-            "{:<34} {:>8} {:>8} | {:>8} {:>8} {:>8} | p99 < {UI_LIMIT_MS:.0} ms",
+            "{:<40} {:>8} {:>8} | {:>8} {:>8} {:>8} | p99 < {UI_LIMIT_MS:.0} ms",
             "", "p50 ms", "p99 ms", "p50 ms", "p99 ms", "req/s"
         );
         for u in &r.ui {
@@ -372,7 +372,7 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
             let errors = if u.errors > 0 { format!(" ({} errors)", u.errors) } else { String::new() };
             let _ = writeln!(
                 o,
-                "{:<34} {:>8} {:>8} | {:>8.1} {:>8.1} {:>8.0} | {}{errors}",
+                "{:<40} {:>8} {:>8} | {:>8.1} {:>8.1} {:>8.0} | {}{errors}",
                 u.title,
                 f(u.alone_p50_ms),
                 f(u.alone_p99_ms),
@@ -395,7 +395,7 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
     let _ =
         writeln!(o, "\nTargets (set for 1,000,000 people on 2 cores; this run: {} people):", thousands(r.scale.people as u64));
     for t in &r.targets {
-        let _ = writeln!(o, "  {}  {:<52} {:<26} measured {}", if t.pass { "PASS" } else { "MISS" }, t.what, t.limit, t.measured);
+        let _ = writeln!(o, "  {}  {:<58} {:<26} measured {}", if t.pass { "PASS" } else { "MISS" }, t.what, t.limit, t.measured);
     }
     o
 }

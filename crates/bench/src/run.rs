@@ -107,14 +107,8 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         loaded.seconds,
         report::thousands(loaded.rows_per_second as u64)
     );
-    if let (Some(first), Some(last)) = (loaded.sample.busy_people.first(), loaded.sample.busy_people.last()) {
-        println!(
-            "  the {} busiest people (for the record pages) have {} to {} activities each",
-            loaded.sample.busy_people.len(),
-            last.1,
-            first.1
-        );
-    }
+    busiest("people (for the record pages)", &loaded.sample.busy_people);
+    busiest("large accounts (for the organization pages)", &loaded.sample.busy_organizations);
     let search_index = if o.reindex_search {
         let s = setup::reindex(&store, target.workspace_id).await?;
         println!("  search index rebuilt by the store: {} records in {:.1} s", report::thousands(s.records as u64), s.seconds);
@@ -254,6 +248,13 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         server_final_rss_bytes: memory.map(|m| m.1),
         load_average: (load_before, load_after),
     })
+}
+
+/// Prints the span of activity counts of the busiest records the pages are drawn from.
+fn busiest(what: &str, records: &[(uuid::Uuid, usize)]) {
+    if let (Some(first), Some(last)) = (records.first(), records.last()) {
+        println!("  the {} busiest {what} have {} to {} activities each", records.len(), last.1, first.1);
+    }
 }
 
 pub fn client(concurrency: usize) -> anyhow::Result<reqwest::Client> {

@@ -25,11 +25,20 @@ pub enum Scenario {
     UiHome,
     UiPeopleList,
     UiPersonPage,
+    UiOrgList,
+    UiOrgPage,
+    UiDealList,
+    UiDealPage,
     UiBoard,
+    UiTaskList,
+    UiActivityList,
+    UiCalendarWeek,
+    UiCalendarDay,
+    UiSearch,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 12] = [
+    pub const ALL: [Scenario; 21] = [
         Scenario::GetPerson,
         Scenario::ListPeople,
         Scenario::ListPeopleCustom,
@@ -41,7 +50,16 @@ impl Scenario {
         Scenario::UiHome,
         Scenario::UiPeopleList,
         Scenario::UiPersonPage,
+        Scenario::UiOrgList,
+        Scenario::UiOrgPage,
+        Scenario::UiDealList,
+        Scenario::UiDealPage,
         Scenario::UiBoard,
+        Scenario::UiTaskList,
+        Scenario::UiActivityList,
+        Scenario::UiCalendarWeek,
+        Scenario::UiCalendarDay,
+        Scenario::UiSearch,
     ];
 
     /// The name `--only` takes.
@@ -58,7 +76,16 @@ impl Scenario {
             Scenario::UiHome => "ui_home",
             Scenario::UiPeopleList => "ui_people",
             Scenario::UiPersonPage => "ui_person",
+            Scenario::UiOrgList => "ui_orgs",
+            Scenario::UiOrgPage => "ui_org",
+            Scenario::UiDealList => "ui_deals",
+            Scenario::UiDealPage => "ui_deal",
             Scenario::UiBoard => "ui_board",
+            Scenario::UiTaskList => "ui_tasks",
+            Scenario::UiActivityList => "ui_activities",
+            Scenario::UiCalendarWeek => "ui_calendar",
+            Scenario::UiCalendarDay => "ui_calendar_day",
+            Scenario::UiSearch => "ui_search",
         }
     }
 
@@ -75,7 +102,16 @@ impl Scenario {
             Scenario::UiHome => "UI: home page",
             Scenario::UiPeopleList => "UI: people list (filter + sort)",
             Scenario::UiPersonPage => "UI: busy person's page",
+            Scenario::UiOrgList => "UI: organizations list (filter + sort)",
+            Scenario::UiOrgPage => "UI: large account's page",
+            Scenario::UiDealList => "UI: deals list (filter + sort)",
+            Scenario::UiDealPage => "UI: a deal's page",
             Scenario::UiBoard => "UI: pipeline board",
+            Scenario::UiTaskList => "UI: tasks list (open, due first)",
+            Scenario::UiActivityList => "UI: activities list (filter + sort)",
+            Scenario::UiCalendarWeek => "UI: calendar, week (everyone)",
+            Scenario::UiCalendarDay => "UI: calendar, day (everyone)",
+            Scenario::UiSearch => "UI: search page",
         }
     }
 
@@ -93,7 +129,16 @@ impl Scenario {
             Scenario::UiHome => "GET / (signed-in session cookie)",
             Scenario::UiPeopleList => "GET /people?lifecycle_stage={stage}&sort=-updated_at",
             Scenario::UiPersonPage => "GET /people/{id}, one of the 20 people with the most activities",
+            Scenario::UiOrgList => "GET /organizations?relationship={r}&sort=name",
+            Scenario::UiOrgPage => "GET /organizations/{id}, one of the large accounts (at most 20, busiest first)",
+            Scenario::UiDealList => "GET /deals?pipeline_id={p}&status=open&sort=-amount_minor",
+            Scenario::UiDealPage => "GET /deals/{id}, random deals",
             Scenario::UiBoard => "GET /board?pipeline={p}",
+            Scenario::UiTaskList => "GET /tasks?status=open&sort=due_at",
+            Scenario::UiActivityList => "GET /activities?type={t}&sort=-occurred_at",
+            Scenario::UiCalendarWeek => "GET /calendar?view=week&date={d}&who=all, a weekday of the last 4 weeks",
+            Scenario::UiCalendarDay => "GET /calendar?view=day&date={d}&who=all, a weekday of the last 4 weeks",
+            Scenario::UiSearch => "GET /search?q={a name or a company}",
         }
     }
 
@@ -103,7 +148,7 @@ impl Scenario {
 
     /// A page of the web interface, sent with the session cookie of a signed-in browser.
     pub fn is_ui(self) -> bool {
-        matches!(self, Scenario::UiHome | Scenario::UiPeopleList | Scenario::UiPersonPage | Scenario::UiBoard)
+        self.key().starts_with("ui_")
     }
 }
 
@@ -113,6 +158,12 @@ pub const LIST_STAGES: [&str; 5] = ["customer", "lead", "qualified_lead", "oppor
 /// The score thresholds the custom field requests filter on: from most of the
 /// scored people to about one in twenty.
 pub const SCORE_THRESHOLDS: [u32; 4] = [10, 50, 75, 90];
+
+/// The relationships the organizations list filters on (about 85% of the organizations).
+pub const ORG_RELATIONSHIPS: [&str; 3] = ["customer", "prospect", "partner"];
+
+/// The activity types the activities list filters on (about 80% of the activities).
+pub const ACTIVITY_TYPES: [&str; 3] = ["call", "email", "meeting"];
 
 pub struct Request {
     pub method: Method,
@@ -137,6 +188,9 @@ pub struct Requests {
     board: Vec<(Uuid, Uuid)>,
     pipelines: Vec<Uuid>,
     busy: Vec<Uuid>,
+    accounts: Vec<Uuid>,
+    any_deals: Vec<Uuid>,
+    dates: Vec<chrono::NaiveDate>,
     terms: Vec<String>,
     deals: Vec<Mutex<Vec<MovingDeal>>>,
     shared_deals: Vec<(Uuid, Vec<Uuid>)>,
@@ -167,6 +221,13 @@ impl Requests {
             } else {
                 sample.busy_people.iter().map(|p| p.0).collect()
             },
+            accounts: if sample.busy_organizations.is_empty() {
+                sample.organizations.clone()
+            } else {
+                sample.busy_organizations.iter().map(|o| o.0).collect()
+            },
+            any_deals: sample.deals.clone(),
+            dates: sample.calendar_dates.clone(),
             terms: sample.search_terms.clone(),
             deals: deals.into_iter().map(Mutex::new).collect(),
             shared_deals,
@@ -242,7 +303,27 @@ impl Requests {
                 page(format!("/people?lifecycle_stage={stage}&sort=-updated_at"))
             }
             Scenario::UiPersonPage => page(format!("/people/{}", self.busy[pick(self.busy.len())])),
+            Scenario::UiOrgList => {
+                let r = ORG_RELATIONSHIPS[pick(ORG_RELATIONSHIPS.len())];
+                page(format!("/organizations?relationship={r}&sort=name"))
+            }
+            Scenario::UiOrgPage => page(format!("/organizations/{}", self.accounts[pick(self.accounts.len())])),
+            Scenario::UiDealList => {
+                let p = self.pipelines[pick(self.pipelines.len())];
+                page(format!("/deals?pipeline_id={p}&status=open&sort=-amount_minor"))
+            }
+            Scenario::UiDealPage => page(format!("/deals/{}", self.any_deals[pick(self.any_deals.len())])),
             Scenario::UiBoard => page(format!("/board?pipeline={}", self.pipelines[pick(self.pipelines.len())])),
+            Scenario::UiTaskList => page("/tasks?status=open&sort=due_at".into()),
+            Scenario::UiActivityList => {
+                let t = ACTIVITY_TYPES[pick(ACTIVITY_TYPES.len())];
+                page(format!("/activities?type={t}&sort=-occurred_at"))
+            }
+            Scenario::UiCalendarWeek | Scenario::UiCalendarDay => {
+                let view = if s == Scenario::UiCalendarWeek { "week" } else { "day" };
+                page(format!("/calendar?view={view}&date={}&who=all", self.dates[pick(self.dates.len())]))
+            }
+            Scenario::UiSearch => page(format!("/search?q={}", query_value(&self.terms[pick(self.terms.len())]))),
         }
     }
 

@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_deal_totals.sql"),
         postgres: include_str!("../migrations/postgres/0019_deal_totals.sql"),
     },
+    Migration {
+        version: 20,
+        name: "task_due_indexes",
+        sqlite: include_str!("../migrations/sqlite/0020_task_due_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0020_task_due_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
