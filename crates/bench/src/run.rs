@@ -116,6 +116,7 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
     } else {
         None
     };
+    let sales_email = setup::sales_user(&store, target.workspace_id).await?;
     setup::settle(&store, o.analyze_sqlite).await?;
     store.close().await;
 
@@ -135,7 +136,14 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
     } else {
         String::new()
     };
-    let auth = Auth { token: ws.token.clone(), cookie };
+    // The home page as a sales user sees it: their tasks, deals and records.
+    let home_cookie = if o.scenarios.contains(&Scenario::UiHome) {
+        scenario::login(&base, &sales_email, setup::SALES_PASSWORD).await?
+    } else {
+        String::new()
+    };
+    println!("  home page measured as {sales_email}, the other pages as {}", setup::ADMIN_EMAIL);
+    let auth = Auth { token: ws.token.clone(), cookie, home_cookie };
     let mut http: Vec<Http> = Vec::new();
     for s in o.scenarios.iter().copied() {
         if s == Scenario::UpdateDealStage && !requests.has_deals() {
@@ -194,7 +202,7 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
             let (client, base) = (client.clone(), base.clone());
             let mut r = requests.next(s, w, n);
             r.path = format!("/floor/{size}");
-            let auth = Auth { token: "floor".into(), cookie: String::new() };
+            let auth = Auth { token: "floor".into(), cookie: String::new(), home_cookie: String::new() };
             async move { scenario::send(&client, &base, &auth, r).await }
         })
         .await;

@@ -126,7 +126,7 @@ impl Scenario {
             Scenario::Search => "GET /api/v1/search?q={a name or a company}",
             Scenario::CreatePerson => "POST /api/v1/people",
             Scenario::UpdateDealStage => "PATCH /api/v1/deals/{id} {\"stage_id\": ...}",
-            Scenario::UiHome => "GET / (signed-in session cookie)",
+            Scenario::UiHome => "GET / (a generated sales user's session: their tasks, deals and records)",
             Scenario::UiPeopleList => "GET /people?lifecycle_stage={stage}&sort=-updated_at",
             Scenario::UiPersonPage => "GET /people/{id}, one of the 20 people with the most activities",
             Scenario::UiOrgList => "GET /organizations?relationship={r}&sort=name",
@@ -350,13 +350,19 @@ fn query_value(s: &str) -> String {
 pub struct Auth {
     pub token: String,
     pub cookie: String,
+    /// The session of the sales user whose home page is measured.
+    pub home_cookie: String,
 }
 
 /// Sends one request; the size of the answer's body, or what went wrong
 /// (a redirect, e.g. to the sign-in page, is a failure: the client follows none).
 pub async fn send(client: &reqwest::Client, base: &str, auth: &Auth, r: Request) -> Result<usize, String> {
     let mut req = client.request(r.method, format!("{base}{}", r.path));
-    req = if r.ui { req.header(reqwest::header::COOKIE, &auth.cookie) } else { req.bearer_auth(&auth.token) };
+    req = match (r.ui, r.path.as_str()) {
+        (true, "/") => req.header(reqwest::header::COOKIE, &auth.home_cookie),
+        (true, _) => req.header(reqwest::header::COOKIE, &auth.cookie),
+        _ => req.bearer_auth(&auth.token),
+    };
     if let Some(body) = r.body {
         req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
     }

@@ -144,6 +144,26 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The password the benchmark gives one generated sales user, whose home page
+/// it measures: the admin owns nothing, so its home page would count nothing.
+pub const SALES_PASSWORD: &str = "bench-sales-password-1";
+
+/// Gives the first generated user who is not the admin a password; answers
+/// their email.
+pub async fn sales_user(store: &Store, workspace_id: Uuid) -> anyhow::Result<String> {
+    let system = Scope::system(workspace_id, Via::System);
+    let q = rapport_store::ListQuery { limit: 50, ..Default::default() };
+    let users = store.list(&system, Kind::User, &q).await?.items;
+    let user = users
+        .iter()
+        .find(|u| u.get("email").and_then(Json::as_str).is_some_and(|e| e != ADMIN_EMAIL))
+        .ok_or_else(|| anyhow!("no generated user to sign in as"))?;
+    let id = user.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| anyhow!("no id"))?;
+    let hash = rapport_store::auth::hash_password(SALES_PASSWORD).await?;
+    store.set_password_hash(&system, id, &hash, "password_set").await?;
+    Ok(user.get("email").and_then(Json::as_str).unwrap_or_default().to_string())
+}
+
 /// The admin's email and password, for the web interface's sign-in.
 pub const ADMIN_EMAIL: &str = "bench.admin@company.example";
 pub const ADMIN_PASSWORD: &str = "bench-admin-password-1";

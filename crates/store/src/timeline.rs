@@ -54,6 +54,13 @@ async fn records_about(
     let table = kind.table();
     let ws = scope.workspace_id;
     let ids_col = tc(table, "id");
+    if target == Kind::Organization
+        && kind == Kind::Activity
+        && has_many_people(tx, ws, id).await?
+        && let Some(items) = recent_activities_of_large_organization(tx, scope, id, limit, cursor).await?
+    {
+        return Ok(items);
+    }
     let mut about = Cond::any().add(ids_col.clone().in_subquery(linked(kind, target, id, ws)));
     if target == Kind::Organization && kind == Kind::Activity {
         // An organization's view includes what was done with its people.
@@ -109,8 +116,11 @@ async fn records_about(
         None,
     )
     .await?;
-    Ok(recs
-        .into_iter()
+    Ok(as_items(kind, recs))
+}
+
+fn as_items(kind: Kind, recs: Vec<crate::Record>) -> Vec<(String, String, Json)> {
+    recs.into_iter()
         .map(|r| {
             let at = match kind {
                 Kind::Task => r.get("due_at").filter(|v| !v.is_null()).or(r.get("created_at")),
@@ -122,7 +132,102 @@ async fn records_about(
             let id = r["id"].as_str().unwrap_or_default().to_string();
             (at.clone(), id, json!({"type": kind.as_str(), "at": at, kind.as_str(): r}))
         })
-        .collect())
+        .collect()
+}
+
+/// An organization with more people than this has its activities found by
+/// walking the workspace's newest activities (see below) rather than by
+/// collecting and sorting all those of its people.
+const MANY_PEOPLE: u64 = 200;
+
+/// How many of the workspace's activities (before the cursor) that walk looks at.
+const WALK: u64 = 5_000;
+
+async fn has_many_people(tx: &mut Tx, ws: Uuid, org: Uuid) -> Result<bool, StoreError> {
+    let some = linked(Kind::Person, Kind::Organization, org, ws).limit(MANY_PEOPLE + 1).to_owned();
+    let q = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(some, t("p")).to_owned();
+    let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| crate::db::int_at(&r, 0)).unwrap_or(0);
+    Ok(n > MANY_PEOPLE as i64)
+}
+
+/// The newest activities of an organization with many people (a large
+/// account: thousands of people, tens of thousands of activities, of which a
+/// page shows a few dozen), found by walking the workspace's activities from
+/// the newest (before the cursor) and keeping those linked to the
+/// organization or to one of its people, within the `WALK` newest. Every
+/// activity newer than the walk's end was looked at, so a full page from it
+/// is exactly the newest; `None` when the walk found less than a page, and
+/// the caller collects and sorts them all instead.
+async fn recent_activities_of_large_organization(
+    tx: &mut Tx,
+    scope: &Scope,
+    org: Uuid,
+    limit: u64,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+) -> Result<Option<Vec<(String, String, Json)>>, StoreError> {
+    let (ws, table) = (scope.workspace_id, Kind::Activity.table());
+    let (at, ids_col) = (tc(table, "occurred_at"), tc(table, "id"));
+    let end = Query::select()
+        .column(t("occurred_at"))
+        .from(t(table))
+        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
+        .cond_where(before(at.clone(), ids_col.clone(), cursor))
+        .order_by(t("occurred_at"), Order::Desc)
+        .order_by(t("id"), Order::Desc)
+        .limit(1)
+        .offset(WALK - 1)
+        .to_owned();
+    let end = tx.row(&end, &[Col::DateTime]).await?;
+    let Some(end) =
+        end.as_ref().and_then(|r| r.first()).and_then(Json::as_str).and_then(rapport_domain::validate::parse_datetime)
+    else {
+        // Fewer activities than the walk before the cursor: collecting is cheap enough.
+        return Ok(None);
+    };
+    let link = |alias: &str, from_kind: &str, from_id: Expr, to_kind: &str| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(t("record_links"), t(alias))
+            .and_where(tc(alias, "workspace_id").eq(uuid(ws)))
+            .and_where(tc(alias, "from_kind").eq(from_kind.to_string()))
+            .and_where(tc(alias, "from_id").eq(from_id))
+            .and_where(tc(alias, "to_kind").eq(to_kind.to_string()))
+            .to_owned()
+    };
+    let (activity, person, organization) = (Kind::Activity.as_str(), Kind::Person.as_str(), Kind::Organization.as_str());
+    let direct = link("l", activity, ids_col.clone(), organization).and_where(tc("l", "to_id").eq(uuid(org))).to_owned();
+    let person_of_org = link("m", person, tc("l", "to_id"), organization).and_where(tc("m", "to_id").eq(uuid(org))).to_owned();
+    let via_person = link("l", activity, ids_col.clone(), person).and_where(Expr::exists(person_of_org)).to_owned();
+    let mut page = Query::select()
+        .column((t(table), t("id")))
+        .from(t(table))
+        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
+        .and_where(at.clone().gte(time(end)))
+        .cond_where(before(at, ids_col.clone(), cursor))
+        .cond_where(Cond::any().add(Expr::exists(direct)).add(Expr::exists(via_person)))
+        .order_by((t(table), t("occurred_at")), Order::Desc)
+        .order_by((t(table), t("id")), Order::Desc)
+        .limit(limit)
+        .to_owned();
+    if let Some(visible) = crate::access::condition(tx, scope, Kind::Activity, false).await? {
+        page.cond_where(visible);
+    }
+    let ids: Vec<Uuid> = tx.rows(&page, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
+    if (ids.len() as u64) < limit {
+        return Ok(None);
+    }
+    let recs = fetch(
+        tx,
+        scope,
+        Kind::Activity,
+        Cond::all().add(ids_col.clone().is_in(ids.into_iter().map(uuid))),
+        |q| {
+            q.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
+        },
+        None,
+    )
+    .await?;
+    Ok(Some(as_items(Kind::Activity, recs)))
 }
 
 async fn changes_about(

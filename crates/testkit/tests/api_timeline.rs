@@ -226,3 +226,58 @@ async fn activities_logged_late_are_placed_by_when_they_happened() {
         }
     }
 }
+
+/// A large account (more than 200 people, more activities in the workspace
+/// than the walk looks at): its timeline is found by walking the newest
+/// activities, and page by page it still holds every activity of the
+/// organization and of its people exactly once, newest first, as the pages
+/// beyond the walk are collected the other way.
+#[tokio::test]
+async fn a_large_accounts_timeline_is_whole_and_in_order() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let scope = rapport_store::Scope::system(app.scope.workspace_id, rapport_store::Via::Cli);
+        let create = |kind: rapport_domain::Kind, body: Value| {
+            let store = app.store.clone();
+            let scope = scope.clone();
+            async move {
+                let (r, _) = store.create(&scope, kind, &rapport_testkit::obj(body), &Default::default()).await.expect("create");
+                r["id"].as_str().unwrap().to_string()
+            }
+        };
+        let org = create(rapport_domain::Kind::Organization, json!({"name": "Large account"})).await;
+        let mut people = Vec::new();
+        for i in 0..205 {
+            let body = json!({"first_name": format!("P{i}"), "organizations": [{"id": org}]});
+            people.push(create(rapport_domain::Kind::Person, body).await);
+        }
+        // 5,100 activities a minute apart, newest first; every 100th is the
+        // account's (through one of its people, or the organization itself),
+        // the others concern nobody.
+        let start = chrono::Utc::now() - chrono::Duration::days(30);
+        let mut expected = Vec::new();
+        for i in 0..5_100usize {
+            let at = (start - chrono::Duration::minutes(i as i64)).to_rfc3339();
+            let body = if i % 100 == 0 {
+                if i % 200 == 0 {
+                    json!({"type": "call", "occurred_at": at, "people": [people[i % people.len()]]})
+                } else {
+                    json!({"type": "note", "occurred_at": at, "organizations": [org]})
+                }
+            } else {
+                json!({"type": "email", "occurred_at": at})
+            };
+            let id = create(rapport_domain::Kind::Activity, body).await;
+            if i % 100 == 0 {
+                expected.push(format!("activity:{id}"));
+            }
+        }
+        let got: Vec<String> = walk(&app, &format!("/api/v1/organizations/{org}/timeline"), 20)
+            .await
+            .iter()
+            .filter(|i| i["type"] == "activity")
+            .map(item_key)
+            .collect();
+        assert_eq!(got, expected, "[{n}] the account's 51 activities, newest first, each once");
+    }
+}
