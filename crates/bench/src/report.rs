@@ -139,8 +139,13 @@ pub struct UiPage {
     pub p99_ms: f64,
     pub throughput: f64,
     pub errors: u64,
-    /// p99 under `UI_LIMIT_MS`, both alone and at the run's concurrency, without errors.
+    /// The target: the server renders the page in under `UI_LIMIT_MS`, p99
+    /// one request at a time (its own time, with no queue in front of it),
+    /// without errors.
     pub pass: bool,
+    /// p99 under `UI_LIMIT_MS` at the run's concurrency too: a capacity
+    /// figure (32 requests in flight need 32 / 0.05 = 640 pages a second).
+    pub pass_concurrent: bool,
 }
 
 /// The pages' target: every page rendered by the server in under 50 ms.
@@ -164,7 +169,8 @@ pub fn ui_pages(http: &[Http]) -> Vec<UiPage> {
                 p99_ms: m.p99_ms,
                 throughput: m.throughput,
                 errors: m.errors + a.map_or(0, |a| a.errors),
-                pass: ok(m) && a.is_none_or(ok),
+                pass: a.is_some_and(ok) && m.errors == 0,
+                pass_concurrent: ok(m),
             }
         })
         .collect()
@@ -200,14 +206,14 @@ pub fn targets(http: &[Http], peak_rss: Option<u64>) -> Vec<Target> {
     for h in http.iter().filter(|h| h.scenario.is_ui()) {
         if let Some(a) = &h.one_at_a_time {
             out.push(Target {
-                what: format!("{}: p99 one at a time", h.title),
+                what: format!("{}: render p99 (one at a time)", h.title),
                 limit: format!("< {UI_LIMIT_MS:.0} ms"),
                 measured: format!("{:.1} ms", a.p99_ms),
                 pass: ok(a),
             });
         }
         out.push(Target {
-            what: format!("{}: p99", h.title),
+            what: format!("{}: p99 at 32 concurrent (capacity)", h.title),
             limit: format!("< {UI_LIMIT_MS:.0} ms"),
             measured: format!("{:.1} ms", h.rapport.p99_ms),
             pass: ok(&h.rapport),
@@ -357,29 +363,30 @@ pub fn table(r: &DbReport, s: &Settings) -> String {
     } else {
         let _ = writeln!(
             o,
-            "\n{:<40} {:>17} | {:>26} | target",
+            "\n{:<40} {:>17} | {:>26} | p99 < {UI_LIMIT_MS:.0} ms",
             "UI pages (server-rendered HTML)",
             "one at a time",
             format!("{} concurrent", s.concurrency)
         );
         let _ = writeln!(
             o,
-            "{:<40} {:>8} {:>8} | {:>8} {:>8} {:>8} | p99 < {UI_LIMIT_MS:.0} ms",
-            "", "p50 ms", "p99 ms", "p50 ms", "p99 ms", "req/s"
+            "{:<40} {:>8} {:>8} | {:>8} {:>8} {:>8} | render  at {}",
+            "", "p50 ms", "p99 ms", "p50 ms", "p99 ms", "req/s", s.concurrency
         );
         for u in &r.ui {
             let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));
             let errors = if u.errors > 0 { format!(" ({} errors)", u.errors) } else { String::new() };
             let _ = writeln!(
                 o,
-                "{:<40} {:>8} {:>8} | {:>8.1} {:>8.1} {:>8.0} | {}{errors}",
+                "{:<40} {:>8} {:>8} | {:>8.1} {:>8.1} {:>8.0} | {}    {}{errors}",
                 u.title,
                 f(u.alone_p50_ms),
                 f(u.alone_p99_ms),
                 u.p50_ms,
                 u.p99_ms,
                 u.throughput,
-                if u.pass { "PASS" } else { "MISS" }
+                if u.pass { "PASS" } else { "MISS" },
+                if u.pass_concurrent { "PASS" } else { "MISS" }
             );
         }
     }
