@@ -291,6 +291,27 @@ pub fn message(status: StatusCode, title: &str, text: &str, href: &str, link: &s
     page(status, &Message { title, text, href, link }, &[])
 }
 
+#[derive(Template)]
+#[template(path = "web/not_found.html")]
+struct NotFound {
+    ui: frame::Ui,
+}
+
+/// The page for an address no route knows (the API's own addresses answer
+/// problem+json instead): in the app's frame for someone signed in, else in
+/// the sign-in pages' frame, in the reader's language either way.
+pub async fn not_found(state: &crate::AppState, req: Request) -> Response {
+    let (mut parts, _) = req.into_parts();
+    match frame::App::from_request_parts(&mut parts, state).await {
+        Ok(app) => page(StatusCode::NOT_FOUND, &NotFound { ui: app.ui }, &[]),
+        Err(_) => {
+            let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("en");
+            let c = i18n::catalog(accept.split([',', ';']).next().unwrap_or("en").trim());
+            message(StatusCode::NOT_FOUND, &c.t("page-not-found"), &c.t("page-not-found-text"), "/", &c.t("page-back-home"))
+        }
+    }
+}
+
 /// The answer to a form without a valid CSRF token.
 pub fn csrf_refused() -> Response {
     message(
