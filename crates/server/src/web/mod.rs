@@ -355,18 +355,10 @@ pub fn store_failure(e: StoreError) -> Response {
     }
 }
 
-/// Validation errors as sentences for the top of a form.
-pub fn sentences(errs: &ValidationErrors, label: impl Fn(&str) -> String) -> Vec<String> {
-    errs.0
-        .iter()
-        .map(|e| {
-            let mut m = e.message.clone();
-            if let Some(first) = m.get(..1) {
-                m = first.to_uppercase() + &m[1..];
-            }
-            format!("{}: {m}.", label(&e.field))
-        })
-        .collect()
+/// Validation errors as sentences for the top of a form, from the catalog
+/// (see [`i18n::Catalog::invalid`]).
+pub fn sentences(catalog: &i18n::Catalog, errs: &ValidationErrors, label: impl Fn(&str) -> String) -> Vec<String> {
+    errs.0.iter().map(|e| catalog.invalid_for(&label(&e.field), e)).collect()
 }
 
 /// A time shown to people: minutes, UTC.
