@@ -224,6 +224,9 @@ async fn deal_to_next_stage(ctx: Ctx) {
     } else {
         tab.drag(&format!("{card} .board-card-meta"), &format!("#stage-{second} .board-colhead")).await;
         tab.wait_for_element(&format!("#stage-{second} {card}")).await;
+        // One catalog message with the stage in its place.
+        let said = tab.text("#live-status").await;
+        assert_eq!(said.trim(), format!("Deal moved to {}.", pipeline.stages[1].name), "[{}]", tab.label);
     }
     wait_for_stage(&app, &tab, &id, &second).await;
     assert_eq!(

@@ -61,7 +61,8 @@
           else card.remove();
           adjust(board, from, card, -1);
           adjust(board, target, card, 1);
-          Rapport.announce(board.getAttribute("data-msg-moved") + " " + target.getAttribute("data-stage-name"));
+          // One message with the stage's place in it, so that word order follows the language.
+          Rapport.announce(board.getAttribute("data-msg-moved").replace("{stage}", target.getAttribute("data-stage-name")));
           return;
         }
         var reason = Rapport.problemText(res.body, board.getAttribute("data-msg-problems"));

@@ -15,7 +15,6 @@ board-move-to = Move to
 board-move-label = Stage for { $name }
 board-move = Move
 board-moved = Deal moved to { $stage }.
-board-moved-to = Deal moved to
 board-move-failed = The deal was not moved.
 # Why a move was refused, in `reason`.
 board-move-failed-reason = The deal was not moved: { $reason }
