@@ -58,7 +58,12 @@ impl Recurrence {
                 None
             }
             _ => {
-                errs.push(format!("{name}.frequency"), "invalid", format!("expected one of: {}", FREQUENCIES.join(", ")));
+                errs.push_with(
+                    format!("{name}.frequency"),
+                    "invalid",
+                    format!("expected one of: {}", FREQUENCIES.join(", ")),
+                    &[("values", FREQUENCIES.join(", "))],
+                );
                 None
             }
         };
@@ -67,7 +72,12 @@ impl Recurrence {
             Some(v) => match v.as_i64() {
                 Some(n) if (1..=MAX_INTERVAL).contains(&n) => Some(n as u32),
                 _ => {
-                    errs.push(format!("{name}.interval"), "out_of_range", format!("an integer from 1 to {MAX_INTERVAL}"));
+                    errs.push_with(
+                        format!("{name}.interval"),
+                        "out_of_range",
+                        format!("an integer from 1 to {MAX_INTERVAL}"),
+                        &[("min", "1".into()), ("max", MAX_INTERVAL.to_string())],
+                    );
                     None
                 }
             },
@@ -87,7 +97,12 @@ impl Recurrence {
             Some(v) => match v.as_u64() {
                 Some(d) if (1..=31).contains(&d) => Some(d as u32),
                 _ => {
-                    errs.push(format!("{name}.day_of_month"), "out_of_range", "an integer from 1 to 31");
+                    errs.push_with(
+                        format!("{name}.day_of_month"),
+                        "out_of_range",
+                        "an integer from 1 to 31",
+                        &[("min", "1".into()), ("max", "31".into())],
+                    );
                     None
                 }
             },

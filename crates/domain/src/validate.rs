@@ -273,7 +273,7 @@ fn parse_value(f: &Field, v: &Json, ctx: &Context<'_>, errs: &mut ValidationErro
             let Some(s) = v.as_str() else { return expected(errs, name, "a string") };
             let s = s.trim();
             if s.chars().count() > max {
-                errs.push(name, "too_long", format!("is longer than {max} characters"));
+                errs.push_with(name, "too_long", format!("is longer than {max} characters"), &[("max", max.to_string())]);
                 return None;
             }
             if s.contains(['\n', '\r']) {
@@ -292,7 +292,12 @@ fn parse_value(f: &Field, v: &Json, ctx: &Context<'_>, errs: &mut ValidationErro
         },
         FieldType::Int { min, max } => match v.as_i64() {
             Some(n) if n < min || n > max => {
-                errs.push(name, "out_of_range", format!("must be between {min} and {max}"));
+                errs.push_with(
+                    name,
+                    "out_of_range",
+                    format!("must be between {min} and {max}"),
+                    &[("min", min.to_string()), ("max", max.to_string())],
+                );
                 None
             }
             Some(n) => Some(FieldValue::Int(n)),

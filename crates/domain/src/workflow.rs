@@ -241,7 +241,7 @@ fn text_field(o: &Map<String, Json>, name: &str, max: usize, errs: &mut Validati
     match o.get(name).and_then(Json::as_str).map(str::trim) {
         Some(s) if !s.is_empty() && s.chars().count() <= max => s.to_string(),
         Some(s) if !s.is_empty() => {
-            errs.push(name, "too_long", format!("at most {max} characters"));
+            errs.push_with(name, "too_long", format!("at most {max} characters"), &[("max", max.to_string())]);
             String::new()
         }
         _ => {
@@ -260,11 +260,11 @@ fn unknown_keys(o: &Map<String, Json>, known: &[&str], prefix: &str, errs: &mut 
 /// The record kind a rule or a trigger names.
 pub fn kind_of(raw: &Json, name: &str, allowed: &[Kind]) -> Result<Kind, ValidationErrors> {
     let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
-    raw.get(name)
-        .and_then(Json::as_str)
-        .and_then(Kind::parse)
-        .filter(|k| allowed.contains(k))
-        .ok_or_else(|| ValidationErrors::single(name, "invalid", format!("expected one of {}", names.join(", "))))
+    raw.get(name).and_then(Json::as_str).and_then(Kind::parse).filter(|k| allowed.contains(k)).ok_or_else(|| {
+        let mut e = ValidationErrors::default();
+        e.push_with(name, "invalid", format!("expected one of {}", names.join(", ")), &[("values", names.join(", "))]);
+        e
+    })
 }
 
 /// Checks a whole rule (after a patch is merged into it); `object_type` is the
@@ -662,7 +662,12 @@ fn action(
         match o.get(name).and_then(Json::as_str).map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) if s.chars().count() <= max => Some(s.to_string()),
             Some(_) => {
-                errs.push(format!("{path}.{name}"), "too_long", format!("at most {max} characters"));
+                errs.push_with(
+                    format!("{path}.{name}"),
+                    "too_long",
+                    format!("at most {max} characters"),
+                    &[("max", max.to_string())],
+                );
                 None
             }
             None => {

@@ -12,7 +12,7 @@ pub mod web;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
@@ -58,8 +58,14 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-async fn not_found() -> Problem {
-    Problem::not_found().detail("no such route; see /api/docs")
+/// An address no route knows: the API's problem+json under `/api/`, a page
+/// for people anywhere else.
+async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return Problem::not_found().detail("no such route; see /api/docs").into_response();
+    }
+    web::not_found(&state, req).await
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -60,7 +60,12 @@ pub fn random_secret() -> String {
 pub fn check_new_password(password: &str, email: &str) -> Result<(), ValidationErrors> {
     let mut errs = ValidationErrors::default();
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        errs.push("password", "too_short", format!("use at least {MIN_PASSWORD_CHARS} characters"));
+        errs.push_with(
+            "password",
+            "too_short",
+            format!("use at least {MIN_PASSWORD_CHARS} characters"),
+            &[("min", MIN_PASSWORD_CHARS.to_string())],
+        );
     } else if password.len() > MAX_PASSWORD_BYTES {
         errs.push("password", "too_long", format!("use at most {MAX_PASSWORD_BYTES} bytes"));
     } else if password.trim().to_lowercase() == email.trim().to_lowercase() {

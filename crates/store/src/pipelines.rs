@@ -80,7 +80,12 @@ fn check_input(p: &PipelineInput) -> Result<(), ValidationErrors> {
             errs.push(format!("stages[{i}].name"), "required", "is required");
         }
         if !(0..=100).contains(&s.probability) {
-            errs.push(format!("stages[{i}].probability"), "out_of_range", "must be between 0 and 100");
+            errs.push_with(
+                format!("stages[{i}].probability"),
+                "out_of_range",
+                "must be between 0 and 100",
+                &[("min", "0".into()), ("max", "100".into())],
+            );
         }
         if !["open", "won", "lost"].contains(&s.outcome.as_str()) {
             errs.push(format!("stages[{i}].outcome"), "invalid", "expected open, won or lost");

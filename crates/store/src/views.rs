@@ -56,7 +56,7 @@ fn check(name: &str, query: &str) -> Result<(), StoreError> {
     if name.trim().is_empty() {
         errs.push("name", "required", "is required");
     } else if name.chars().count() > MAX_NAME {
-        errs.push("name", "too_long", format!("must be at most {MAX_NAME} characters"));
+        errs.push_with("name", "too_long", format!("must be at most {MAX_NAME} characters"), &[("max", MAX_NAME.to_string())]);
     }
     if query.len() > MAX_QUERY {
         errs.push("query", "too_long", format!("must be at most {MAX_QUERY} bytes"));

@@ -136,8 +136,14 @@ async fn contacts_call_and_follow_up(ctx: Ctx) {
     assert!(tab.exists("a[href^='tel:']").await, "[{}] the phone is a tel: link", tab.label);
     tab.check_page("person").await;
 
-    // A key field edited where it is shown, saved through the API.
+    // A key field edited where it is shown, saved through the API. A value
+    // the API refuses is explained from the page's catalog, not in the API's English.
+    tab.allow_console("status of 422");
     tab.click("#fact-title .inplace-edit").await;
+    tab.fill("#inplace-title", &"x".repeat(600)).await;
+    tab.key("Enter").await;
+    tab.wait_for("!document.getElementById('inplace-title-error').hidden", "the refusal shown").await;
+    assert_eq!(tab.text("#inplace-title-error").await.trim(), "This is too long.", "[{}] from the catalog", tab.label);
     tab.fill("#inplace-title", "Rear admiral").await;
     tab.key("Enter").await;
     tab.wait_for(
@@ -218,6 +224,9 @@ async fn deal_to_next_stage(ctx: Ctx) {
     } else {
         tab.drag(&format!("{card} .board-card-meta"), &format!("#stage-{second} .board-colhead")).await;
         tab.wait_for_element(&format!("#stage-{second} {card}")).await;
+        // One catalog message with the stage in its place.
+        let said = tab.text("#live-status").await;
+        assert_eq!(said.trim(), format!("Deal moved to {}.", pipeline.stages[1].name), "[{}]", tab.label);
     }
     wait_for_stage(&app, &tab, &id, &second).await;
     assert_eq!(

@@ -117,6 +117,8 @@ async fn bad_input_is_reshown_and_edits_and_deletes_reach_the_store() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] {}", bad.body);
         assert!(bad.body.contains("id=\"workflow-errors\""), "[{n}]");
         assert!(bad.body.contains("class=\"fielderror\""), "[{n}]");
+        assert!(bad.body.contains("There is no such field here."), "[{n}] from the catalog: {}", bad.body);
+        assert!(!bad.body.contains("no filterable field"), "[{n}] not the domain's sentence");
         assert!(bad.body.contains("nope[eq]=x</textarea>"), "[{n}] what was typed is kept");
         assert!(bad.body.contains("value=\"Bad\""), "[{n}]");
         assert!(workflows(&app).await.is_empty(), "[{n}]");

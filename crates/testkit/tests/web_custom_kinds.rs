@@ -48,6 +48,8 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         let bad = b.post_form("/settings/kinds", &[("csrf", c), ("singular", "X"), ("plural", "Xs"), ("key", "Not a key")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
         assert!(bad.body.contains("role=\"alert\"") && bad.body.contains("value=\"Not a key\""), "[{n}] re-shown: {}", bad.body);
+        assert!(bad.body.contains("Use lower-case letters, digits and _, starting with a letter."), "[{n}] {}", bad.body);
+        assert!(!bad.body.contains("(at most 64)"), "[{n}] not the store's sentence");
         for (label, key, ty, target, many) in [
             ("Landlord", "landlord", "relation", "organization", ""),
             ("City", "city", "text", "", ""),

@@ -282,6 +282,8 @@ async fn record_forms_and_pages_draw_and_save_every_type() {
         let refused = b.post_form(&format!("/people/{id}"), &edit).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}] below the minimum");
         assert!(refused.body.contains("id=\"edit-custom-score-error\""), "[{n}] the error is beside the field");
+        assert!(refused.body.contains("Enter a value of at least 0."), "[{n}] what the field takes: {}", refused.body);
+        assert!(!refused.body.contains("must be at least"), "[{n}] not the domain's sentence");
         edit.retain(|(k, _)| *k != "custom.score");
         edit.push(("custom.score", "7"));
         let saved = b.post_form(&format!("/people/{id}"), &edit).await;

@@ -190,3 +190,49 @@ async fn assets_are_served_versioned() {
         assert_eq!(b.get("/assets/nothing.js").await.status, StatusCode::NOT_FOUND, "[{name}]");
     }
 }
+
+/// An address no route knows: a page for people (signed in or not), in the
+/// frame they are in, from the catalog, with a way home and the same CSP as
+/// every page; under /api/ the API's problem+json, as before.
+#[tokio::test]
+async fn unknown_addresses_answer_a_page_and_the_api_keeps_its_problems() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let check = |page: &rapport_testkit::browser::Page, who: &str| {
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "[{name}] {who}: {}", page.body);
+            assert!(page.header("content-type").is_some_and(|c| c.starts_with("text/html")), "[{name}] {who}");
+            assert!(
+                page.body.contains("<h1 id=\"not-found\">Page not found</h1>") || page.body.contains("<h1>Page not found</h1>"),
+                "[{name}] {who}: {}",
+                page.body
+            );
+            assert!(page.body.contains("There is no page at this address."), "[{name}] {who}");
+            assert!(page.body.contains("<a href=\"/\">Go to the home page</a>"), "[{name}] {who}: a link home");
+            let csp = page.header("content-security-policy").unwrap_or_default();
+            assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "[{name}] {who}: {csp}");
+            assert!(!page.body.contains("style=\""), "[{name}] {who}: no inline style");
+            assert!(!page.body.contains("<script>"), "[{name}] {who}: no inline script");
+            assert!(!page.body.contains("no such route"), "[{name}] {who}: not the API's problem");
+        };
+
+        let mut anon = app.browser();
+        let page = anon.get("/no/such/page").await;
+        check(&page, "signed out");
+        assert!(!page.body.contains("class=\"appbar\""), "[{name}] the signed-out frame");
+
+        let mut b = signed_in(&app).await;
+        let page = b.get("/no/such/page?x=1").await;
+        check(&page, "signed in");
+        assert!(page.body.contains("class=\"appbar\""), "[{name}] the app's frame for someone signed in");
+
+        for path in ["/api/v1/nothing-here", "/api/nothing", "/api"] {
+            let a = b.api(rapport_testkit::reqwest::Method::GET, path, None, &[]).await;
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "[{name}] {path}");
+            assert!(
+                a.header("content-type").is_some_and(|c| c.starts_with("application/problem+json")),
+                "[{name}] {path}: {:?}",
+                a.header("content-type")
+            );
+        }
+    }
+}

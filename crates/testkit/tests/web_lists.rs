@@ -133,7 +133,7 @@ async fn filters_search_sort_and_columns() {
         let too_many = b.get("/people?limit=999").await;
         assert_eq!(too_many.status, StatusCode::BAD_REQUEST, "[{name}]");
         assert!(
-            too_many.body.contains("give a whole number of rows from 1 to 200"),
+            too_many.body.contains("Give a whole number of rows from 1 to 200."),
             "[{name}] from the catalog: {}",
             too_many.body
         );
@@ -162,6 +162,12 @@ async fn filters_search_sort_and_columns() {
             assert_eq!(p.status, StatusCode::BAD_REQUEST, "[{name}] {bad}: {}", p.body);
             assert!(p.body.contains("id=\"list-errors\""), "[{name}] {bad} says what is wrong");
         }
+        // In the catalog's words, not the domain's English.
+        let p = b.get("/people?nope=1").await;
+        assert!(p.body.contains("Nope: There is no such field here."), "[{name}] {}", p.body);
+        assert!(!p.body.contains("no filterable field"), "[{name}]");
+        let p = b.get("/tasks?due=someday").await;
+        assert!(p.body.contains("due: Choose one of: overdue, today, week."), "[{name}] {}", p.body);
         // Custom fields are columns and filters too.
         let region = rapport_domain::custom::CustomField {
             key: "region".into(),
@@ -185,7 +191,9 @@ async fn filters_search_sort_and_columns() {
         assert_eq!(row_ids(&b.get("/tasks?owner=me").await).len(), 0, "[{name}] nobody is assigned");
 
         let p = b.get("/deals?amount_minor%5Bgte%5D=lots").await;
-        assert!(p.body.contains("is not an integer"), "[{name}] {}", p.body);
+        // The catalog's sentence for the code, not the domain's English detail.
+        assert!(p.body.contains("This value is not valid."), "[{name}] {}", p.body);
+        assert!(!p.body.contains("is not an integer"), "[{name}]");
     }
 }
 

@@ -197,7 +197,17 @@ async fn a_bad_form_is_shown_again_with_its_errors() {
         let bad = b.post_form("/people/new", &[("csrf", &csrf), ("email", "not an email")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", bad.body);
         assert!(bad.body.contains("id=\"new-email-error\""), "[{name}] {}", bad.body);
+        // Worded by the catalog, not the store's English.
+        assert!(bad.body.contains("Enter an email address, such as name@example.com."), "[{name}] {}", bad.body);
+        assert!(!bad.body.contains("is not an email address"), "[{name}] not the store's sentence");
         assert!(all(&app, Kind::Person).await.is_empty(), "[{name}] nothing saved");
+
+        // A limit the store gives is in the catalog's sentence.
+        let long = "x".repeat(250);
+        let bad = b.post_form("/organizations/new", &[("csrf", &csrf), ("name", &long)]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "[{name}] {}", bad.body);
+        assert!(bad.body.contains("Use at most 200 characters."), "[{name}] {}", bad.body);
+        assert!(!bad.body.contains("is longer than"), "[{name}] not the store's sentence");
     }
 }
 

@@ -61,12 +61,15 @@
           else card.remove();
           adjust(board, from, card, -1);
           adjust(board, target, card, 1);
-          Rapport.announce(board.getAttribute("data-msg-moved") + " " + target.getAttribute("data-stage-name"));
+          // One message with the stage's place in it, so that word order follows the language.
+          Rapport.announce(board.getAttribute("data-msg-moved").replace("{stage}", target.getAttribute("data-stage-name")));
           return;
         }
+        var reason = Rapport.problemText(res.body, board.getAttribute("data-msg-problems"));
         var msg = res.status === 412 ? board.getAttribute("data-msg-stale")
           : res.status === 403 ? board.getAttribute("data-msg-forbidden")
-          : board.getAttribute("data-msg-failed") + " " + Rapport.problemText(res.body);
+          : reason ? board.getAttribute("data-msg-failed-reason").replace("{reason}", reason)
+          : board.getAttribute("data-msg-failed");
         Rapport.announce(msg, true);
       }, function () {
         card.classList.remove("is-pending");

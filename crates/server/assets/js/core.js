@@ -47,12 +47,21 @@ window.Rapport = (function () {
     announce.timer = setTimeout(function () { box.classList.remove("shown"); }, 4000);
   }
 
-  // A problem+json answer as one sentence.
-  function problemText(body) {
-    if (!body) return "";
-    var parts = [body.detail || body.title || ""];
-    (body.errors || []).forEach(function (e) { parts.push((e.field ? e.field + ": " : "") + (e.message || "")); });
-    return parts.filter(Boolean).join(" ");
+  // The fields a problem+json answer refused, worded from the page's catalog:
+  // `messages` is the JSON of the validation messages by code
+  // (`invalid`) or by code and field (`invalid-email`), as the server words
+  // them. The API's English only for a code the catalog does not know; ""
+  // when the answer names no field, for the caller's own message.
+  function problemText(body, messages) {
+    var dict = {};
+    try { dict = JSON.parse(messages || "{}"); } catch (e) { dict = {}; }
+    return ((body && body.errors) || []).map(function (e) {
+      var code = String(e.code || "").replace(/_/g, "-");
+      var field = String(e.field || "");
+      var leaf = field.split(".").pop().split("[")[0].replace(/_/g, "-");
+      var own = field.indexOf("custom.") !== 0 && leaf ? dict[code + "-" + leaf] : undefined;
+      return own || dict[code] || e.message || "";
+    }).filter(Boolean).join(" ");
   }
 
   function onReady(fn) {

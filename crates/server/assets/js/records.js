@@ -162,7 +162,7 @@
           } else if (res.status === 412 || res.status === 409) {
             fail(msg("stale"));
           } else {
-            fail(Rapport.problemText(res.body) || msg("failed"));
+            fail(Rapport.problemText(res.body, root.getAttribute("data-msg-problems")) || msg("failed"));
           }
         }, function () {
           save.disabled = false;

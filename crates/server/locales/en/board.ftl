@@ -15,8 +15,9 @@ board-move-to = Move to
 board-move-label = Stage for { $name }
 board-move = Move
 board-moved = Deal moved to { $stage }.
-board-moved-to = Deal moved to
 board-move-failed = The deal was not moved.
+# Why a move was refused, in `reason`.
+board-move-failed-reason = The deal was not moved: { $reason }
 board-stale = Someone else changed this deal meanwhile, so it was not moved. Reload the page to see the latest version.
 board-move-invalid = Choose a deal and a stage of a pipeline.
 board-show-all = { $count ->

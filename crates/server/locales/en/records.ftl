@@ -31,9 +31,6 @@ records-organization-choose = Several organizations match “{ $query }”: choo
 records-hint-amount = In the currency's main unit, e.g. 1250.50.
 records-hint-domain = The web or email domain, e.g. example.com.
 
-records-error-required = This field is required.
-records-error-too-long = This is too long.
-records-error-invalid = Not valid: { $detail }.
 records-error-amount = Enter an amount such as 1250 or 1250.50, with no more decimals than the currency has.
 records-error-choose = Choose one of the options.
 records-error-date = Enter a date.

@@ -47,6 +47,9 @@ workspaces-sign-in-again = Sign in again
 workspaces-cannot-open = This session cannot open that workspace (its password may have changed). Sign in to it with its own password.
 
 page-back-start = Back to the start page
+page-not-found = Page not found
+page-not-found-text = There is no page at this address. The link may be mistyped, or the page may have moved.
+page-back-home = Go to the home page
 page-back-account = Back to your account
 page-form-unreadable = The form could not be read
 page-form-unreadable-text = Send the form from its page again.

@@ -186,7 +186,7 @@ pub async fn create_token(State(state): State<AppState>, app: Result<App, Respon
             render(StatusCode::CREATED, account_page(&state, app).await.map(|p| AccountPage { new_token, ..p }))
         }
         Err(StoreError::Invalid(v)) => {
-            let token_errors = sentences(&v, |f| field_label(&app.ui, f));
+            let token_errors = sentences(app.ui.catalog, &v, |f| field_label(&app.ui, f));
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 account_page(&state, app).await.map(|p| AccountPage {
@@ -269,7 +269,7 @@ pub async fn change_password(
             }
         }
         Err(StoreError::Invalid(v)) => {
-            let password_errors = sentences(&v, |f| field_label(&app.ui, f));
+            let password_errors = sentences(app.ui.catalog, &v, |f| field_label(&app.ui, f));
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 account_page(&state, app).await.map(|p| AccountPage { password_errors, ..p }),

@@ -342,7 +342,7 @@ async fn move_deal(State(state): State<AppState>, app: Result<App, Response>, fi
         Err(StoreError::Forbidden(_)) => (StatusCode::FORBIDDEN, app.ui.t("error-forbidden")),
         Err(StoreError::NotFound) => (StatusCode::NOT_FOUND, app.ui.t("error-not-found")),
         Err(StoreError::Invalid(errs)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, errs.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; "))
+            (StatusCode::UNPROCESSABLE_ENTITY, errs.0.iter().map(|e| app.ui.catalog.invalid(e)).collect::<Vec<_>>().join(" "))
         }
         Err(e) => return store_failure(e),
     };
@@ -352,7 +352,7 @@ async fn move_deal(State(state): State<AppState>, app: Result<App, Response>, fi
 /// The board as it is now, saying why the move was refused.
 async fn refused(state: &AppState, mut app: App, pipeline: Option<String>, status: StatusCode, text: String) -> Response {
     app.ui.section = "board";
-    let error = format!("{} {}", app.ui.t("board-move-failed"), text);
+    let error = app.ui.t1("board-move-failed-reason", "reason", &text);
     match build(state, app, &BoardQuery { pipeline, ..BoardQuery::default() }).await {
         Ok(Some(mut p)) => {
             p.error = error;

@@ -9,6 +9,7 @@ use super::Fields;
 /// Form errors by field name (`custom.KEY` for custom fields).
 type Errs = std::collections::BTreeMap<String, String>;
 use super::frame::Ui;
+use super::i18n::Arg;
 
 /// A stored value as the reader sees it; empty when there is none.
 pub fn display(ui: &Ui, def: &CustomField, raw: &Json) -> String {
@@ -171,6 +172,55 @@ pub fn inputs(
         .collect()
 }
 
+/// A refused value of a custom field, worded from the catalog: what the field
+/// expects when the refusal is only `invalid` (its definition says what fits),
+/// else the code's message.
+pub fn refused(ui: &Ui, defs: &[CustomField], e: &rapport_domain::FieldError) -> String {
+    let key = e.field.strip_prefix("custom.").map(|k| k.split(['.', '[']).next().unwrap_or(k));
+    match key.and_then(|k| defs.iter().find(|d| d.key == k)) {
+        Some(d) if matches!(e.code, "invalid" | "invalid_type" | "out_of_range" | "too_long") => expected(ui, d),
+        _ => ui.catalog.invalid(e),
+    }
+}
+
+/// What a custom field takes, as a sentence asking for it.
+pub fn expected(ui: &Ui, d: &CustomField) -> String {
+    let bound = |v: &Option<Json>| match v {
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(Json::Number(n)) => Some(n.as_f64().map(|f| ui.fmt.decimal(f)).unwrap_or_else(|| n.to_string())),
+        _ => None,
+    };
+    let bounded = || match (bound(&d.min), bound(&d.max)) {
+        (Some(lo), Some(hi)) => Some(ui.t2("validation-custom-between", "min", &lo, "max", &hi)),
+        (Some(lo), None) => Some(ui.t1("validation-custom-at-least", "min", &lo)),
+        (None, Some(hi)) => Some(ui.t1("validation-custom-at-most", "max", &hi)),
+        (None, None) => None,
+    };
+    match d.ty {
+        CustomType::Text | CustomType::LongText => match (&d.pattern, d.max_length) {
+            (Some(_), _) => ui.t("validation-custom-pattern"),
+            (None, Some(max)) => ui.catalog.text("validation-custom-text-max", &[("max", Arg::Num(max.into()))]),
+            (None, None) => ui.t("validation-invalid"),
+        },
+        CustomType::Number | CustomType::Date | CustomType::DateTime | CustomType::Percent => {
+            bounded().unwrap_or_else(|| match d.ty {
+                CustomType::Number => ui.t("validation-custom-number"),
+                CustomType::Date => ui.t("validation-custom-date"),
+                CustomType::DateTime => ui.t("validation-custom-datetime"),
+                _ => ui.t("validation-custom-percent"),
+            })
+        }
+        CustomType::Money => ui.t("validation-custom-money"),
+        CustomType::Rating => ui.catalog.text("validation-custom-rating", &[("max", Arg::Num(d.rating_max()))]),
+        CustomType::Boolean => ui.t("validation-custom-boolean"),
+        CustomType::Select | CustomType::MultiSelect => ui.t1("validation-custom-select", "values", &d.options.join(", ")),
+        CustomType::Email => ui.t("validation-invalid-email"),
+        CustomType::Phone => ui.t("validation-invalid-number"),
+        CustomType::Url => ui.t("validation-invalid-url"),
+        CustomType::Relation => ui.t("validation-custom-relation"),
+    }
+}
+
 /// Reads the posted custom fields into the `custom` object of a new record or
 /// a patch: each field shown on the form, typed as its type (empty is no value).
 /// Mistakes go to `errs` under `custom.KEY`.
@@ -198,8 +248,7 @@ pub fn read(ui: &Ui, defs: &[CustomField], fields: &Fields, editing: bool, errs:
             CustomType::Phone | CustomType::Email | CustomType::Url | CustomType::Text | CustomType::LongText => {
                 Ok(if text.trim().is_empty() { Json::Null } else { Json::String(text.trim().to_string()) })
             }
-            _ => custom::parse_text(&CustomField { required: false, ..d.clone() }, &text, &ctx)
-                .map_err(|m| ui.t1("records-error-invalid", "detail", &m)),
+            _ => custom::parse_text(&CustomField { required: false, ..d.clone() }, &text, &ctx).map_err(|_| expected(ui, d)),
         };
         match parsed {
             Ok(Json::Null) if !editing => {}

@@ -427,7 +427,7 @@ async fn merge_submit(State(state): State<AppState>, mut app: App, fields: Field
     match state.store.merge(&app.scope, kind, survivor, &merged, &choose, &versions).await {
         Ok(_) => see_other(&format!("/{}/{survivor}?done=merged", kind.collection()), &[]),
         Err(StoreError::Invalid(errs)) => {
-            let e = sentences(&errs, |f| app.ui.field(kind, f.trim_start_matches("choose.")));
+            let e = sentences(app.ui.catalog, &errs, |f| app.ui.field(kind, f.trim_start_matches("choose.")));
             refuse(app, e, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(StoreError::VersionMismatch { .. } | StoreError::Conflict(_)) => {

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use rapport_domain::FieldError;
 use unic_langid::LanguageIdentifier;
 
 /// The Fluent sources of one language, by area.
@@ -26,6 +27,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("duplicates", include_str!("../../locales/en/duplicates.ftl")),
     ("automation", include_str!("../../locales/en/automation.ftl")),
     ("objects", include_str!("../../locales/en/objects.ftl")),
+    ("validation", include_str!("../../locales/en/validation.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];
@@ -34,6 +36,8 @@ pub struct Catalog {
     /// The language its messages are written in (`en`): the page's `lang`.
     pub lang: &'static str,
     bundle: FluentBundle<FluentResource>,
+    /// The `validation-*` messages that take no values, for the scripts.
+    plain_validation: Vec<&'static str>,
 }
 
 static LOADED: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
@@ -42,6 +46,13 @@ static LOADED: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
         .map(|(lang, sources)| {
             let id: LanguageIdentifier = lang.parse().expect("catalog language ids are valid");
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            let plain_validation = sources
+                .iter()
+                .filter(|(area, _)| *area == "validation")
+                .flat_map(|(_, src)| src.lines())
+                .filter(|l| l.starts_with("validation-") && !l.contains("{ $"))
+                .filter_map(|l| l.split_once(" = ").map(|(id, _)| id.trim()))
+                .collect();
             // Isolation marks would end up inside attributes and links.
             bundle.set_use_isolating(false);
             for (area, src) in sources.iter() {
@@ -53,7 +64,7 @@ static LOADED: LazyLock<HashMap<&'static str, Catalog>> = LazyLock::new(|| {
                     tracing::error!(area, ?errs, "message catalog defines a message twice");
                 }
             }
-            (*lang, Catalog { lang, bundle })
+            (*lang, Catalog { lang, bundle, plain_validation })
         })
         .collect()
 });
@@ -124,6 +135,60 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// Why a value was refused, in this language: the message for its code
+    /// (`validation-invalid`), or for its code and field
+    /// (`validation-invalid-email`), or for its code and the values it carries
+    /// (`validation-too-long-with-max`). The store's English sentence only
+    /// for a code the catalog does not know.
+    pub fn invalid(&self, e: &FieldError) -> String {
+        match self.invalid_key(e) {
+            Some(key) => {
+                let args: Vec<(&str, Arg<'_>)> =
+                    e.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
+                self.text(&key, &args)
+            }
+            None => crate::web::settings::sentence(&e.message),
+        }
+    }
+
+    /// The validation messages that take no values, as a JSON object by
+    /// what follows `validation-` (`required`, `invalid-email`): a script
+    /// words a refusal of the API with it as [`Catalog::invalid`] does.
+    pub fn validation_messages(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .plain_validation
+            .iter()
+            .filter_map(|id| Some((id.strip_prefix("validation-")?.to_string(), self.t(id).into())))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// [`Catalog::invalid`] after the label of the field at fault.
+    pub fn invalid_for(&self, label: &str, e: &FieldError) -> String {
+        let message = self.invalid(e);
+        self.text("validation-field", &[("field", Arg::Str(label)), ("message", Arg::Str(&message))])
+    }
+
+    /// The catalog message that words an error, if there is one.
+    pub fn invalid_key(&self, e: &FieldError) -> Option<String> {
+        let code = format!("validation-{}", e.code.replace('_', "-"));
+        // The last name of the field's path, without its index: `emails[0].address` is `address`.
+        let leaf = e.field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
+        let mut keys = vec![];
+        // A custom field's key is the workspace's word, not the catalog's.
+        if !leaf.is_empty() && !e.field.starts_with("custom.") {
+            keys.push(format!("{code}-{}", leaf.replace('_', "-")));
+        }
+        if !e.args.is_empty() {
+            let names: Vec<&str> = e.args.iter().map(|(n, _)| *n).collect();
+            keys.push(format!("{code}-with-{}", names.join("-")));
+        }
+        keys.push(code);
+        keys.into_iter().find(|k| self.has(k))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +233,111 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Every code the domain and the store give a refused field has a message,
+    /// so the web UI never shows the store's English sentence for one of them.
+    #[test]
+    fn every_validation_code_is_in_the_catalog() {
+        let en = catalog("en");
+        let codes = validation_codes();
+        for expected in ["required", "invalid", "too_long", "out_of_range", "unknown_operator", "not_found", "taken"] {
+            assert!(codes.contains(expected), "the scan finds {expected}: {codes:?}");
+        }
+        let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("validation-{}", c.replace('_', "-")))).collect();
+        assert!(missing.is_empty(), "codes with no validation-* message in locales/en/validation.ftl: {missing:?}");
+    }
+
+    /// The codes used with `ValidationErrors::push`/`push_with`/`single`,
+    /// `FieldError::new` and the helpers that wrap them in crates/domain and
+    /// crates/store: the first string literal made only of `a-z` and `_`
+    /// among a call's arguments after the first (the field).
+    fn validation_codes() -> std::collections::BTreeSet<String> {
+        let calls = ["push(", "push_with(", "single(", "FieldError::new(", "fail(", "bad(", "invalid("];
+        let mut codes = std::collections::BTreeSet::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for dir in ["domain/src", "store/src"] {
+            for path in walk(&root.join(dir)).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in calls {
+                    for (i, _) in text.match_indices(call) {
+                        let args = call_args(&text[i + call.len()..]);
+                        // `fail(code, message)` has no field; the others name it first.
+                        let skip = if call == "fail(" { 0 } else { 1 };
+                        let Some(a) = args.get(skip).filter(|_| args.len() > skip + 1) else { continue };
+                        if let Some(code) = a.trim().strip_prefix('"').and_then(|a| a.strip_suffix('"'))
+                            && !code.is_empty()
+                            && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        {
+                            codes.insert(code.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        codes
+    }
+
+    /// The top-level arguments of a call, from just after its `(`.
+    fn call_args(s: &str) -> Vec<&str> {
+        let (mut depth, mut start, mut in_str, mut esc) = (0usize, 0usize, false, false);
+        let mut out = vec![];
+        for (i, c) in s.char_indices() {
+            if in_str {
+                match (esc, c) {
+                    (true, _) => esc = false,
+                    (false, '\\') => esc = true,
+                    (false, '"') => in_str = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                '"' => in_str = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => {
+                    out.push(&s[start..i]);
+                    return out;
+                }
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    out.push(&s[start..i]);
+                    start = i + 1;
+                }
+                ';' if depth == 0 => break,
+                _ => {}
+            }
+        }
+        vec![]
+    }
+
+    #[test]
+    fn validation_errors_are_worded_by_the_catalog() {
+        let en = catalog("en");
+        let e = FieldError::new("name", "required", "is required");
+        assert_eq!(en.invalid(&e), "This field is required.");
+        assert_eq!(en.invalid_for("Name", &e), "Name: This field is required.");
+        let e = FieldError::new("emails[1].address", "invalid", "'x' is not an email address");
+        assert_eq!(en.invalid(&e), "Enter an email address, such as name@example.com.");
+        let e = FieldError::new("title", "too_long", "is longer than 200 characters").with("max", 200);
+        assert_eq!(en.invalid(&e), "Use at most 200 characters.");
+        let e = FieldError::new("probability", "out_of_range", "must be between 0 and 100").with("min", 0).with("max", 100);
+        assert_eq!(en.invalid(&e), "Enter a number from 0 to 100.");
+        // A custom field named like a built-in one gets the code's message.
+        let e = FieldError::new("custom.email", "invalid", "expected a date");
+        assert_eq!(en.invalid(&e), "This value is not valid.");
+        // A code the catalog does not know keeps the sentence it came with.
+        let e = FieldError::new("password", "mismatch", "the two passwords differ");
+        assert_eq!(en.invalid(&e), "The two passwords differ.");
+    }
+
+    #[test]
+    fn scripts_get_the_plain_validation_messages() {
+        let json: serde_json::Value = serde_json::from_str(&catalog("en").validation_messages()).unwrap();
+        assert_eq!(json["required"], "This field is required.");
+        assert_eq!(json["invalid-email"], "Enter an email address, such as name@example.com.");
+        assert!(json.get("too-long-with-max").is_none(), "messages with values are left out");
+        assert!(json.get("field").is_none());
     }
 
     #[test]

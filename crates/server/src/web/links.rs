@@ -125,7 +125,7 @@ pub async fn setup_submit(State(state): State<AppState>, client: Client, fields:
         match state.store.complete_setup(&token, &name, &email, &password, client.ip.as_deref()).await {
             Ok(account) => return sign_in(&state, &client, &[account], "setup", None).await,
             Err(StoreError::NotFound) => return dead_setup_link(),
-            Err(StoreError::Invalid(v)) => errors = sentences(&v, field_label),
+            Err(StoreError::Invalid(v)) => errors = sentences(en(), &v, field_label),
             Err(e) => return store_failure(e),
         }
     }
@@ -181,7 +181,7 @@ pub async fn reset_submit(State(state): State<AppState>, client: Client, fields:
         match state.store.complete_reset(&token, &password, client.ip.as_deref()).await {
             Ok(account) => return sign_in(&state, &client, &[account], "reset", None).await,
             Err(StoreError::NotFound) => return dead_reset_link(),
-            Err(StoreError::Invalid(v)) => errors = sentences(&v, field_label),
+            Err(StoreError::Invalid(v)) => errors = sentences(en(), &v, field_label),
             Err(e) => return store_failure(e),
         }
     }

@@ -291,6 +291,27 @@ pub fn message(status: StatusCode, title: &str, text: &str, href: &str, link: &s
     page(status, &Message { title, text, href, link }, &[])
 }
 
+#[derive(Template)]
+#[template(path = "web/not_found.html")]
+struct NotFound {
+    ui: frame::Ui,
+}
+
+/// The page for an address no route knows (the API's own addresses answer
+/// problem+json instead): in the app's frame for someone signed in, else in
+/// the sign-in pages' frame, in the reader's language either way.
+pub async fn not_found(state: &crate::AppState, req: Request) -> Response {
+    let (mut parts, _) = req.into_parts();
+    match frame::App::from_request_parts(&mut parts, state).await {
+        Ok(app) => page(StatusCode::NOT_FOUND, &NotFound { ui: app.ui }, &[]),
+        Err(_) => {
+            let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("en");
+            let c = i18n::catalog(accept.split([',', ';']).next().unwrap_or("en").trim());
+            message(StatusCode::NOT_FOUND, &c.t("page-not-found"), &c.t("page-not-found-text"), "/", &c.t("page-back-home"))
+        }
+    }
+}
+
 /// The answer to a form without a valid CSRF token.
 pub fn csrf_refused() -> Response {
     message(
@@ -346,18 +367,10 @@ pub fn store_failure(e: StoreError) -> Response {
     }
 }
 
-/// Validation errors as sentences for the top of a form.
-pub fn sentences(errs: &ValidationErrors, label: impl Fn(&str) -> String) -> Vec<String> {
-    errs.0
-        .iter()
-        .map(|e| {
-            let mut m = e.message.clone();
-            if let Some(first) = m.get(..1) {
-                m = first.to_uppercase() + &m[1..];
-            }
-            format!("{}: {m}.", label(&e.field))
-        })
-        .collect()
+/// Validation errors as sentences for the top of a form, from the catalog
+/// (see [`i18n::Catalog::invalid`]).
+pub fn sentences(catalog: &i18n::Catalog, errs: &ValidationErrors, label: impl Fn(&str) -> String) -> Vec<String> {
+    errs.0.iter().map(|e| catalog.invalid_for(&label(&e.field), e)).collect()
 }
 
 /// A time shown to people: minutes, UTC.

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use rapport_domain::custom::{CustomField, CustomType};
-use rapport_domain::{Kind, ValidationErrors};
+use rapport_domain::{FieldError, Kind, ValidationErrors};
 use rapport_io::RowKind;
 use rapport_store::custom_fields::FieldPatch;
 use rapport_store::object_types::{ObjectType, ObjectTypeInput, RELATION_TARGETS, SHOWABLE};
@@ -108,6 +108,21 @@ const FIELD_TYPES: [CustomType; 11] = [
 
 fn failure_problems(ui: &Ui, e: StoreError) -> Result<Problems, Response> {
     Problems::from_store(ui, e)
+}
+
+/// A refused record of a custom kind: each field's problem worded from what
+/// the field expects (see [`super::custom::refused`]).
+fn record_problems(ui: &Ui, kind: &ObjectType, e: StoreError) -> Result<Problems, Response> {
+    match e {
+        StoreError::Invalid(v) => {
+            let mut p = Problems::default();
+            for e in &v.0 {
+                p.add(&e.field, super::custom::refused(ui, &kind.fields, e));
+            }
+            Ok(p)
+        }
+        other => Problems::from_store(ui, other),
+    }
 }
 
 async fn kinds_view(state: &AppState, app: App, problems: Problems, form: Fields, status: StatusCode) -> Response {
@@ -648,7 +663,7 @@ pub async fn list(
     let mut page_items = vec![];
     let mut next = None;
     match list_query(&kind, &params, &sort) {
-        Err(e) => errors = e,
+        Err(e) => errors = error_lines(&app.ui, &kind, &e),
         Ok(mut q) => {
             let of_kind = super::home::all_of(Kind::Object, &[("type", "eq", &kind.key)]);
             q.filter = rapport_domain::filter::Filter::All(vec![of_kind, q.filter]);
@@ -665,7 +680,7 @@ pub async fn list(
                         format!("/objects/{}?{}", urlencode(&kind.key), keep.join("&"))
                     });
                 }
-                Err(StoreError::Invalid(v)) => errors.extend(v.0.into_iter().map(|e| format!("{}: {}", e.field, e.message))),
+                Err(StoreError::Invalid(v)) => errors.extend(error_lines(&app.ui, &kind, &v.0)),
                 Err(e) => return store_failure(e),
             }
         }
@@ -743,12 +758,27 @@ fn sort_of(params: &[(String, String)]) -> String {
 }
 
 /// The query of a kind's list URL (search, filters, sort, cursor), read as
-/// the API reads it; what it refuses, as sentences. It does not name the kind.
-fn list_query(kind: &ObjectType, params: &[(String, String)], sort: &str) -> Result<ListQuery, Vec<String>> {
+/// the API reads it; what it refuses, by parameter. It does not name the kind.
+fn list_query(kind: &ObjectType, params: &[(String, String)], sort: &str) -> Result<ListQuery, Vec<FieldError>> {
     let mut api: Vec<(String, String)> = params.iter().filter(|(k, v)| !v.is_empty() && k != "sort").cloned().collect();
     api.push(("sort".into(), sort.to_string()));
-    list_query_with(Kind::Object, &kind.fields, &api)
-        .map_err(|p| p.errors.into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect())
+    list_query_with(Kind::Object, &kind.fields, &api).map_err(|p| p.errors)
+}
+
+/// What a kind's list URL was refused for, as sentences from the catalog,
+/// each after the label of the field it filters on (or the parameter's name).
+fn error_lines(ui: &Ui, kind: &ObjectType, errors: &[FieldError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| {
+            let param = e.field.split('[').next().unwrap_or("");
+            let label = match column_label(ui, kind, param) {
+                l if l.is_empty() || param.is_empty() => param.to_string(),
+                l => l,
+            };
+            ui.t2("lists-error-param", "param", &label, "message", &ui.catalog.invalid(e))
+        })
+        .collect()
 }
 
 /// `GET /objects/{type}/export?format=csv|json&...`: every record the list
@@ -770,7 +800,8 @@ pub async fn export(
     match list_query(&kind, &rest, &sort_of(&rest)) {
         Err(errors) => {
             let ui = &app.ui;
-            message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &errors.join(" "), &back, &ui.t("lists-back"))
+            let text = error_lines(ui, &kind, &errors).join(" ");
+            message(StatusCode::BAD_REQUEST, &ui.t("lists-export-failed"), &text, &back, &ui.t("lists-back"))
         }
         Ok(q) => {
             let rows = RowKind::of_object_type(kind);
@@ -864,7 +895,7 @@ pub async fn create(State(state): State<AppState>, app: App, Path(ty): Path<Stri
     input.insert("type".into(), json!(kind.key));
     match state.store.create(&app.scope, Kind::Object, &input, &WriteOptions::default()).await {
         Ok((r, _)) => see_other(&href(Kind::Object, &r), &[]),
-        Err(e) => match Problems::from_store(&app.ui, e) {
+        Err(e) => match record_problems(&app.ui, &kind, e) {
             Ok(p) => record_view(&state, app, kind, Record::new(), Some(&fields), p, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },
@@ -910,7 +941,7 @@ pub async fn save(State(state): State<AppState>, app: App, Path((ty, id)): Path<
     let opts = WriteOptions { if_match: fields.get("version").and_then(|v| v.parse().ok()), ..WriteOptions::default() };
     match state.store.update(&app.scope, Kind::Object, uid, &patch, &opts).await {
         Ok(r) => see_other(&href(Kind::Object, &r), &[]),
-        Err(e) => match Problems::from_store(&app.ui, e) {
+        Err(e) => match record_problems(&app.ui, &kind, e) {
             Ok(p) => record_view(&state, app, kind, rec, Some(&fields), p, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(r) => r,
         },

@@ -118,7 +118,7 @@ impl Problems {
         let mut p = Problems::default();
         for e in &v.0 {
             let key = format!("settings-error-{}-{}", e.field.replace('_', "-"), e.code.replace('_', "-"));
-            let text = if ui.catalog.has(&key) { ui.t(&key) } else { sentence(&e.message) };
+            let text = if ui.catalog.has(&key) { ui.t(&key) } else { ui.catalog.invalid(e) };
             p.add(&e.field, text);
         }
         p

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::frame::{App, Ui};
 use super::home::{sort, text};
-use super::settings::{admin, admin_post, sentence};
+use super::settings::{admin, admin_post};
 use super::{Fields, page, see_other, store_failure};
 use crate::AppState;
 
@@ -91,7 +91,7 @@ impl Errors {
     /// A refused change as messages for the form; other failures as their page.
     pub fn from_store(e: StoreError, ui: &Ui) -> Result<Errors, Response> {
         match e {
-            StoreError::Invalid(v) => Ok(Errors(v.0.into_iter().map(|e| (e.field, sentence(&e.message))).collect())),
+            StoreError::Invalid(v) => Ok(Errors(v.0.iter().map(|e| (e.field.clone(), ui.catalog.invalid(e))).collect())),
             // Someone saved the definition since this form was read.
             StoreError::VersionMismatch { .. } => Ok(Errors(vec![(String::new(), ui.t("error-stale"))])),
             other => Err(store_failure(other)),

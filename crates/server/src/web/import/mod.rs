@@ -466,7 +466,7 @@ async fn preview(State(state): State<AppState>, app: App, Path(id): Path<String>
         match state.store.save_import_mapping(&app.scope, &save_mapping, rows.owner(), &m.to_json()).await {
             Ok(_) => {}
             Err(StoreError::Invalid(errs)) => {
-                let errors = super::sentences(&errs, |_| app.ui.t("import-save-mapping"));
+                let errors = super::sentences(app.ui.catalog, &errs, |_| app.ui.t("import-save-mapping"));
                 let input = MappingInput { chosen: Some(chosen), saved_name: String::new(), save_mapping, errors };
                 return mapping_view(&state, app, (&up, &rows), input, StatusCode::UNPROCESSABLE_ENTITY).await;
             }

@@ -83,7 +83,7 @@ fn reason(ui: &Ui, kind: Kind, e: StoreError) -> String {
         StoreError::Forbidden(_) => ui.t("error-forbidden"),
         StoreError::NotFound => ui.t("error-not-found"),
         StoreError::VersionMismatch { .. } => ui.t("lists-fail-stale"),
-        StoreError::Invalid(errs) => sentences(&errs, |f| ui.field(kind, f)).join(" "),
+        StoreError::Invalid(errs) => sentences(ui.catalog, &errs, |f| ui.field(kind, f)).join(" "),
         StoreError::Conflict(m) => m,
         other => {
             tracing::error!(error = %other, "bulk change failed");

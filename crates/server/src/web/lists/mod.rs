@@ -20,7 +20,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use rapport_domain::custom::CustomField;
 use rapport_domain::schema::{self, FieldType};
-use rapport_domain::{Kind, access};
+use rapport_domain::{FieldError, Kind, access};
 use rapport_io::RowKind;
 use rapport_io::export::{ExportFormat, ExportStream};
 use rapport_store::views::SavedView;
@@ -181,14 +181,14 @@ pub async fn prepare(state: &AppState, app: &App, kind: Kind, url: Params) -> Re
 }
 
 /// The reasons a URL was refused, as sentences.
-fn error_lines(ui: &Ui, kind: Kind, errors: &[(String, String)]) -> Vec<String> {
+fn error_lines(ui: &Ui, kind: Kind, errors: &[FieldError]) -> Vec<String> {
     errors
         .iter()
-        .map(|(p, m)| {
-            let (field, _) = query::split_key(p);
+        .map(|e| {
+            let (field, _) = query::split_key(&e.field);
             let label = if RESERVED.contains(&field) || field == "cursor" { field.to_string() } else { ui.field(kind, field) };
             // The page size is checked here, not by the store: its reason is in the catalog.
-            let m = if p == "limit" { ui.t("lists-error-limit") } else { m.clone() };
+            let m = if e.field == "limit" { ui.t("lists-error-limit") } else { ui.catalog.invalid(e) };
             ui.t2("lists-error-param", "param", &label, "message", &m)
         })
         .collect()
@@ -301,8 +301,7 @@ async fn build(state: &AppState, app: App, kind: Kind, prep: Prepared) -> Result
         match state.store.list(&scope, kind, &parsed.query).await {
             Ok(p) => (p.items, p.next_cursor),
             Err(StoreError::Invalid(e)) => {
-                let pairs: Vec<(String, String)> = e.0.into_iter().map(|e| (e.field, e.message)).collect();
-                errors = error_lines(&ui, kind, &pairs);
+                errors = error_lines(&ui, kind, &e.0);
                 (vec![], None)
             }
             Err(e) => return Err(e),

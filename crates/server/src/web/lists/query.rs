@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use rapport_domain::custom::CustomField;
 use rapport_domain::filter::{self, Filter};
-use rapport_domain::{Kind, access};
+use rapport_domain::{FieldError, Kind, access};
 use rapport_store::ListQuery;
 use uuid::Uuid;
 
@@ -119,8 +119,8 @@ pub fn split_key(k: &str) -> (&str, &str) {
 /// The list's query and what was wrong with its URL.
 pub struct Parsed {
     pub query: ListQuery,
-    /// (parameter, message) for each value that could not be used.
-    pub errors: Vec<(String, String)>,
+    /// Each value that could not be used, named by its parameter.
+    pub errors: Vec<FieldError>,
     /// The sort in effect, as written in URLs (`-updated_at`).
     pub sort: String,
 }
@@ -166,12 +166,11 @@ pub fn parse(
 ) -> Parsed {
     let mut errors = vec![];
     let mut conds = vec![];
-    let mut add = |field: &str, op: &str, v: &str, errors: &mut Vec<(String, String)>| match filter::condition(
-        kind, field, op, v, custom,
-    ) {
-        Ok(c) => conds.push(Filter::Cond(c)),
-        Err(e) => errors.extend(e.0.into_iter().map(|e| (e.field, e.message))),
-    };
+    let mut add =
+        |field: &str, op: &str, v: &str, errors: &mut Vec<FieldError>| match filter::condition(kind, field, op, v, custom) {
+            Ok(c) => conds.push(Filter::Cond(c)),
+            Err(e) => errors.extend(e.0),
+        };
     for (k, v) in params {
         if RESERVED.contains(&k.as_str()) {
             continue;
@@ -195,14 +194,17 @@ pub fn parse(
                     add(f, op, &v, &mut errors);
                 }
             }
-            None => errors.push(("due".into(), format!("'{due}' is not one of overdue, today, week"))),
+            None => errors.push(
+                FieldError::new("due", "invalid", format!("'{due}' is not one of overdue, today, week"))
+                    .with("values", "overdue, today, week"),
+            ),
         }
     }
     let mut sort_spec = get(params, "sort").unwrap_or(default_sort).to_string();
     let sort = match filter::sort(kind, &sort_spec, custom) {
         Ok(s) => Some(s),
         Err(e) => {
-            errors.extend(e.0.into_iter().map(|e| (e.field, e.message)));
+            errors.extend(e.0);
             sort_spec = default_sort.to_string();
             filter::sort(kind, default_sort, custom).ok()
         }
@@ -212,7 +214,7 @@ pub fn parse(
         Some(l) => match l.parse::<u64>() {
             Ok(n) if (1..=200).contains(&n) => n,
             _ => {
-                errors.push(("limit".into(), "must be a whole number from 1 to 200".into()));
+                errors.push(FieldError::new("limit", "out_of_range", "must be a whole number from 1 to 200"));
                 DEFAULT_LIMIT
             }
         },
@@ -256,7 +258,7 @@ mod tests {
             vec![("amount_minor[gte]".into(), "lots".into()), ("nope".into(), "1".into()), ("status".into(), "".into())];
         let parsed = parse(Kind::Deal, &p, &[], Uuid::nil(), &fmt, "-updated_at");
         assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
-        assert_eq!(parsed.errors[0].0, "amount_minor[gte]");
+        assert_eq!(parsed.errors[0].field, "amount_minor[gte]");
         let ok = parse(Kind::Task, &[("due".into(), "week".into())], &[], Uuid::nil(), &fmt, "due_at");
         assert!(ok.errors.is_empty());
     }

@@ -28,7 +28,8 @@ pub async fn create(State(state): State<AppState>, app: App, f: Fields) -> Respo
         Ok(v) => see_other(&format!("/{}?view={}", kind.collection(), v.id), &[]),
         Err(StoreError::Invalid(errs)) => {
             let text =
-                sentences(&errs, |field| if field == "name" { ui.t("lists-view-name") } else { field.to_string() }).join(" ");
+                sentences(ui.catalog, &errs, |field| if field == "name" { ui.t("lists-view-name") } else { field.to_string() })
+                    .join(" ");
             let back = query::href(kind.collection(), &query::parse_qs(&q));
             message(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("lists-view-invalid"), &text, &back, &ui.t("lists-back"))
         }
@@ -49,7 +50,8 @@ pub async fn update(State(state): State<AppState>, app: App, Path(id): Path<Stri
         Err(StoreError::Invalid(errs)) => {
             let ui = &app.ui;
             let text =
-                sentences(&errs, |field| if field == "name" { ui.t("lists-view-name") } else { field.to_string() }).join(" ");
+                sentences(ui.catalog, &errs, |field| if field == "name" { ui.t("lists-view-name") } else { field.to_string() })
+                    .join(" ");
             message(StatusCode::UNPROCESSABLE_ENTITY, &ui.t("lists-view-invalid"), &text, "/", &ui.t("lists-back"))
         }
         Err(e) => store_failure(e),

@@ -43,8 +43,9 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
         return failure(&app.ui, e);
     }
     let mut patch = form::to_record(&app.ui, kind, &vals, Some(&rec), &mut errs);
+    let mut defs = vec![];
     if kind.has_custom_fields() {
-        let defs = match state.store.custom_fields(&app.scope, kind).await {
+        defs = match state.store.custom_fields(&app.scope, kind).await {
             Ok(d) => d,
             Err(e) => return failure(&app.ui, e),
         };
@@ -68,7 +69,7 @@ pub async fn edit(State(state): State<AppState>, coll: Coll, app: App, Path(id):
         Err(StoreError::VersionMismatch { .. }) => stale(&state, app, coll, uid, rec).await,
         Err(StoreError::Invalid(v)) => {
             let mut errors = vec![app.ui.t("error-form")];
-            errors.extend(form::place_errors(&app.ui, kind, &v, &mut errs));
+            errors.extend(form::place_errors(&app.ui, kind, &defs, &v, &mut errs));
             let x = Extras {
                 errors,
                 edit: Some((vals, errs)),
@@ -155,11 +156,8 @@ pub async fn log(State(state): State<AppState>, coll: Coll, app: App, Path(id): 
     match state.store.create(&app.scope, Kind::Activity, &a, &WriteOptions::default()).await {
         Ok(_) => see_other(&format!("{}?done=logged#record-timeline", coll.href(&id)), &[]),
         Err(StoreError::Invalid(v)) => {
-            let errs: Vec<String> = v
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", app.ui.field(Kind::Activity, &e.field), form::error_text(&app.ui, e.code, &e.message)))
-                .collect();
+            let errs: Vec<String> =
+                v.0.iter().map(|e| app.ui.catalog.invalid_for(&app.ui.field(Kind::Activity, &e.field), e)).collect();
             log_failed(&state, app, coll, uid, rec, errs).await
         }
         Err(e) => failure(&app.ui, e),
@@ -203,11 +201,7 @@ pub async fn follow_up(State(state): State<AppState>, coll: Coll, app: App, Path
     if let Err(e) = state.store.create(&app.scope, Kind::Task, &t, &WriteOptions::default()).await {
         return match e {
             StoreError::Invalid(v) => {
-                let errs = v
-                    .0
-                    .iter()
-                    .map(|e| format!("{}: {}", app.ui.field(Kind::Task, &e.field), form::error_text(&app.ui, e.code, &e.message)))
-                    .collect();
+                let errs = v.0.iter().map(|e| app.ui.catalog.invalid_for(&app.ui.field(Kind::Task, &e.field), e)).collect();
                 log_failed(&state, app, coll, uid, rec, errs).await
             }
             e => failure(&app.ui, e),

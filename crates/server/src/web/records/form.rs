@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate, Timelike};
+use rapport_domain::custom::CustomField;
 use rapport_domain::schema::{ACTIVITY_TYPES, PRIORITIES, RELATIONSHIPS, TASK_STATUSES};
 use rapport_domain::{Kind, ValidationErrors, money};
 use rapport_store::{Record, Scope, StoreError};
@@ -461,11 +462,11 @@ pub fn to_record(ui: &Ui, kind: Kind, vals: &Vals, current: Option<&Record>, err
 
 /// The store's validation errors next to the form fields they concern; the
 /// ones no field shows are returned as sentences.
-pub fn place_errors(ui: &Ui, kind: Kind, v: &ValidationErrors, errs: &mut Errs) -> Vec<String> {
+pub fn place_errors(ui: &Ui, kind: Kind, defs: &[CustomField], v: &ValidationErrors, errs: &mut Errs) -> Vec<String> {
     let mut loose = vec![];
     for e in &v.0 {
         if e.field.starts_with("custom.") {
-            errs.entry(e.field.clone()).or_insert_with(|| error_text(ui, e.code, &e.message));
+            errs.entry(e.field.clone()).or_insert_with(|| crate::web::custom::refused(ui, defs, e));
             continue;
         }
         let base = e.field.split(['[', '.']).next().unwrap_or("");
@@ -479,23 +480,13 @@ pub fn place_errors(ui: &Ui, kind: Kind, v: &ValidationErrors, errs: &mut Errs) 
             (Kind::Person, "name") => "first_name",
             (_, b) => b,
         };
-        let text = error_text(ui, e.code, &e.message);
         if has_field(kind, name) {
-            errs.entry(name.to_string()).or_insert(text);
+            errs.entry(name.to_string()).or_insert_with(|| ui.catalog.invalid(e));
         } else {
-            loose.push(format!("{}: {text}", field_label(ui, kind, base)));
+            loose.push(ui.catalog.invalid_for(&field_label(ui, kind, base), e));
         }
     }
     loose
-}
-
-/// A validation error in the reader's language; the store's detail when no message fits.
-pub fn error_text(ui: &Ui, code: &str, detail: &str) -> String {
-    match code {
-        "required" => ui.t("records-error-required"),
-        "too_long" => ui.t("records-error-too-long"),
-        _ => ui.t1("records-error-invalid", "detail", detail),
-    }
 }
 
 /// Tomorrow at nine in the reader's zone, as a `datetime-local` value.

@@ -245,7 +245,7 @@ pub async fn create(State(state): State<AppState>, coll: Coll, app: App, fields:
         Ok((r, _)) => see_other(&format!("{}?done=created", coll.href(&text(&r, "id"))), &[]),
         Err(StoreError::Invalid(v)) => {
             let mut top = vec![app.ui.t("error-form")];
-            top.extend(place_errors(&app.ui, kind, &v, &mut errs));
+            top.extend(place_errors(&app.ui, kind, &defs, &v, &mut errs));
             render(&state, coll, app, (vals, Some(&fields)), errs, top, links, vec![], StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => failure(&app.ui, e),
