@@ -344,7 +344,7 @@ pub fn store_failure(e: StoreError) -> Response {
         }
         // What the reader sent or raced with: say so, never a server error.
         StoreError::Invalid(errs) => {
-            let text = sentences(&errs, |f| f.to_string()).join(" ");
+            let text = sentences(c, &errs, |f: &str| f.to_string()).join(" ");
             message(StatusCode::UNPROCESSABLE_ENTITY, &c.t("page-invalid"), &text, "/", &c.t("page-back-start"))
         }
         StoreError::Conflict(m) => message(StatusCode::CONFLICT, &c.t("page-conflict"), &m, "/", &c.t("page-back-start")),
