@@ -56,19 +56,26 @@ async fn counted_totals(
     if let Some(visible) = visible {
         cond = cond.add(visible);
     }
+    let rows = deal_sums(tx, cond, &[("stage_id", Col::Uuid), ("currency", Col::Text)]).await?;
+    Ok(to_totals(&rows))
+}
+
+/// The deals matching `cond` grouped by the given columns: each row holds
+/// those columns, then the number of deals and the sum of their amounts
+/// (deals without an amount count as zero).
+pub(crate) async fn deal_sums(tx: &mut Tx, cond: Cond, by: &[(&str, Col)]) -> Result<Rows, StoreError> {
+    let table = Kind::Deal.table();
+    let mut q = Query::select();
+    for (column, _) in by {
+        q.column((t(table), t(column))).group_by_col((t(table), t(column)));
+    }
     // PostgreSQL sums BIGINT as NUMERIC: cast back so both databases answer an integer.
-    let q = Query::select()
-        .column((t(table), t("stage_id")))
-        .column((t(table), t("currency")))
-        .expr(Expr::cust("COUNT(*)"))
+    q.expr(Expr::cust("COUNT(*)"))
         .expr(Expr::cust(format!("CAST(COALESCE(SUM(\"{table}\".\"amount_minor\"), 0) AS BIGINT)")))
         .from(t(table))
-        .cond_where(cond)
-        .group_by_col((t(table), t("stage_id")))
-        .group_by_col((t(table), t("currency")))
-        .to_owned();
-    let rows = tx.rows(&q, &[Col::Uuid, Col::Text, Col::Int, Col::Int]).await?;
-    Ok(to_totals(&rows))
+        .cond_where(cond);
+    let cols: Vec<Col> = by.iter().map(|(_, c)| *c).chain([Col::Int, Col::Int]).collect();
+    tx.rows(&q, &cols).await
 }
 
 fn to_totals(rows: &Rows) -> Vec<StageTotal> {

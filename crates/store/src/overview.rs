@@ -83,19 +83,8 @@ impl Store {
         if let Some(visible) = access::condition(&mut tx, scope, Kind::Deal, false).await? {
             cond = cond.add(visible);
         }
-        let q = Query::select()
-            .column((t(table), t("pipeline_id")))
-            .column((t(table), t("stage_id")))
-            .column((t(table), t("currency")))
-            .expr(Expr::cust("COUNT(*)"))
-            .expr(Expr::cust(format!("CAST(COALESCE(SUM(\"{table}\".\"amount_minor\"), 0) AS BIGINT)")))
-            .from(t(table))
-            .cond_where(cond)
-            .group_by_col((t(table), t("pipeline_id")))
-            .group_by_col((t(table), t("stage_id")))
-            .group_by_col((t(table), t("currency")))
-            .to_owned();
-        let rows = tx.rows(&q, &[Col::Uuid, Col::Uuid, Col::Text, Col::Int, Col::Int]).await?;
+        let by = [("pipeline_id", Col::Uuid), ("stage_id", Col::Uuid), ("currency", Col::Text)];
+        let rows = crate::board::deal_sums(&mut tx, cond, &by).await?;
         tx.commit().await?;
         Ok(rows
             .iter()
