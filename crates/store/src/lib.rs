@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod board;
 mod cache;
+pub mod calendar;
 pub mod changes;
 pub mod clock;
 pub mod custom_fields;

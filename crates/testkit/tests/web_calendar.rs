@@ -158,3 +158,86 @@ async fn today_is_the_default_and_overdue_tasks_are_marked() {
         assert_eq!(anon.status, StatusCode::SEE_OTHER, "[{name}]");
     }
 }
+
+/// `n` tasks due on 25 November from 08:00 UTC, one minute apart.
+fn tasks_on_the_25th(
+    n: usize,
+    tag: &str,
+    assignee: Uuid,
+) -> Vec<rapport_testkit::serde_json::Map<String, rapport_testkit::serde_json::Value>> {
+    (0..n)
+        .map(|i| {
+            let due = format!("2026-11-25T{:02}:{:02}:00Z", 8 + i / 60, i % 60);
+            obj(json!({"title": format!("{tag} {i:03}"), "due_at": due, "assignee_user_id": assignee}))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_busy_day_shows_its_first_items_and_links_to_the_rest() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let mut b = living_in(&app, "UTC").await;
+        let other = colleague(&app).await;
+        app.store.create_many(&app.scope, Kind::Task, &tasks_on_the_25th(104, "Team task", other)).await.unwrap();
+        app.store.create_many(&app.scope, Kind::Task, &tasks_on_the_25th(3, "My task", app.user_id)).await.unwrap();
+        app.create("activities", json!({"type": "meeting", "subject": "Early meeting", "occurred_at": "2026-11-25T07:00:00Z"}))
+            .await;
+
+        // Everyone's week: the day's first twelve by time, and how many more, linked to the day.
+        let week = b.get("/calendar?view=week&date=2026-11-25&who=all").await;
+        assert_eq!(week.status, StatusCode::OK, "[{name}] {}", week.body);
+        let d = day(&week.body, "2026-11-25");
+        assert_eq!(d.matches("<li class=\"cal-item ").count(), 12, "[{name}] {d}");
+        assert!(d.contains("Early meeting") && d.contains("Team task 000"), "[{name}] {d}");
+        assert!(!d.contains("Team task 011"), "[{name}] {d}");
+        assert!(d.contains("96 more"), "[{name}] 108 items, 12 shown: {d}");
+        assert!(d.contains("class=\"cal-more\" href=\"/calendar?view=day&#38;date=2026-11-25&#38;who=all\""), "[{name}] {d}");
+        assert!(!day(&week.body, "2026-11-24").contains("cal-more"), "[{name}] a quiet day has no link");
+
+        // Everyone's day: a hundred, and the lists of all its tasks and meetings.
+        let page = b.get("/calendar?view=day&date=2026-11-25&who=all").await;
+        let d = day(&page.body, "2026-11-25");
+        assert_eq!(d.matches("<li class=\"cal-item ").count(), 100, "[{name}]");
+        assert!(d.contains("All 107 tasks due this day"), "[{name}] {d}");
+        assert!(!d.contains("cal-all-meetings"), "[{name}] its one meeting is shown");
+        let start = d.find("id=\"cal-all-tasks\" href=\"").unwrap() + "id=\"cal-all-tasks\" href=\"".len();
+        let link = d[start..][..d[start..].find('"').unwrap()].replace("&#38;", "&");
+        assert!(link.starts_with("/tasks?"), "[{name}] {link}");
+        let list = b.get(&link).await;
+        assert_eq!(list.status, StatusCode::OK, "[{name}] {link}: {}", list.body);
+        assert!(
+            list.body.contains("Team task 000") && !list.body.contains("error"),
+            "[{name}] the day's tasks, first by due time"
+        );
+        let all = app.list_all(&link.replace("/tasks?", "/api/v1/tasks?").replace("%5B", "[").replace("%5D", "]")).await;
+        assert_eq!(all.len(), 107, "[{name}] the link's filter holds the day's tasks");
+
+        // Mine: my three tasks and the meeting I logged, no link.
+        let mine = b.get("/calendar?view=day&date=2026-11-25").await;
+        let d = day(&mine.body, "2026-11-25");
+        assert_eq!(d.matches("<li class=\"cal-item ").count(), 4, "[{name}] {d}");
+        assert!(!d.contains("cal-more"), "[{name}]");
+    }
+}
+
+#[tokio::test]
+async fn counts_are_of_what_the_reader_may_see() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let vis = app.patch("/api/v1/workspace/visibility", json!({"tasks": "private"})).await;
+        assert_eq!(vis.status, StatusCode::OK, "[{name}] {}", vis.body);
+        let member = colleague(&app).await;
+        app.store.create_many(&app.scope, Kind::Task, &tasks_on_the_25th(30, "Admin's task", app.user_id)).await.unwrap();
+        app.store.create_many(&app.scope, Kind::Task, &tasks_on_the_25th(14, "Member's task", member)).await.unwrap();
+        app.set_password(member, PASSWORD).await;
+        let mut b = app.browser();
+        let res = b.login("colleague@example.com", PASSWORD).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "[{name}] sign in: {}", res.body);
+        let week = b.get("/calendar?view=week&date=2026-11-25&who=all").await;
+        let d = day(&week.body, "2026-11-25");
+        assert_eq!(d.matches("<li class=\"cal-item ").count(), 12, "[{name}] {d}");
+        assert!(!d.contains("Admin's task"), "[{name}] {d}");
+        assert!(d.contains("2 more"), "[{name}] 14 the member sees, 12 shown: {d}");
+    }
+}

@@ -18,4 +18,15 @@ calendar-show = Show
 calendar-week-of = Week of { $from } to { $to }
 calendar-nothing = Nothing planned.
 calendar-overdue = Overdue
-calendar-truncated = This period holds more items than the page can show; look at one day at a time.
+calendar-more = { $count ->
+    [one] 1 more
+   *[other] { $count } more
+}
+calendar-all-tasks = { $count ->
+    [one] The task due this day, in the task list
+   *[other] All { $count } tasks due this day, in the task list
+}
+calendar-all-meetings = { $count ->
+    [one] The meeting of this day, in the activity list
+   *[other] All { $count } meetings of this day, in the activity list
+}

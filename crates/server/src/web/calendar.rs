@@ -9,17 +9,22 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rapport_domain::Kind;
-use rapport_store::{ListQuery, Record, StoreError};
+use rapport_store::calendar::Whose;
+use rapport_store::{Record, StoreError};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::frame::{App, Ui};
-use super::home::{all_of, sort, text};
+use super::home::text;
+use super::lists::query::enc;
 use super::{page, store_failure};
 use crate::AppState;
 
-/// Most items read per kind for one page; a week rarely holds more.
-const MAX_ITEMS: u64 = 500;
+/// Items shown on each day of a week; a busy day links to its day view.
+const WEEK_PER_DAY: u64 = 12;
+
+/// Items shown on a day; a busier one links to the lists of its tasks and meetings.
+const DAY_PER_DAY: u64 = 100;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/calendar", get(show))
@@ -52,6 +57,12 @@ pub struct Day {
     pub today: bool,
     pub items: Vec<Item>,
     pub new_task: String,
+    /// In a week, how many more items the day holds than it shows.
+    pub more: i64,
+    pub day_href: String,
+    /// In a day, all its tasks and all its meetings as lists, when it shows only some: (count, href).
+    pub more_tasks: Option<(i64, String)>,
+    pub more_meetings: Option<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -70,7 +81,6 @@ struct CalendarPage {
     week_href: String,
     mine_href: String,
     all_href: String,
-    truncated: bool,
 }
 
 async fn show(State(state): State<AppState>, app: Result<App, Response>, Query(q): Query<CalendarQuery>) -> Response {
@@ -113,6 +123,39 @@ fn parsed_time(r: &Record, field: &str) -> Option<DateTime<Utc>> {
     r.get(field).and_then(Json::as_str).and_then(rapport_domain::validate::parse_datetime)
 }
 
+fn task_item(ui: &Ui, t: &Record, now: DateTime<Utc>) -> Option<Item> {
+    let at = parsed_time(t, "due_at")?;
+    let status = text(t, "status");
+    let done = matches!(status.as_str(), "done" | "cancelled");
+    Some(Item {
+        kind: "task",
+        id: text(t, "id"),
+        title: text(t, "title"),
+        href: format!("/tasks/{}", text(t, "id")),
+        time: ui.fmt.time(&at),
+        at,
+        overdue: !done && at < now,
+        done,
+        status: ui.value("status", &status),
+    })
+}
+
+fn meeting_item(ui: &Ui, m: &Record) -> Option<Item> {
+    let at = parsed_time(m, "occurred_at")?;
+    let subject = text(m, "subject");
+    Some(Item {
+        kind: "meeting",
+        id: text(m, "id"),
+        title: if subject.is_empty() { ui.value("type", "meeting") } else { subject },
+        href: format!("/activities/{}", text(m, "id")),
+        time: ui.fmt.time(&at),
+        at,
+        overdue: false,
+        done: false,
+        status: String::new(),
+    })
+}
+
 async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<CalendarPage, StoreError> {
     let ui = app.ui;
     let now = Utc::now();
@@ -122,89 +165,48 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
     let date = q.date.as_deref().and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).unwrap_or(today);
     let view = if week { "week" } else { "day" };
     let (first, len) = if week { (week_start(date, first_weekday(ui.fmt.tag)), 7) } else { (date, 1) };
-    let start = day_start(&ui, first);
-    let end = day_start(&ui, first + Duration::days(len));
-    let (from, to) = (start.to_rfc3339(), end.to_rfc3339());
+    let whose = if mine { Whose::User(app.session.user_id) } else { Whose::Everyone };
+    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        (0..len).map(|n| (day_start(&ui, first + Duration::days(n)), day_start(&ui, first + Duration::days(n + 1)))).collect();
+    let per_day = if week { WEEK_PER_DAY } else { DAY_PER_DAY };
+    let found = state.store.calendar(&app.scope, whose, &bounds, per_day).await?;
     let me = app.session.user_id.to_string();
-
-    let mut task_conds = vec![("due_at", "gte", from.as_str()), ("due_at", "lt", to.as_str())];
-    if mine {
-        task_conds.push(("assignee_user_id", "eq", &me));
-    }
-    let tq = ListQuery {
-        filter: all_of(Kind::Task, &task_conds),
-        sort: sort(Kind::Task, "due_at"),
-        limit: MAX_ITEMS,
-        ..ListQuery::default()
-    };
-    let tasks = state.store.list(&app.scope, Kind::Task, &tq).await?;
-    let mut meet_conds =
-        vec![("type", "eq", "meeting"), ("occurred_at", "gte", from.as_str()), ("occurred_at", "lt", to.as_str())];
-    if mine {
-        meet_conds.push(("created_by", "eq", &me));
-    }
-    let mq = ListQuery {
-        filter: all_of(Kind::Activity, &meet_conds),
-        sort: sort(Kind::Activity, "occurred_at"),
-        limit: MAX_ITEMS,
-        ..ListQuery::default()
-    };
-    let meetings = state.store.list(&app.scope, Kind::Activity, &mq).await?;
-    let truncated = tasks.next_cursor.is_some() || meetings.next_cursor.is_some();
-
-    let mut items: Vec<Item> = vec![];
-    for t in &tasks.items {
-        let Some(at) = parsed_time(t, "due_at") else { continue };
-        let status = text(t, "status");
-        let done = matches!(status.as_str(), "done" | "cancelled");
-        items.push(Item {
-            kind: "task",
-            id: text(t, "id"),
-            title: text(t, "title"),
-            href: format!("/tasks/{}", text(t, "id")),
-            time: ui.fmt.time(&at),
-            at,
-            overdue: !done && at < now,
-            done,
-            status: ui.value("status", &status),
-        });
-    }
-    for m in &meetings.items {
-        let Some(at) = parsed_time(m, "occurred_at") else { continue };
-        let subject = text(m, "subject");
-        items.push(Item {
-            kind: "meeting",
-            id: text(m, "id"),
-            title: if subject.is_empty() { ui.value("type", "meeting") } else { subject },
-            href: format!("/activities/{}", text(m, "id")),
-            time: ui.fmt.time(&at),
-            at,
-            overdue: false,
-            done: false,
-            status: String::new(),
-        });
-    }
-    items.sort_by_key(|i| i.at);
-
-    let mut days: Vec<Day> = (0..len)
-        .map(|n| {
-            let d = first + Duration::days(n);
+    let days = found
+        .into_iter()
+        .zip(bounds)
+        .enumerate()
+        .map(|(n, (found, (from, to)))| {
+            let d = first + Duration::days(n as i64);
+            let mut items: Vec<Item> = found.tasks.iter().filter_map(|t| task_item(&ui, t, now)).collect();
+            items.extend(found.meetings.iter().filter_map(|m| meeting_item(&ui, m)));
+            items.sort_by_key(|i| i.at);
+            items.truncate(per_day as usize);
+            let shown_tasks = items.iter().filter(|i| i.kind == "task").count() as i64;
+            let shown_meetings = items.len() as i64 - shown_tasks;
+            let more = found.task_count + found.meeting_count - items.len() as i64;
+            let range =
+                |field: &str| format!("{field}%5Bgte%5D={}&{field}%5Blt%5D={}", enc(&from.to_rfc3339()), enc(&to.to_rfc3339()));
+            let (task_who, meeting_who) =
+                if mine { (format!("&assignee_user_id={me}"), format!("&created_by={me}")) } else { Default::default() };
             Day {
                 date: d.to_string(),
                 label: ui.fmt.long_date(&d),
                 today: d == today,
-                items: vec![],
+                items,
                 new_task: format!("/tasks/new?due_at={d}T09:00"),
+                more: if week { more.max(0) } else { 0 },
+                day_href: href("day", d, mine),
+                more_tasks: (!week && found.task_count > shown_tasks)
+                    .then(|| (found.task_count, format!("/tasks?{}{task_who}&sort=due_at", range("due_at")))),
+                more_meetings: (!week && found.meeting_count > shown_meetings).then(|| {
+                    (
+                        found.meeting_count,
+                        format!("/activities?type=meeting&{}{meeting_who}&sort=occurred_at", range("occurred_at")),
+                    )
+                }),
             }
         })
         .collect();
-    for item in items {
-        let d = ui.fmt.local_date(&item.at);
-        let n = (d - first).num_days();
-        if let Some(day) = usize::try_from(n).ok().and_then(|n| days.get_mut(n)) {
-            day.items.push(item);
-        }
-    }
 
     let step = if week { 7 } else { 1 };
     let heading = if week {
@@ -225,7 +227,6 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
         week_href: href("week", date, mine),
         mine_href: href(view, date, true),
         all_href: href(view, date, false),
-        truncated,
         ui,
     })
 }
