@@ -134,6 +134,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_task_due_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0020_task_due_indexes.sql"),
     },
+    Migration {
+        version: 21,
+        name: "linked_list_indexes",
+        sqlite: include_str!("../migrations/sqlite/0021_linked_list_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0021_linked_list_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -128,6 +128,27 @@ pub(crate) async fn fetch(
     fetch_where(tx, scope, kind, cond, order, limit, false).await
 }
 
+/// The ids of the records `fetch` would read, in the given order.
+async fn fetch_ids(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    cond: Cond,
+    order: impl FnOnce(&mut SelectStatement),
+    limit: u64,
+) -> Result<Vec<Uuid>, StoreError> {
+    let table = kind.table();
+    let mut q = Query::select();
+    q.column((t(table), t("id"))).from(t(table));
+    let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
+    if let Some(visible) = access::condition(tx, scope, kind, false).await? {
+        all = all.add(visible);
+    }
+    q.cond_where(all).limit(limit);
+    order(&mut q);
+    Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect())
+}
+
 /// As `fetch`; with `write`, only records the scope may change.
 async fn fetch_where(
     tx: &mut Tx,
@@ -663,25 +684,32 @@ impl Store {
             if q.filter.pins_links() && backend == Backend::Sqlite { sql::unindexed(backend, key.clone()) } else { key.clone() };
         let dir = if sort.desc { Order::Desc } else { Order::Asc };
         let limit = q.limit.clamp(1, 500);
-        let mut tx = self.db.read().await?;
-        let mut items = fetch(
-            &mut tx,
-            scope,
-            kind,
-            cond,
-            |s| {
-                if !by_id {
-                    // NULLs last on both databases, whichever the direction.
-                    if nullable {
-                        s.order_by_expr(key.is_null(), Order::Asc);
-                    }
-                    s.order_by_expr(order_key, dir.clone());
+        let order = |s: &mut SelectStatement| {
+            if !by_id {
+                // NULLs last on both databases, whichever the direction.
+                if nullable {
+                    s.order_by_expr(key.clone().is_null(), Order::Asc);
                 }
-                s.order_by((t(table), t("id")), dir);
-            },
-            Some(limit + 1),
-        )
-        .await?;
+                s.order_by_expr(order_key.clone(), dir.clone());
+            }
+            s.order_by((t(table), t("id")), dir.clone());
+        };
+        let mut tx = self.db.read().await?;
+        let mut items = if q.filter.pins_links() {
+            // A few rows among the thousands linked to one record (a large
+            // account's people by name): the page's ids first, sorted from
+            // the indexes where they cover the sort key, then only those
+            // rows whole, instead of reading every linked row to keep fifty.
+            let ids = fetch_ids(&mut tx, scope, kind, cond, order, limit + 1).await?;
+            if ids.is_empty() {
+                vec![]
+            } else {
+                let page = Cond::all().add(tc(table, "id").is_in(ids.into_iter().map(uuid)));
+                fetch(&mut tx, scope, kind, page, order, None).await?
+            }
+        } else {
+            fetch(&mut tx, scope, kind, cond, order, Some(limit + 1)).await?
+        };
         tx.commit().await?;
         let next_cursor = if items.len() as u64 > limit {
             items.truncate(limit as usize);

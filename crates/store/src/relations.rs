@@ -143,15 +143,45 @@ pub(crate) async fn mirror(
     Ok(())
 }
 
+/// The `from_kind` of every relation field's links in the workspace
+/// (`person.referrer`, `object.sponsor`, deleted fields' too): exact values
+/// that the links' target index serves, where a `LIKE '%.%'` made the
+/// database read every link to the record (26,000 for a large account).
+pub(crate) async fn origins(tx: &mut Tx, ws: Uuid) -> Result<Vec<String>, StoreError> {
+    let q = Query::select()
+        .columns([t("kind"), t("key")])
+        .from(t("custom_fields"))
+        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
+        .and_where(Expr::col(t("type")).eq("relation"))
+        .to_owned();
+    let mut out: Vec<String> = tx
+        .rows(&q, &[Col::Text, Col::Text])
+        .await?
+        .iter()
+        .filter_map(|r| {
+            // A custom kind's fields are kept under its type key; their links' origin is `object`.
+            let kind = Kind::parse(str_at(r, 0)?).unwrap_or(Kind::Object);
+            Some(custom::relation_origin(kind, str_at(r, 1)?))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// Relation links pointing at a record: (origin kind, field key, source id).
 async fn pointing_at(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> Result<Vec<(Kind, String, Uuid)>, StoreError> {
+    let origins = origins(tx, scope.workspace_id).await?;
+    if origins.is_empty() {
+        return Ok(vec![]);
+    }
     let q = Query::select()
         .columns([t("from_kind"), t("from_id")])
         .from(t("record_links"))
         .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
         .and_where(Expr::col(t("to_kind")).eq(kind.as_str()))
         .and_where(Expr::col(t("to_id")).eq(uuid(id)))
-        .and_where(Expr::col(t("from_kind")).like("%.%"))
+        .and_where(Expr::col(t("from_kind")).is_in(origins))
         .to_owned();
     Ok(tx
         .rows(&q, &[Col::Text, Col::Uuid])

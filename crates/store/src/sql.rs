@@ -4,7 +4,7 @@
 use rapport_domain::filter::{ColType, Column, Condition, Filter, Op};
 use rapport_domain::value::format_datetime;
 use rapport_domain::{FieldValue, Kind};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SimpleExpr, Value};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, Value};
 use serde_json::Value as Json;
 
 use crate::Backend;
@@ -122,6 +122,18 @@ pub fn unindexed(backend: Backend, e: Expr) -> Expr {
         Backend::Sqlite => Expr::cust_with_exprs("+?", [e]),
         Backend::Postgres => Expr::cust_with_exprs("($1 + INTERVAL '0 seconds')", [e]),
     }
+}
+
+/// Makes an `EXISTS` subquery be probed row by row as the outer query walks
+/// its index and stops at its limit. PostgreSQL would otherwise turn it
+/// into a hashed set of every match first (all 24,000 activities of a large
+/// account, to keep 26); `OFFSET 0` is its planner's fence. SQLite probes
+/// row by row already, and takes no OFFSET without a LIMIT.
+pub fn probed_per_row(backend: Backend, mut q: SelectStatement) -> SelectStatement {
+    if backend == Backend::Postgres {
+        q.offset(0);
+    }
+    q
 }
 
 /// A GLOB pattern matching `s` anywhere, ignoring case for every alphabet:

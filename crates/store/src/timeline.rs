@@ -194,6 +194,8 @@ async fn recent_activities_of_large_organization(
             .and_where(tc(alias, "to_kind").eq(to_kind.to_string()))
             .to_owned()
     };
+    let backend = tx.backend();
+    let per_row = |q| crate::sql::probed_per_row(backend, q);
     let (activity, person, organization) = (Kind::Activity.as_str(), Kind::Person.as_str(), Kind::Organization.as_str());
     let direct = link("l", activity, ids_col.clone(), organization).and_where(tc("l", "to_id").eq(uuid(org))).to_owned();
     let person_of_org = link("m", person, tc("l", "to_id"), organization).and_where(tc("m", "to_id").eq(uuid(org))).to_owned();
@@ -204,7 +206,7 @@ async fn recent_activities_of_large_organization(
         .and_where(tc(table, "workspace_id").eq(uuid(ws)))
         .and_where(at.clone().gte(time(end)))
         .cond_where(before(at, ids_col.clone(), cursor))
-        .cond_where(Cond::any().add(Expr::exists(direct)).add(Expr::exists(via_person)))
+        .cond_where(Cond::any().add(Expr::exists(per_row(direct))).add(Expr::exists(per_row(via_person))))
         .order_by((t(table), t("occurred_at")), Order::Desc)
         .order_by((t(table), t("id")), Order::Desc)
         .limit(limit)
@@ -267,22 +269,8 @@ async fn changes_about(
     // which the links' target index serves (a `LIKE 'object.%'` made SQLite
     // read every link to the record: 26,000 for a large account), and not at
     // all when no custom kind has a relation field.
-    let kinds =
-        Query::select().column(t("key")).from(t("object_types")).and_where(Expr::col(t("workspace_id")).eq(uuid(ws))).to_owned();
-    let keys = Query::select()
-        .distinct()
-        .column(t("key"))
-        .from(t("custom_fields"))
-        .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
-        .and_where(Expr::col(t("type")).eq("relation"))
-        .and_where(Expr::col(t("kind")).in_subquery(kinds))
-        .to_owned();
-    let kinds: Vec<String> = tx
-        .rows(&keys, &[Col::Text])
-        .await?
-        .iter()
-        .filter_map(|r| crate::db::str_at(r, 0).map(|k| rapport_domain::custom::relation_origin(Kind::Object, k)))
-        .collect();
+    let object = format!("{}.", Kind::Object.as_str());
+    let kinds: Vec<String> = crate::relations::origins(tx, ws).await?.into_iter().filter(|o| o.starts_with(&object)).collect();
     if !kinds.is_empty() && crate::access::require_read(scope, Kind::Object).is_ok() {
         let pointing = Query::select()
             .column(t("from_id"))

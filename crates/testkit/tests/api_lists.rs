@@ -526,8 +526,16 @@ async fn a_list_of_linked_records_keeps_its_sort() {
         let newest = items(&app.get(&format!("/api/v1/deals?people={pid}&sort=-updated_at")).await);
         let names: Vec<&str> = newest.iter().map(|d| d["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["First, renamed", "Third", "Second"], "[{n}]");
-        let by_name = items(&app.get(&format!("/api/v1/deals?people={pid}&sort=name&limit=2")).await);
+        let first_page = app.get(&format!("/api/v1/deals?people={pid}&sort=name&limit=2")).await;
+        let by_name = items(&first_page);
         let names: Vec<&str> = by_name.iter().map(|d| d["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["First, renamed", "Second"], "[{n}]");
+        // The next page of a list filtered by a link (ids first, then rows) goes on where the first stopped.
+        let cursor = first_page.body["next_cursor"].as_str().expect("a next page").to_string();
+        let rest = app.get(&format!("/api/v1/deals?people={pid}&sort=name&limit=2&cursor={cursor}")).await;
+        let rest_items = items(&rest);
+        let names: Vec<&str> = rest_items.iter().map(|d| d["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Third"], "[{n}]");
+        assert!(rest.body["next_cursor"].is_null(), "[{n}] the last page");
     }
 }
