@@ -128,7 +128,7 @@ struct RunArgs {
     keep: bool,
 
     /// Only these requests, comma-separated (get_person, list_people, list_people_custom, person_timeline,
-    /// pipeline_board, search, create_person, update_deal_stage, and the pages ui_home, ui_people,
+    /// pipeline_board, search, create_person, update_deal_stage, and the pages ui_home, ui_home_admin, ui_people,
     /// ui_person, ui_orgs, ui_org, ui_deals, ui_deal, ui_board, ui_tasks, ui_activities, ui_calendar,
     /// ui_calendar_day, ui_search) [default: all]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]

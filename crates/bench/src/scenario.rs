@@ -23,6 +23,7 @@ pub enum Scenario {
     CreatePerson,
     UpdateDealStage,
     UiHome,
+    UiHomeAdmin,
     UiPeopleList,
     UiPersonPage,
     UiOrgList,
@@ -38,7 +39,7 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 21] = [
+    pub const ALL: [Scenario; 22] = [
         Scenario::GetPerson,
         Scenario::ListPeople,
         Scenario::ListPeopleCustom,
@@ -48,6 +49,7 @@ impl Scenario {
         Scenario::CreatePerson,
         Scenario::UpdateDealStage,
         Scenario::UiHome,
+        Scenario::UiHomeAdmin,
         Scenario::UiPeopleList,
         Scenario::UiPersonPage,
         Scenario::UiOrgList,
@@ -74,6 +76,7 @@ impl Scenario {
             Scenario::CreatePerson => "create_person",
             Scenario::UpdateDealStage => "update_deal_stage",
             Scenario::UiHome => "ui_home",
+            Scenario::UiHomeAdmin => "ui_home_admin",
             Scenario::UiPeopleList => "ui_people",
             Scenario::UiPersonPage => "ui_person",
             Scenario::UiOrgList => "ui_orgs",
@@ -100,6 +103,7 @@ impl Scenario {
             Scenario::CreatePerson => "create a person",
             Scenario::UpdateDealStage => "move a deal (PATCH stage_id)",
             Scenario::UiHome => "UI: home page",
+            Scenario::UiHomeAdmin => "UI: home page (admin)",
             Scenario::UiPeopleList => "UI: people list (filter + sort)",
             Scenario::UiPersonPage => "UI: busy person's page",
             Scenario::UiOrgList => "UI: organizations list (filter + sort)",
@@ -127,6 +131,7 @@ impl Scenario {
             Scenario::CreatePerson => "POST /api/v1/people",
             Scenario::UpdateDealStage => "PATCH /api/v1/deals/{id} {\"stage_id\": ...}",
             Scenario::UiHome => "GET / (a generated sales user's session: their tasks, deals and records)",
+            Scenario::UiHomeAdmin => "GET / (the admin's session: owns no record, sees every one)",
             Scenario::UiPeopleList => "GET /people?lifecycle_stage={stage}&sort=-updated_at",
             Scenario::UiPersonPage => "GET /people/{id}, one of the 20 people with the most activities",
             Scenario::UiOrgList => "GET /organizations?relationship={r}&sort=name",
@@ -169,8 +174,19 @@ pub struct Request {
     pub method: Method,
     pub path: String,
     pub body: Option<Vec<u8>>,
-    /// A page of the web interface: sent with the session cookie, not the token.
-    pub ui: bool,
+    /// A page of the web interface is sent with a session cookie, not the token.
+    pub session: Session,
+}
+
+/// Who a request is sent as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Session {
+    /// The API token.
+    Token,
+    /// The admin's browser session.
+    Admin,
+    /// A generated sales user's browser session (the home page of someone with work of their own).
+    Sales,
 }
 
 /// An open deal a worker moves from stage to stage.
@@ -239,8 +255,8 @@ impl Requests {
     pub fn next(&self, s: Scenario, worker: usize, n: u64) -> Request {
         let h = ((worker as u64) << 40) ^ n ^ (s as u64).wrapping_mul(0x9e37_79b9);
         let pick = |len: usize| (mix(h) % len.max(1) as u64) as usize;
-        let get = |path: String| Request { method: Method::GET, path, body: None, ui: false };
-        let page = |path: String| Request { method: Method::GET, path, body: None, ui: true };
+        let get = |path: String| Request { method: Method::GET, path, body: None, session: Session::Token };
+        let page = |path: String| Request { method: Method::GET, path, body: None, session: Session::Admin };
         match s {
             Scenario::GetPerson => get(format!("/api/v1/people/{}", self.people[pick(self.people.len())])),
             Scenario::ListPeople => {
@@ -275,7 +291,7 @@ impl Requests {
                     method: Method::POST,
                     path: "/api/v1/people".into(),
                     body: Some(body.to_string().into_bytes()),
-                    ui: false,
+                    session: Session::Token,
                 }
             }
             Scenario::UpdateDealStage => {
@@ -295,9 +311,10 @@ impl Requests {
                     (*id, stages[(mix(h ^ 0xabc) % stages.len() as u64) as usize])
                 });
                 let body = json!({ "stage_id": stage }).to_string().into_bytes();
-                Request { method: Method::PATCH, path: format!("/api/v1/deals/{id}"), body: Some(body), ui: false }
+                Request { method: Method::PATCH, path: format!("/api/v1/deals/{id}"), body: Some(body), session: Session::Token }
             }
-            Scenario::UiHome => page("/".into()),
+            Scenario::UiHome => Request { session: Session::Sales, ..page("/".into()) },
+            Scenario::UiHomeAdmin => page("/".into()),
             Scenario::UiPeopleList => {
                 let stage = LIST_STAGES[pick(LIST_STAGES.len())];
                 page(format!("/people?lifecycle_stage={stage}&sort=-updated_at"))
@@ -358,10 +375,10 @@ pub struct Auth {
 /// (a redirect, e.g. to the sign-in page, is a failure: the client follows none).
 pub async fn send(client: &reqwest::Client, base: &str, auth: &Auth, r: Request) -> Result<usize, String> {
     let mut req = client.request(r.method, format!("{base}{}", r.path));
-    req = match (r.ui, r.path.as_str()) {
-        (true, "/") => req.header(reqwest::header::COOKIE, &auth.home_cookie),
-        (true, _) => req.header(reqwest::header::COOKIE, &auth.cookie),
-        _ => req.bearer_auth(&auth.token),
+    req = match r.session {
+        Session::Sales => req.header(reqwest::header::COOKIE, &auth.home_cookie),
+        Session::Admin => req.header(reqwest::header::COOKIE, &auth.cookie),
+        Session::Token => req.bearer_auth(&auth.token),
     };
     if let Some(body) = r.body {
         req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body);

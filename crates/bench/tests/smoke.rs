@@ -38,6 +38,7 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
         "move a deal",
         "Targets",
         "UI pages",
+        "UI: home page (admin)",
         "UI: busy person's page",
         "UI: large account's page",
         "UI: pipeline board",
@@ -54,7 +55,7 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
     for db in dbs {
         assert_eq!(db["data"]["rows"]["people"], 200);
         let http = db["http"].as_array().unwrap();
-        assert_eq!(http.len(), 21, "{http:?}");
+        assert_eq!(http.len(), 22, "{http:?}");
         for h in http {
             let m = &h["rapport"];
             assert_eq!(m["errors"], 0, "{h}");
@@ -76,7 +77,7 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
         assert_eq!(import["counts"]["failed"], 0, "{import}");
         // The pages were signed in and answered (a redirect to the sign-in page would count as an error).
         let ui = db["ui"].as_array().unwrap();
-        assert_eq!(ui.len(), 13, "{ui:?}");
+        assert_eq!(ui.len(), 14, "{ui:?}");
         for u in ui {
             assert_eq!(u["errors"], 0, "{u}");
             assert!(u["median_bytes"].as_u64().unwrap() > 1000, "{u}");

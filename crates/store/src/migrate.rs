@@ -140,6 +140,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_linked_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0021_linked_list_indexes.sql"),
     },
+    Migration {
+        version: 22,
+        name: "list_sort_indexes",
+        sqlite: include_str!("../migrations/sqlite/0022_list_sort_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0022_list_sort_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

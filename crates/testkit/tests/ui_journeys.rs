@@ -595,16 +595,25 @@ async fn keyboard_only(ctx: Ctx) {
     tab.wait_for("document.activeElement && document.activeElement.matches('#fact-title .inplace-edit')", "the focus back").await;
     assert_eq!(api_record(&app, "people", &person["/people/".len()..]).await["title"], "Rear admiral", "[{}]", tab.label);
 
-    // A call logged: its button comes first, then the subject box, where
-    // Enter logs a call (the form's first button).
-    tab_to(&tab, "#log-call", 40).await;
-    tab_to(&tab, "#log-subject", 10).await;
+    // A call logged: the subject box first, where Enter logs a call (the
+    // form's first button)...
+    tab_to(&tab, "#log-subject", 40).await;
     tab.type_text("Keyboard call").await;
     tab.mark().await;
     tab.key("Enter").await;
     tab.wait_for_new_page("the page after logging the call").await;
     tab.wait_for_element("#record-timeline").await;
     assert!(tab.text("#record-timeline").await.contains("Keyboard call"), "[{}] the call is on the timeline", tab.label);
+    // ...and a meeting: its details, then its button, reached forward from them.
+    tab_to(&tab, "#log-subject", 40).await;
+    tab.type_text("Keyboard meeting").await;
+    // (The date and time box takes a Tab press per part.)
+    tab_to(&tab, "#log-meeting", 20).await;
+    tab.mark().await;
+    tab.key("Enter").await;
+    tab.wait_for_new_page("the page after logging the meeting").await;
+    tab.wait_for_element("#record-timeline").await;
+    assert!(tab.text("#record-timeline").await.contains("Keyboard meeting"), "[{}] the meeting is on the timeline", tab.label);
 
     // A date saved in place reads as the page draws dates (not 2027-03-15),
     // and a web address stays a link.

@@ -202,11 +202,13 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
         })
         .collect::<Vec<_>>();
 
+    // Any one contact will do, in the order of the primary key: sorting by
+    // anything else read every contact of a large workspace to find none missing.
     let first_run = open.is_empty()
         && activities.is_empty()
         && tasks.is_empty()
-        && list(state, scope, Kind::Person, Filter::All(vec![]), "-created_at", 1).await?.is_empty()
-        && list(state, scope, Kind::Organization, Filter::All(vec![]), "-created_at", 1).await?.is_empty();
+        && list(state, scope, Kind::Person, Filter::All(vec![]), "id", 1).await?.is_empty()
+        && list(state, scope, Kind::Organization, Filter::All(vec![]), "id", 1).await?.is_empty();
     Ok(HomePage {
         open_deals,
         open_amount: ui.money_sums(&totals),
