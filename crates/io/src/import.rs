@@ -291,7 +291,8 @@ fn store_failure(e: StoreError, row: u64, p: &Prepared, kind: Kind) -> Failure {
                 .collect(),
         ),
         StoreError::NotFound => plain(format!("the {kind} this row matched is not visible to you")),
-        StoreError::Forbidden(m) | StoreError::Conflict(m) => plain(m),
+        StoreError::Forbidden(m) => plain(m),
+        StoreError::Conflict(c) => plain(c.message),
         StoreError::VersionMismatch { .. } => plain("the record changed during the import; run it again".into()),
         other => Failure::Fatal(other),
     }

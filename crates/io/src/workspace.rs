@@ -312,7 +312,8 @@ fn store_errors(row: u64, e: StoreError) -> Result<Vec<RowError>, ImportError> {
             Ok(errs.into_iter().map(|f| err(row, Some(&f.field), f.message)).collect())
         }
         StoreError::NotFound => Ok(vec![err(row, None, "not visible to you")]),
-        StoreError::Forbidden(m) | StoreError::Conflict(m) => Ok(vec![err(row, None, m)]),
+        StoreError::Forbidden(m) => Ok(vec![err(row, None, m)]),
+        StoreError::Conflict(c) => Ok(vec![err(row, None, c.message)]),
         StoreError::VersionMismatch { .. } => Ok(vec![err(row, None, "changed during the import")]),
         other => Err(other.into()),
     }

@@ -107,8 +107,8 @@ impl From<StoreError> for Problem {
                 }
                 .detail(format!("{message}; the first {} are listed in `records`, nothing was changed", records.len()))
             }
-            StoreError::Conflict(m) => {
-                Problem::new(StatusCode::CONFLICT, "conflict", "The request conflicts with the current state").detail(m)
+            StoreError::Conflict(c) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "The request conflicts with the current state").detail(c.message)
             }
             other => {
                 tracing::error!(error = %other, "request failed");

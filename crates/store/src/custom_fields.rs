@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::db::{Col, Tx, int_at, str_at, uuid_at};
 use crate::sql::{custom_sql, t, tc};
 use crate::values::{time, uuid};
-use crate::{Backend, Scope, Store, StoreError, audit, changes, records, search, workspaces};
+use crate::{Backend, Conflict, Scope, Store, StoreError, audit, changes, records, search, workspaces};
 
 /// How long a deleted field stays restorable before its values are purged.
 pub const RETENTION_DAYS: i64 = 30;
@@ -737,7 +737,9 @@ pub(crate) async fn update_in(
     let old = find(&defs, key)?;
     check_version(&old, if_match.or(patch.version))?;
     if old.is_deleted() {
-        return Err(StoreError::Conflict(format!("the field '{key}' is deleted: restore it first")));
+        return Err(Conflict::new("field-deleted", format!("the field '{key}' is deleted: restore it first"))
+            .with("field", key)
+            .into());
     }
     let (currency, region) = value_context(tx, scope).await?;
     let ctx = ValueContext { region, currency: &currency };
@@ -799,8 +801,9 @@ pub(crate) async fn set_deleted_in(
     let mut def = find(&defs, key)?;
     check_version(&def, if_match)?;
     if def.is_deleted() == deleted {
-        let state = if deleted { "already deleted" } else { "not deleted" };
-        return Err(StoreError::Conflict(format!("the field '{key}' is {state}")));
+        let (code, state) =
+            if deleted { ("field-already-deleted", "already deleted") } else { ("field-not-deleted", "not deleted") };
+        return Err(Conflict::new(code, format!("the field '{key}' is {state}")).with("field", key).into());
     }
     def.version += 1;
     def.deleted_at = deleted.then(|| rapport_domain::value::format_datetime(&now));
@@ -820,7 +823,9 @@ pub(crate) async fn set_deleted_in(
 pub(crate) async fn purge_in(tx: &mut Tx, scope: &Scope, owner: Owner<'_>, key: &str) -> Result<u64, StoreError> {
     let def = find(&load_all_for(tx, scope, owner.name()).await?, key)?;
     if !def.is_deleted() {
-        return Err(StoreError::Conflict(format!("delete the field '{key}' before purging it")));
+        return Err(Conflict::new("field-purge-live", format!("delete the field '{key}' before purging it"))
+            .with("field", key)
+            .into());
     }
     purge_row(tx, scope, owner, &def).await
 }

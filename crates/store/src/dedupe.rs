@@ -18,7 +18,7 @@ use crate::db::{Backend, Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, diff, fetch, update_in, writable};
 use crate::sql::{self, t, tc};
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, audit, changes, search, workspaces};
+use crate::{Conflict, Scope, Store, StoreError, audit, changes, search, workspaces};
 
 /// Kinds with duplicate rules (custom records too, among their own kind's: see `owner_of`).
 pub const KINDS: [Kind; 2] = [Kind::Person, Kind::Organization];
@@ -586,7 +586,9 @@ impl Store {
         crate::last_activity::refresh(&mut tx, scope, &[(kind, survivor)]).await?;
         let result = match update_in(&mut tx, scope, kind, survivor, &Json::Object(patch), None).await? {
             Applied::Changed(r) | Applied::Unchanged(r) => r,
-            Applied::Raced { .. } => return Err(StoreError::Conflict("the record changed during the merge; try again".into())),
+            Applied::Raced { .. } => {
+                return Err(Conflict::new("changed-during-merge", "the record changed during the merge; try again").into());
+            }
         };
         for (id, old) in merged.iter().zip(&gone) {
             let del = Query::delete()

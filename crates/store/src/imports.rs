@@ -24,7 +24,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::{self, Applied, Record};
 use crate::sql::{t, tc};
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, access, workspaces};
+use crate::{Conflict, Scope, Store, StoreError, access, workspaces};
 
 /// What writing one row did.
 #[derive(Debug, Clone)]
@@ -215,7 +215,7 @@ impl ImportTx {
             Ok(Applied::Raced { .. }) => {
                 self.tx.script("ROLLBACK TO SAVEPOINT rapport_update").await?;
                 self.tx.script("RELEASE SAVEPOINT rapport_update").await?;
-                Err(StoreError::Conflict("the record changed during the import; run it again".into()))
+                Err(Conflict::new("changed-during-import", "the record changed during the import; run it again").into())
             }
             Err(e) => {
                 self.tx.script("ROLLBACK TO SAVEPOINT rapport_update").await?;

@@ -43,7 +43,7 @@ pub mod workspaces;
 
 pub use clock::Clock;
 pub use db::{Backend, Db, Options};
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use records::{ListPage, ListQuery, Record, WriteOptions};
 pub use sql::custom_sql;
 

@@ -17,7 +17,7 @@ use crate::db::{Col, Tx, int_at, str_at, uuid_at};
 use crate::pipelines::{self, Pipeline, PipelineInput, StageInput};
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, audit, custom_fields};
+use crate::{Conflict, Scope, Store, StoreError, audit, custom_fields};
 
 /// The built-in kinds a relation field may point at (besides custom record kinds).
 pub const RELATION_TARGETS: [Kind; 5] = [Kind::Organization, Kind::Person, Kind::Deal, Kind::Activity, Kind::Task];
@@ -413,18 +413,13 @@ impl Store {
             .to_owned();
         let n = tx.row(&count, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
         if n > 0 {
-            return Err(StoreError::Conflict(format!(
-                "{} still has {n} record(s): delete them first, nothing is removed silently",
-                cur.plural
-            )));
+            let message = format!("{} still has {n} record(s): delete them first, nothing is removed silently", cur.plural);
+            return Err(Conflict::new("kind-has-records", message).with("kind", &cur.plural).with("count", n).into());
         }
         let users = automation_using(&mut tx, scope, key).await?;
         if !users.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "{} are still used by {}: change or delete them first",
-                cur.plural,
-                users.join(", ")
-            )));
+            let message = format!("{} are still used by {}: change or delete them first", cur.plural, users.join(", "));
+            return Err(Conflict::new("kind-in-use", message).with("kind", &cur.plural).with("users", users.join(", ")).into());
         }
         let ws = || Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id));
         let defs = custom_fields::load_all_for(&mut tx, scope, key).await?;

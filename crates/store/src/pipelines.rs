@@ -14,7 +14,7 @@ use crate::db::{Col, Tx, int_at, str_at, uuid_at};
 use crate::records::Record;
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError};
+use crate::{Conflict, Scope, Store, StoreError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Stage {
@@ -442,9 +442,11 @@ impl Store {
         let all = load_all(&mut tx, scope).await?;
         let cur = all.iter().find(|x| x.id == id).ok_or(StoreError::NotFound)?;
         if cur.is_default {
-            return Err(StoreError::Conflict(
-                "the default pipeline cannot be deleted: make another one the default first".into(),
-            ));
+            return Err(Conflict::new(
+                "pipeline-default",
+                "the default pipeline cannot be deleted: make another one the default first",
+            )
+            .into());
         }
         let q = Query::select()
             .expr(Expr::cust("COUNT(*)"))
@@ -454,7 +456,9 @@ impl Store {
             .to_owned();
         let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
         if n > 0 {
-            return Err(StoreError::Conflict(format!("the pipeline still holds {n} deal(s)")));
+            return Err(Conflict::new("pipeline-in-use", format!("the pipeline still holds {n} deal(s)"))
+                .with("count", n)
+                .into());
         }
         let del = Query::delete()
             .from_table(t("pipelines"))
@@ -530,7 +534,8 @@ pub(crate) async fn update_in(
             .to_owned();
         let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
         if n > 0 {
-            return Err(StoreError::Conflict(format!("stage '{}' still holds {n} record(s): move them first", old.name)));
+            let message = format!("stage '{}' still holds {n} record(s): move them first", old.name);
+            return Err(Conflict::new("stage-in-use", message).with("stage", &old.name).with("count", n).into());
         }
     }
     // Stages are rewritten in place: keep ids, so deals and history stay attached.

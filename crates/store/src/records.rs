@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::db::{Backend, Col, Tx, str_at, uuid_at};
 use crate::sql::{self, t, tc};
 use crate::values::{col_of, opt_uuid, time, to_sql, uuid};
-use crate::{Scope, Store, StoreError, access, changes, pipelines, relations, search, workspaces};
+use crate::{Conflict, Scope, Store, StoreError, access, changes, pipelines, relations, search, workspaces};
 
 /// A record as the API shows it: a JSON object.
 pub type Record = Map<String, Json>;
@@ -761,7 +761,9 @@ impl Store {
             None => None,
             Some((hash, k, id)) => {
                 if hash != idem.request_hash || k != kind.as_str() {
-                    return Err(StoreError::Conflict("this Idempotency-Key was used with a different request".into()));
+                    return Err(
+                        Conflict::new("idempotency-reused", "this Idempotency-Key was used with a different request").into()
+                    );
                 }
                 Some(fetch_one(&mut tx, scope, kind, id).await?)
             }
@@ -830,16 +832,15 @@ impl Store {
                 }
             }
         }
-        Err(StoreError::Conflict("the record is being changed by others; try again".into()))
+        Err(Conflict::new("busy", "the record is being changed by others; try again").into())
     }
 
     /// Deletes a record, detaching every record that pointed at it (their
     /// changes are logged too) and keeping its history.
     pub async fn delete(&self, scope: &Scope, kind: Kind, id: Uuid, opts: &WriteOptions) -> Result<(), StoreError> {
         if kind == Kind::User {
-            return Err(StoreError::Conflict(
-                "users are never deleted, so that their records keep an author: set active to false".into(),
-            ));
+            let message = "users are never deleted, so that their records keep an author: set active to false";
+            return Err(Conflict::new("user-kept", message).into());
         }
         let mut tx = self.db.write().await?;
         let current = fetch_for_update(&mut tx, scope, kind, id).await?;

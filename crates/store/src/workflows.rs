@@ -30,7 +30,7 @@ use crate::db::{Col, Tx, str_at, uuid_at};
 use crate::records::{Applied, Record, create_in, update_in};
 use crate::sql::t;
 use crate::values::{opt_uuid, time, uuid};
-use crate::{Scope, Store, StoreError, Via, assignment, audit, custom_fields, event_kinds, signing, versions};
+use crate::{Conflict, Scope, Store, StoreError, Via, assignment, audit, custom_fields, event_kinds, signing, versions};
 
 /// How often the time triggers are checked.
 pub const SCAN_EVERY: Duration = Duration::minutes(5);
@@ -598,7 +598,7 @@ impl Store {
                 return Ok(r);
             }
         }
-        Err(StoreError::Conflict("the record is being changed by others; try again".into()))
+        Err(Conflict::new("busy", "the record is being changed by others; try again").into())
     }
 
     /// Gives a record to a user, or to the user an assignment rule picks (its
@@ -613,20 +613,24 @@ impl Store {
         user_id: Option<Uuid>,
         depth: i64,
     ) -> Result<Option<Record>, StoreError> {
-        let owner = workflow::owner_field(kind).ok_or_else(|| StoreError::Conflict(format!("{kind} records have no owner")))?;
+        let owner = workflow::owner_field(kind)
+            .ok_or_else(|| Conflict::new("no-owner", format!("{kind} records have no owner")).with("kind", kind.as_str()))?;
         for _attempt in 0..5 {
             let mut tx = self.db.write().await?;
             let (user, rule) = match (rule_id, user_id) {
                 (Some(r), _) => {
                     let rows = assignment::load(&mut tx, workspace_id, None, Some(r)).await?;
                     let Some(s) = rows.first().and_then(|r| assignment::stored(r)) else {
-                        return Err(StoreError::Conflict(format!("the assignment rule {r} no longer exists")));
+                        return Err(Conflict::new("rule-gone", format!("the assignment rule {r} no longer exists")).into());
                     };
                     if s.rule.kind != kind {
-                        return Err(StoreError::Conflict(format!(
-                            "the assignment rule '{}' assigns {} records, not {kind}",
-                            s.rule.name, s.rule.kind
-                        )));
+                        let message =
+                            format!("the assignment rule '{}' assigns {} records, not {kind}", s.rule.name, s.rule.kind);
+                        return Err(Conflict::new("rule-kind", message)
+                            .with("rule", &s.rule.name)
+                            .with("rule_kind", s.rule.kind.as_str())
+                            .with("kind", kind.as_str())
+                            .into());
                     }
                     match assignment::pick(&mut tx, workspace_id, &s).await? {
                         Some(u) => (u, Some(s.rule.name)),
@@ -642,7 +646,7 @@ impl Store {
                 return Ok(Some(r));
             }
         }
-        Err(StoreError::Conflict("the record is being changed by others; try again".into()))
+        Err(Conflict::new("busy", "the record is being changed by others; try again").into())
     }
 }
 

@@ -229,6 +229,11 @@ async fn an_admin_defines_a_kind_and_uses_it_in_the_pages() {
         // A kind with records stays; the record goes, then the kind.
         let kept = b.post_form("/settings/kinds/property/delete", &[("csrf", c)]).await;
         assert_eq!(kept.status, StatusCode::CONFLICT, "[{n}] {}", kept.body);
+        assert!(
+            kept.body.contains("still has a record: delete it first, nothing is removed silently."),
+            "[{n}] the reason, from the message catalog: {}",
+            kept.body
+        );
         let gone = b.post_form(&format!("{path}/delete"), &[("csrf", c)]).await;
         redirected(&app, &gone, "/objects/property", "delete the property");
         let csrfless = b.post_form("/settings/kinds/property/delete", &[]).await;

@@ -28,6 +28,7 @@ const ENGLISH: &[(&str, &str)] = &[
     ("automation", include_str!("../../locales/en/automation.ftl")),
     ("objects", include_str!("../../locales/en/objects.ftl")),
     ("validation", include_str!("../../locales/en/validation.ftl")),
+    ("conflict", include_str!("../../locales/en/conflict.ftl")),
 ];
 
 const CATALOGS: &[(&str, &[(&str, &str)])] = &[("en", ENGLISH)];
@@ -164,6 +165,18 @@ impl Catalog {
         serde_json::Value::Object(map).to_string()
     }
 
+    /// Why the store refused a change for the state of other records
+    /// (`conflict-<code>`); its English sentence for a code the catalog does not know.
+    pub fn conflict(&self, c: &rapport_store::Conflict) -> String {
+        let key = format!("conflict-{}", c.code);
+        if !self.has(&key) {
+            return crate::web::settings::sentence(&c.message);
+        }
+        let args: Vec<(&str, Arg<'_>)> =
+            c.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
+        self.text(&key, &args)
+    }
+
     /// [`Catalog::invalid`] after the label of the field at fault.
     pub fn invalid_for(&self, label: &str, e: &FieldError) -> String {
         let message = self.invalid(e);
@@ -246,6 +259,33 @@ mod tests {
         }
         let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("validation-{}", c.replace('_', "-")))).collect();
         assert!(missing.is_empty(), "codes with no validation-* message in locales/en/validation.ftl: {missing:?}");
+    }
+
+    #[test]
+    fn every_conflict_code_is_in_the_catalog() {
+        let en = catalog("en");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        // `Conflict::new(code, ...)` in the store, and the codes chosen before the call.
+        let mut codes: std::collections::BTreeSet<String> =
+            ["field-already-deleted", "field-not-deleted"].iter().map(|c| c.to_string()).collect();
+        for path in walk(&root.join("store/src")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("Conflict::new(") {
+                let args = call_args(&text[i + "Conflict::new(".len()..]);
+                if let Some(code) = args.first().and_then(|a| a.trim().strip_prefix('"')).and_then(|a| a.strip_suffix('"')) {
+                    codes.insert(code.to_string());
+                }
+            }
+        }
+        assert!(codes.contains("busy") && codes.contains("stage-in-use"), "the scan finds the codes: {codes:?}");
+        let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("conflict-{c}"))).collect();
+        assert!(missing.is_empty(), "conflict codes with no message in locales/en/conflict.ftl: {missing:?}");
+        let stage = rapport_store::Conflict::new("stage-in-use", "stage 'Won' still holds 3 record(s)")
+            .with("stage", "Won")
+            .with("count", 3);
+        assert_eq!(en.conflict(&stage), "The stage “Won” still holds 3 records: move them first.");
+        let unknown = rapport_store::Conflict::new("no-such-code", "something else happened");
+        assert_eq!(en.conflict(&unknown), "Something else happened.");
     }
 
     /// The codes used with `ValidationErrors::push`/`push_with`/`single`,

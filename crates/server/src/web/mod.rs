@@ -347,7 +347,9 @@ pub fn store_failure(e: StoreError) -> Response {
             let text = sentences(c, &errs, |f: &str| f.to_string()).join(" ");
             message(StatusCode::UNPROCESSABLE_ENTITY, &c.t("page-invalid"), &text, "/", &c.t("page-back-start"))
         }
-        StoreError::Conflict(m) => message(StatusCode::CONFLICT, &c.t("page-conflict"), &m, "/", &c.t("page-back-start")),
+        StoreError::Conflict(m) => {
+            message(StatusCode::CONFLICT, &c.t("page-conflict"), &c.conflict(&m), "/", &c.t("page-back-start"))
+        }
         e @ StoreError::NotConvertible { .. } => {
             message(StatusCode::CONFLICT, &c.t("page-conflict"), &e.to_string(), "/", &c.t("page-back-start"))
         }
@@ -405,7 +407,7 @@ mod tests {
     fn store_failures_name_the_reader_s_part() {
         let invalid = StoreError::Invalid(ValidationErrors::single("name", "required", "is required"));
         assert_eq!(store_failure(invalid).status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(store_failure(StoreError::Conflict("stage holds deals".into())).status(), StatusCode::CONFLICT);
+        assert_eq!(store_failure(rapport_store::Conflict::new("busy", "busy").into()).status(), StatusCode::CONFLICT);
         assert_eq!(store_failure(StoreError::VersionMismatch { expected: 1, current: 2 }).status(), StatusCode::CONFLICT);
         assert_eq!(store_failure(StoreError::NotFound).status(), StatusCode::NOT_FOUND);
         assert_eq!(store_failure(StoreError::Config("x".into())).status(), StatusCode::INTERNAL_SERVER_ERROR);

@@ -129,7 +129,7 @@ impl Problems {
         match e {
             StoreError::Invalid(v) => Ok(Problems::from_validation(ui, &v)),
             StoreError::VersionMismatch { .. } => Ok(Problems::one(ui.t("error-stale"))),
-            StoreError::Conflict(m) => Ok(Problems::one(sentence(&m))),
+            StoreError::Conflict(c) => Ok(Problems::one(ui.catalog.conflict(&c))),
             other => Err(store_failure(other)),
         }
     }

@@ -84,7 +84,7 @@ fn reason(ui: &Ui, kind: Kind, e: StoreError) -> String {
         StoreError::NotFound => ui.t("error-not-found"),
         StoreError::VersionMismatch { .. } => ui.t("lists-fail-stale"),
         StoreError::Invalid(errs) => sentences(ui.catalog, &errs, |f| ui.field(kind, f)).join(" "),
-        StoreError::Conflict(m) => m,
+        StoreError::Conflict(c) => ui.catalog.conflict(&c),
         other => {
             tracing::error!(error = %other, "bulk change failed");
             ui.t("error-title")
