@@ -102,7 +102,8 @@ impl Store {
 
     /// The latest activities (newest first, at most `limit`) that concern a
     /// person, organization or deal `owner` owns, among the workspace's
-    /// `RECENT_WINDOW` latest activities.
+    /// `RECENT_WINDOW` latest activities, or, for a user owning few records
+    /// with none of those, among all the activities of their records.
     pub async fn recent_activity_on_records_of(&self, scope: &Scope, owner: Uuid, limit: u64) -> Result<Vec<Record>, StoreError> {
         access::require_read(scope, Kind::Activity)?;
         let table = Kind::Activity.table();
@@ -111,21 +112,37 @@ impl Store {
             tx.commit().await?;
             return Ok(vec![]);
         }
-        let mut cond = Cond::all().add(Expr::exists(links_to_owned(scope.workspace_id, owner)));
-        if let Some(since) = window_start(&mut tx, scope.workspace_id).await? {
-            cond = cond.add(tc(table, "occurred_at").gte(since));
+        let limit = limit.clamp(1, 100);
+        let newest_first = |s: &mut SelectStatement| {
+            s.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
+        };
+        let linked = Cond::all().add(Expr::exists(links_to_owned(scope.workspace_id, owner)));
+        let since = window_start(&mut tx, scope.workspace_id).await?;
+        let windowed = since.is_some();
+        let cond = match since {
+            Some(since) => linked.add(tc(table, "occurred_at").gte(since)),
+            None => linked,
+        };
+        let mut rows = fetch(&mut tx, scope, Kind::Activity, cond, newest_first, Some(limit)).await?;
+        // A user with few records in a busy workspace may have nothing among
+        // its latest activities, yet activity on their records last week:
+        // theirs are then collected from their records' links and sorted.
+        if windowed && (rows.len() as u64) < limit && owns_at_most(&mut tx, scope.workspace_id, owner, FEW_OWNED).await? {
+            let mine = tc(table, "id").in_subquery(activities_of_owned(scope.workspace_id, owner));
+            let backend = tx.backend();
+            rows = fetch(
+                &mut tx,
+                scope,
+                Kind::Activity,
+                Cond::all().add(mine),
+                |s| {
+                    s.order_by_expr(crate::sql::unindexed(backend, tc(table, "occurred_at")), Order::Desc)
+                        .order_by((t(table), t("id")), Order::Desc);
+                },
+                Some(limit),
+            )
+            .await?;
         }
-        let rows = fetch(
-            &mut tx,
-            scope,
-            Kind::Activity,
-            cond,
-            |s| {
-                s.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
-            },
-            Some(limit.clamp(1, 100)),
-        )
-        .await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -146,6 +163,57 @@ async fn owns_any(tx: &mut Tx, workspace_id: Uuid, owner: Uuid) -> Result<bool, 
         }
     }
     Ok(false)
+}
+
+/// Up to how many records a user may own for their recent activity to be
+/// collected from their records when the workspace's latest hold none.
+const FEW_OWNED: u64 = 500;
+
+/// Whether `owner` owns at most `n` people, organizations and deals together
+/// (each count stops after `n + 1`).
+async fn owns_at_most(tx: &mut Tx, workspace_id: Uuid, owner: Uuid, n: u64) -> Result<bool, StoreError> {
+    let mut total = 0;
+    for table in ["deals", "people", "organizations"] {
+        let some = Query::select()
+            .column(t("id"))
+            .from(t(table))
+            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
+            .and_where(tc(table, "owner_id").eq(uuid(owner)))
+            .limit(n + 1)
+            .to_owned();
+        let q = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(some, t("o")).to_owned();
+        total += tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
+        if total > n as i64 {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The ids of the activities linked to a person, organization or deal `owner` owns.
+fn activities_of_owned(workspace_id: Uuid, owner: Uuid) -> SelectStatement {
+    let links = "record_links";
+    let owned = |table: &str, kind: &str| {
+        let ids = Query::select()
+            .column(t("id"))
+            .from(t(table))
+            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
+            .and_where(tc(table, "owner_id").eq(uuid(owner)))
+            .to_owned();
+        Cond::all().add(tc(links, "to_kind").eq(kind.to_string())).add(tc(links, "to_id").in_subquery(ids))
+    };
+    Query::select()
+        .column(t("from_id"))
+        .from(t(links))
+        .and_where(tc(links, "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc(links, "from_kind").eq(Kind::Activity.as_str()))
+        .cond_where(
+            Cond::any()
+                .add(owned("people", Kind::Person.as_str()))
+                .add(owned("organizations", Kind::Organization.as_str()))
+                .add(owned("deals", Kind::Deal.as_str())),
+        )
+        .to_owned()
 }
 
 /// The time of the `RECENT_WINDOW`-th latest activity, when there are that many.

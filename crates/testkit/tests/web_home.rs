@@ -112,6 +112,30 @@ async fn home_counts_all_my_work_and_shows_activity_on_my_records() {
 }
 
 #[tokio::test]
+async fn a_quiet_owners_recent_activity_is_found_behind_a_busy_workspaces_latest() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let me = app.user_id.to_string();
+        let mine = app.create("people", json!({"first_name": "Mine", "owner_id": me})).await;
+        let last_week = (chrono::Utc::now() - chrono::Duration::days(7)).to_rfc3339();
+        let call = json!({"type": "call", "subject": "Call of last week", "occurred_at": last_week, "people": [mine["id"]]});
+        app.create("activities", call).await;
+        // More activities since, on nobody's record, than the home page looks through.
+        let busy: Vec<_> = (0..rapport_store::overview::RECENT_WINDOW + 100)
+            .map(|i| rapport_testkit::obj(json!({"type": "note", "subject": format!("Busy {i}")})))
+            .collect();
+        for batch in busy.chunks(500) {
+            app.store.create_many(&app.scope, rapport_domain::Kind::Activity, batch).await.unwrap();
+        }
+        let mut b = signed_in(&app).await;
+        let home = b.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "[{name}] {}", home.body);
+        assert!(home.body.contains("Call of last week"), "[{name}] the activity on my record: {}", home.body);
+        assert!(!home.body.contains("Busy 1"), "[{name}] not the others");
+    }
+}
+
+#[tokio::test]
 async fn home_speaks_the_readers_locale() {
     for app in TestApp::all().await {
         let name = app.name();
