@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::Kind;
-use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use uuid::Uuid;
 
 use crate::db::{Col, Tx, int_at};
@@ -14,7 +14,8 @@ use crate::sql::{t, tc};
 use crate::values::{time, uuid};
 use crate::{Scope, Store, StoreError, access};
 
-/// One day of the calendar: its first items in time order, and the counts of all.
+/// One day of the calendar: its first items in time order, and the counts
+/// of all (above `COUNT_CAP`: more than that).
 #[derive(Debug, Clone, Default)]
 pub struct CalendarDay {
     pub tasks: Vec<Record>,
@@ -57,8 +58,13 @@ fn within(table: &str, at: &str, (start, end): (DateTime<Utc>, DateTime<Utc>)) -
     Cond::all().add(tc(table, at).gte(time(start))).add(tc(table, at).lt(time(end)))
 }
 
-/// How many items of the source fall on each day: one pass over the time
-/// index across all the days, one count per day.
+/// Counts of a day's items stop here: a team's day can hold thousands, and
+/// "more than 999" says enough. A count above it means "more than".
+pub const COUNT_CAP: i64 = 999;
+
+/// How many items of the source fall on each day, each count stopping after
+/// `COUNT_CAP + 1` rows of the time index: one statement, a `UNION ALL` of a
+/// limited count per day (an exact count of a busy week read every row).
 async fn counts(
     tx: &mut Tx,
     scope: &Scope,
@@ -66,23 +72,39 @@ async fn counts(
     days: &[(DateTime<Utc>, DateTime<Utc>)],
 ) -> Result<Vec<i64>, StoreError> {
     let table = src.kind.table();
-    let (Some(first), Some(last)) = (days.first(), days.last()) else { return Ok(vec![]) };
-    let mut q = Query::select();
-    for day in days {
-        q.expr(Func::count(Expr::case(within(table, src.at, *day), Expr::cust("1"))));
+    let visible = access::condition(tx, scope, src.kind, false).await?;
+    let mut union: Option<sea_query::SelectStatement> = None;
+    for (i, day) in days.iter().enumerate() {
+        let mut cond = Cond::all()
+            .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
+            .add(src.only.clone())
+            .add(within(table, src.at, *day));
+        if let Some(v) = &visible {
+            cond = cond.add(v.clone());
+        }
+        let rows = Query::select().expr(Expr::cust("1")).from(t(table)).cond_where(cond).limit(COUNT_CAP as u64 + 1).to_owned();
+        let part = Query::select()
+            .expr(Expr::val(i as i64))
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(rows, sea_query::Alias::new(format!("day{i}")))
+            .to_owned();
+        match &mut union {
+            None => union = Some(part),
+            Some(u) => {
+                u.union(sea_query::UnionType::All, part);
+            }
+        }
     }
-    let mut cond = Cond::all().add(tc(table, "workspace_id").eq(uuid(scope.workspace_id))).add(src.only.clone()).add(within(
-        table,
-        src.at,
-        (first.0, last.1),
-    ));
-    if let Some(visible) = access::condition(tx, scope, src.kind, false).await? {
-        cond = cond.add(visible);
+    let mut out = vec![0; days.len()];
+    let Some(q) = union else { return Ok(out) };
+    for r in tx.rows(&q, &[Col::Int, Col::Int]).await? {
+        if let (Some(i), Some(n)) = (int_at(&r, 0), int_at(&r, 1))
+            && let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i))
+        {
+            *slot = n;
+        }
     }
-    q.from(t(table)).cond_where(cond);
-    let types = vec![Col::Int; days.len()];
-    let row = tx.row(&q, &types).await?.unwrap_or_default();
-    Ok((0..days.len()).map(|i| int_at(&row, i).unwrap_or(0)).collect())
+    Ok(out)
 }
 
 impl Store {

@@ -69,6 +69,11 @@ impl Db {
             if let Some(schema) = &opts.schema {
                 o = o.options([("search_path", schema.as_str())]);
             }
+            // Rapport's statements are short reads and writes. PostgreSQL's JIT
+            // compiles any plan whose estimated cost is high, such as an index
+            // walk that a LIMIT stops early, and spends longer compiling than
+            // the statement runs.
+            o = o.options([("jit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(Duration::from_secs(30))

@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_list_sort_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0022_list_sort_indexes.sql"),
     },
+    Migration {
+        version: 23,
+        name: "activity_type_time",
+        sqlite: include_str!("../migrations/sqlite/0023_activity_type_time.sql"),
+        postgres: include_str!("../migrations/postgres/0023_activity_type_time.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

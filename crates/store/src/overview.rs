@@ -193,6 +193,18 @@ async fn owns_at_most(tx: &mut Tx, workspace_id: Uuid, owner: Uuid, n: u64) -> R
 /// The ids of the activities linked to a person, organization or deal `owner` owns.
 fn activities_of_owned(workspace_id: Uuid, owner: Uuid) -> SelectStatement {
     let links = "record_links";
+    Query::select()
+        .column(t("from_id"))
+        .from(t(links))
+        .and_where(tc(links, "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc(links, "from_kind").eq(Kind::Activity.as_str()))
+        .cond_where(to_owned_record(workspace_id, owner))
+        .to_owned()
+}
+
+/// A link row (of `record_links`) pointing at a person, organization or deal `owner` owns.
+fn to_owned_record(workspace_id: Uuid, owner: Uuid) -> Cond {
+    let links = "record_links";
     let owned = |table: &str, kind: &str| {
         let ids = Query::select()
             .column(t("id"))
@@ -202,18 +214,10 @@ fn activities_of_owned(workspace_id: Uuid, owner: Uuid) -> SelectStatement {
             .to_owned();
         Cond::all().add(tc(links, "to_kind").eq(kind.to_string())).add(tc(links, "to_id").in_subquery(ids))
     };
-    Query::select()
-        .column(t("from_id"))
-        .from(t(links))
-        .and_where(tc(links, "workspace_id").eq(uuid(workspace_id)))
-        .and_where(tc(links, "from_kind").eq(Kind::Activity.as_str()))
-        .cond_where(
-            Cond::any()
-                .add(owned("people", Kind::Person.as_str()))
-                .add(owned("organizations", Kind::Organization.as_str()))
-                .add(owned("deals", Kind::Deal.as_str())),
-        )
-        .to_owned()
+    Cond::any()
+        .add(owned("people", Kind::Person.as_str()))
+        .add(owned("organizations", Kind::Organization.as_str()))
+        .add(owned("deals", Kind::Deal.as_str()))
 }
 
 /// The time of the `RECENT_WINDOW`-th latest activity, when there are that many.
@@ -234,27 +238,12 @@ async fn window_start(tx: &mut Tx, workspace_id: Uuid) -> Result<Option<sea_quer
 /// A link from the activity being read to a person, organization or deal `owner` owns.
 fn links_to_owned(workspace_id: Uuid, owner: Uuid) -> SelectStatement {
     let links = "record_links";
-    let owned = |table: &str, kind: &str| {
-        let record = Query::select()
-            .expr(Expr::val(1))
-            .from(t(table))
-            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
-            .and_where(tc(table, "id").equals((t(links), t("to_id"))))
-            .and_where(tc(table, "owner_id").eq(uuid(owner)))
-            .to_owned();
-        Cond::all().add(tc(links, "to_kind").eq(kind.to_string())).add(Expr::exists(record))
-    };
     Query::select()
         .expr(Expr::val(1))
         .from(t(links))
         .and_where(tc(links, "workspace_id").eq(uuid(workspace_id)))
         .and_where(tc(links, "from_kind").eq(Kind::Activity.as_str()))
         .and_where(tc(links, "from_id").equals((t(Kind::Activity.table()), t("id"))))
-        .cond_where(
-            Cond::any()
-                .add(owned("people", Kind::Person.as_str()))
-                .add(owned("organizations", Kind::Organization.as_str()))
-                .add(owned("deals", Kind::Deal.as_str())),
-        )
+        .cond_where(to_owned_record(workspace_id, owner))
         .to_owned()
 }

@@ -159,7 +159,7 @@ async fn today_is_the_default_and_overdue_tasks_are_marked() {
     }
 }
 
-/// `n` tasks due on 25 November from 08:00 UTC, one minute apart.
+/// `n` tasks due on 25 November from 08:00 UTC, ten seconds apart.
 fn tasks_on_the_25th(
     n: usize,
     tag: &str,
@@ -167,7 +167,8 @@ fn tasks_on_the_25th(
 ) -> Vec<rapport_testkit::serde_json::Map<String, rapport_testkit::serde_json::Value>> {
     (0..n)
         .map(|i| {
-            let due = format!("2026-11-25T{:02}:{:02}:00Z", 8 + i / 60, i % 60);
+            let s = i * 10;
+            let due = format!("2026-11-25T{:02}:{:02}:{:02}Z", 8 + s / 3600, s / 60 % 60, s % 60);
             obj(json!({"title": format!("{tag} {i:03}"), "due_at": due, "assignee_user_id": assignee}))
         })
         .collect()
@@ -239,5 +240,23 @@ async fn counts_are_of_what_the_reader_may_see() {
         assert_eq!(d.matches("<li class=\"cal-item ").count(), 12, "[{name}] {d}");
         assert!(!d.contains("Admin's task"), "[{name}] {d}");
         assert!(d.contains("2 more"), "[{name}] 14 the member sees, 12 shown: {d}");
+    }
+}
+
+#[tokio::test]
+async fn counts_stop_at_the_cap_and_say_more_than() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let mut b = living_in(&app, "UTC").await;
+        let cap = rapport_store::calendar::COUNT_CAP as usize;
+        for batch in tasks_on_the_25th(cap + 5, "Crowded", app.user_id).chunks(500) {
+            app.store.create_many(&app.scope, Kind::Task, batch).await.unwrap();
+        }
+        let week = b.get("/calendar?view=week&date=2026-11-25").await;
+        let d = day(&week.body, "2026-11-25");
+        assert!(d.contains(&format!("{}+ more", cap - 12)), "[{name}] the cap's count less the shown, and more: {d}");
+        let page = b.get("/calendar?view=day&date=2026-11-25").await;
+        let d = day(&page.body, "2026-11-25");
+        assert!(d.contains(&format!("More than {cap} tasks due this day")), "[{name}] {d}");
     }
 }

@@ -30,3 +30,6 @@ calendar-all-meetings = { $count ->
     [one] The meeting of this day, in the activity list
    *[other] All { $count } meetings of this day, in the activity list
 }
+calendar-more-plus = { $count }+ more
+calendar-all-tasks-plus = More than { $count } tasks due this day, in the task list
+calendar-all-meetings-plus = More than { $count } meetings this day, in the activity list

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rapport_domain::Kind;
-use rapport_store::calendar::Whose;
+use rapport_store::calendar::{COUNT_CAP, Whose};
 use rapport_store::{Record, StoreError};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -57,12 +57,24 @@ pub struct Day {
     pub today: bool,
     pub items: Vec<Item>,
     pub new_task: String,
-    /// In a week, how many more items the day holds than it shows.
+    /// In a week, how many more items the day holds than it shows, and
+    /// whether that is "at least" (a count stopped at the cap).
     pub more: i64,
+    pub more_plus: bool,
     pub day_href: String,
     /// In a day, all its tasks and all its meetings as lists, when it shows only some: (count, href).
-    pub more_tasks: Option<(i64, String)>,
-    pub more_meetings: Option<(i64, String)>,
+    pub more_tasks: Option<(Count, String)>,
+    pub more_meetings: Option<(Count, String)>,
+}
+
+/// A count of a day's items as the page says it: exact, or past the store's cap.
+pub struct Count {
+    pub n: i64,
+    pub plus: bool,
+}
+
+fn count_of(n: i64) -> Count {
+    Count { n: n.min(COUNT_CAP), plus: n > COUNT_CAP }
 }
 
 #[derive(Template)]
@@ -183,7 +195,9 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
             items.truncate(per_day as usize);
             let shown_tasks = items.iter().filter(|i| i.kind == "task").count() as i64;
             let shown_meetings = items.len() as i64 - shown_tasks;
-            let more = found.task_count + found.meeting_count - items.len() as i64;
+            // A count past the cap is "more than": said as "999+".
+            let capped = found.task_count > COUNT_CAP || found.meeting_count > COUNT_CAP;
+            let more = found.task_count.min(COUNT_CAP) + found.meeting_count.min(COUNT_CAP) - items.len() as i64;
             let range =
                 |field: &str| format!("{field}%5Bgte%5D={}&{field}%5Blt%5D={}", enc(&from.to_rfc3339()), enc(&to.to_rfc3339()));
             let (task_who, meeting_who) =
@@ -195,12 +209,13 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
                 items,
                 new_task: format!("/tasks/new?due_at={d}T09:00"),
                 more: if week { more.max(0) } else { 0 },
+                more_plus: capped,
                 day_href: href("day", d, mine),
                 more_tasks: (!week && found.task_count > shown_tasks)
-                    .then(|| (found.task_count, format!("/tasks?{}{task_who}&sort=due_at", range("due_at")))),
+                    .then(|| (count_of(found.task_count), format!("/tasks?{}{task_who}&sort=due_at", range("due_at")))),
                 more_meetings: (!week && found.meeting_count > shown_meetings).then(|| {
                     (
-                        found.meeting_count,
+                        count_of(found.meeting_count),
                         format!("/activities?type=meeting&{}{meeting_who}&sort=occurred_at", range("occurred_at")),
                     )
                 }),
