@@ -117,7 +117,7 @@ impl Store {
             s.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
         };
         let linked = Cond::all().add(Expr::exists(links_to_owned(scope.workspace_id, owner)));
-        let since = window_start(&mut tx, scope.workspace_id).await?;
+        let since = crate::timeline::nth_newest_activity(&mut tx, scope.workspace_id, RECENT_WINDOW, None).await?.map(time);
         let windowed = since.is_some();
         let cond = match since {
             Some(since) => linked.add(tc(table, "occurred_at").gte(since)),
@@ -218,21 +218,6 @@ fn to_owned_record(workspace_id: Uuid, owner: Uuid) -> Cond {
         .add(owned("people", Kind::Person.as_str()))
         .add(owned("organizations", Kind::Organization.as_str()))
         .add(owned("deals", Kind::Deal.as_str()))
-}
-
-/// The time of the `RECENT_WINDOW`-th latest activity, when there are that many.
-async fn window_start(tx: &mut Tx, workspace_id: Uuid) -> Result<Option<sea_query::Value>, StoreError> {
-    let table = Kind::Activity.table();
-    let q = Query::select()
-        .column(t("occurred_at"))
-        .from(t(table))
-        .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
-        .order_by(t("occurred_at"), Order::Desc)
-        .limit(1)
-        .offset(RECENT_WINDOW - 1)
-        .to_owned();
-    let row = tx.row(&q, &[Col::DateTime]).await?;
-    Ok(row.as_ref().and_then(|r| r.first()).and_then(|v| v.as_str()).and_then(rapport_domain::validate::parse_datetime).map(time))
 }
 
 /// A link from the activity being read to a person, organization or deal `owner` owns.

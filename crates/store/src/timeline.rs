@@ -167,20 +167,7 @@ async fn recent_activities_of_large_organization(
 ) -> Result<Option<Vec<(String, String, Json)>>, StoreError> {
     let (ws, table) = (scope.workspace_id, Kind::Activity.table());
     let (at, ids_col) = (tc(table, "occurred_at"), tc(table, "id"));
-    let end = Query::select()
-        .column(t("occurred_at"))
-        .from(t(table))
-        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
-        .cond_where(before(at.clone(), ids_col.clone(), cursor))
-        .order_by(t("occurred_at"), Order::Desc)
-        .order_by(t("id"), Order::Desc)
-        .limit(1)
-        .offset(WALK - 1)
-        .to_owned();
-    let end = tx.row(&end, &[Col::DateTime]).await?;
-    let Some(end) =
-        end.as_ref().and_then(|r| r.first()).and_then(Json::as_str).and_then(rapport_domain::validate::parse_datetime)
-    else {
+    let Some(end) = nth_newest_activity(tx, ws, WALK, cursor).await? else {
         // Fewer activities than the walk before the cursor: collecting is cheap enough.
         return Ok(None);
     };
@@ -240,6 +227,29 @@ async fn recent_activities_of_large_organization(
     )
     .await?;
     Ok(Some(as_items(Kind::Activity, recs)))
+}
+
+/// The time of the workspace's `n`-th newest activity (before the cursor),
+/// read from the time index alone; `None` when there are fewer.
+pub(crate) async fn nth_newest_activity(
+    tx: &mut Tx,
+    ws: Uuid,
+    n: u64,
+    cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+    let table = Kind::Activity.table();
+    let q = Query::select()
+        .column(t("occurred_at"))
+        .from(t(table))
+        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
+        .cond_where(before(tc(table, "occurred_at"), tc(table, "id"), cursor))
+        .order_by(t("occurred_at"), Order::Desc)
+        .order_by(t("id"), Order::Desc)
+        .limit(1)
+        .offset(Ord::max(n, 1) - 1)
+        .to_owned();
+    let row = tx.row(&q, &[Col::DateTime]).await?;
+    Ok(row.as_ref().and_then(|r| r.first()).and_then(Json::as_str).and_then(rapport_domain::validate::parse_datetime))
 }
 
 async fn changes_about(
