@@ -376,6 +376,30 @@ pub async fn reindex(store: &Store, workspace_id: Uuid) -> anyhow::Result<crate:
 }
 
 /// The database server's version.
+/// Checks the board's totals the database keeps (migration 19's triggers,
+/// which the bulk load and the moves went through) against a count of the
+/// deals themselves, pipeline by pipeline; a difference fails the run.
+pub async fn check_board_totals(store: &Store, workspace_id: Uuid, when: &str) -> anyhow::Result<()> {
+    let system = Scope::system(workspace_id, Via::System);
+    let pipelines = store.pipelines(&system).await?;
+    for p in &pipelines {
+        let order = |mut v: Vec<rapport_store::board::StageTotal>| {
+            v.sort_by(|a, b| (a.stage_id, &a.currency).cmp(&(b.stage_id, &b.currency)));
+            v
+        };
+        let kept = order(store.stage_totals(&system, p.id).await?);
+        let counted = order(store.recount_stage_totals(&system, p.id).await?);
+        if kept != counted {
+            anyhow::bail!(
+                "the board totals of pipeline '{}' kept by the database differ from a count of its deals {when}: kept {kept:?}, counted {counted:?}",
+                p.name
+            );
+        }
+    }
+    println!("  board totals kept by the database agree with a count of the deals {when} ({} pipelines)", pipelines.len());
+    Ok(())
+}
+
 pub async fn version(store: &Store) -> String {
     match store.db() {
         Db::Sqlite { read, .. } => {

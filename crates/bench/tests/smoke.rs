@@ -45,6 +45,8 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
         "UI: calendar, week (everyone)",
         "UI: search page",
         "Import (CSV of 100 new people",
+        "board totals kept by the database agree with a count of the deals after the load",
+        "board totals kept by the database agree with a count of the deals after the requests",
     ] {
         assert!(stdout.contains(line), "no '{line}' in:\n{stdout}");
     }
