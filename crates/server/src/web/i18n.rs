@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use rapport_domain::FieldError;
+use rapport_store::Conflict;
 use unic_langid::LanguageIdentifier;
 
 /// The Fluent sources of one language, by area.
@@ -82,6 +83,40 @@ pub enum Arg<'a> {
     Num(i64),
 }
 
+/// Values kept as text, passed into a message: a whole number written as one
+/// (`3`, not `007`) as a number, so that plurals can choose by it.
+fn args<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, Arg<'a>)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (*n, v.parse::<i64>().ok().filter(|i| i.to_string() == *v).map(Arg::Num).unwrap_or(Arg::Str(v))))
+        .collect()
+}
+
+/// A refusal as its parts, borrowed: those of a [`FieldError`] or a
+/// [`Conflict`], or as an import job keeps them with its row errors.
+pub struct Refusal<'a> {
+    pub code: &'a str,
+    /// The field at fault (`emails[0].address`); empty when none is named.
+    pub field: &'a str,
+    pub args: Vec<(&'a str, &'a str)>,
+    /// The English sentence, for a code the catalog does not know.
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a FieldError> for Refusal<'a> {
+    fn from(e: &'a FieldError) -> Refusal<'a> {
+        let args = e.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        Refusal { code: e.code, field: &e.field, args, message: &e.message }
+    }
+}
+
+impl<'a> From<&'a Conflict> for Refusal<'a> {
+    fn from(c: &'a Conflict) -> Refusal<'a> {
+        let args = c.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        Refusal { code: c.code, field: "", args, message: &c.message }
+    }
+}
+
 impl Catalog {
     /// A message with no arguments.
     pub fn t(&self, key: &str) -> String {
@@ -143,13 +178,14 @@ impl Catalog {
     /// (`validation-too-long-with-max`). The store's English sentence only
     /// for a code the catalog does not know.
     pub fn invalid(&self, e: &FieldError) -> String {
-        match self.invalid_key(e) {
-            Some(key) => {
-                let args: Vec<(&str, Arg<'_>)> =
-                    e.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
-                self.text(&key, &args)
-            }
-            None => crate::web::settings::sentence(&e.message),
+        self.refused(&e.into())
+    }
+
+    /// [`Catalog::invalid`] for a refused value kept as its parts.
+    pub fn refused(&self, r: &Refusal<'_>) -> String {
+        match self.refusal_key(r) {
+            Some(key) => self.text(&key, &args(&r.args)),
+            None => crate::web::settings::sentence(r.message),
         }
     }
 
@@ -167,34 +203,45 @@ impl Catalog {
 
     /// Why the store refused a change for the state of other records
     /// (`conflict-<code>`); its English sentence for a code the catalog does not know.
-    pub fn conflict(&self, c: &rapport_store::Conflict) -> String {
-        let key = format!("conflict-{}", c.code);
+    pub fn conflict(&self, c: &Conflict) -> String {
+        self.conflicting(&c.into())
+    }
+
+    /// [`Catalog::conflict`] for a conflict kept as its parts.
+    pub fn conflicting(&self, r: &Refusal<'_>) -> String {
+        let key = format!("conflict-{}", r.code);
         if !self.has(&key) {
-            return crate::web::settings::sentence(&c.message);
+            return crate::web::settings::sentence(r.message);
         }
-        let args: Vec<(&str, Arg<'_>)> =
-            c.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
-        self.text(&key, &args)
+        self.text(&key, &args(&r.args))
     }
 
     /// [`Catalog::invalid`] after the label of the field at fault.
     pub fn invalid_for(&self, label: &str, e: &FieldError) -> String {
-        let message = self.invalid(e);
-        self.text("validation-field", &[("field", Arg::Str(label)), ("message", Arg::Str(&message))])
+        self.for_field(label, &self.invalid(e))
+    }
+
+    /// A sentence about a field, after its label.
+    pub fn for_field(&self, label: &str, message: &str) -> String {
+        self.text("validation-field", &[("field", Arg::Str(label)), ("message", Arg::Str(message))])
     }
 
     /// The catalog message that words an error, if there is one.
     pub fn invalid_key(&self, e: &FieldError) -> Option<String> {
-        let code = format!("validation-{}", e.code.replace('_', "-"));
+        self.refusal_key(&e.into())
+    }
+
+    fn refusal_key(&self, r: &Refusal<'_>) -> Option<String> {
+        let code = format!("validation-{}", r.code.replace('_', "-"));
         // The last name of the field's path, without its index: `emails[0].address` is `address`.
-        let leaf = e.field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
+        let leaf = r.field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
         let mut keys = vec![];
         // A custom field's key is the workspace's word, not the catalog's.
-        if !leaf.is_empty() && !e.field.starts_with("custom.") {
+        if !leaf.is_empty() && !r.field.starts_with("custom.") {
             keys.push(format!("{code}-{}", leaf.replace('_', "-")));
         }
-        if !e.args.is_empty() {
-            let names: Vec<&str> = e.args.iter().map(|(n, _)| *n).collect();
+        if !r.args.is_empty() {
+            let names: Vec<&str> = r.args.iter().map(|(n, _)| *n).collect();
             keys.push(format!("{code}-with-{}", names.join("-")));
         }
         keys.push(code);

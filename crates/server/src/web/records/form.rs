@@ -466,7 +466,7 @@ pub fn place_errors(ui: &Ui, kind: Kind, defs: &[CustomField], v: &ValidationErr
     let mut loose = vec![];
     for e in &v.0 {
         if e.field.starts_with("custom.") {
-            errs.entry(e.field.clone()).or_insert_with(|| crate::web::custom::refused(ui, defs, e));
+            errs.entry(e.field.clone()).or_insert_with(|| crate::web::custom::refused(ui, defs, &e.into()));
             continue;
         }
         let base = e.field.split(['[', '.']).next().unwrap_or("");
