@@ -247,6 +247,17 @@ impl Catalog {
         keys.push(code);
         keys.into_iter().find(|k| self.has(k))
     }
+
+    /// Why an import could not take a row, for a code of the import's own
+    /// (`import-error-<code>`, see `rapport_io::problem`); its English
+    /// sentence, as kept, for a code the catalog does not know.
+    pub fn import_error(&self, r: &Refusal<'_>) -> String {
+        let key = format!("import-error-{}", r.code.replace('_', "-"));
+        if !self.has(&key) {
+            return r.message.to_string();
+        }
+        self.text(&key, &args(&r.args))
+    }
 }
 
 #[cfg(test)]
@@ -311,19 +322,8 @@ mod tests {
     #[test]
     fn every_conflict_code_is_in_the_catalog() {
         let en = catalog("en");
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         // `Conflict::new(code, ...)` in the store, and the codes chosen before the call.
-        let mut codes: std::collections::BTreeSet<String> =
-            ["field-already-deleted", "field-not-deleted"].iter().map(|c| c.to_string()).collect();
-        for path in walk(&root.join("store/src")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (i, _) in text.match_indices("Conflict::new(") {
-                let args = call_args(&text[i + "Conflict::new(".len()..]);
-                if let Some(code) = args.first().and_then(|a| a.trim().strip_prefix('"')).and_then(|a| a.strip_suffix('"')) {
-                    codes.insert(code.to_string());
-                }
-            }
-        }
+        let codes = first_literals("store/src", &["Conflict::new("], &["field-already-deleted", "field-not-deleted"]);
         assert!(codes.contains("busy") && codes.contains("stage-in-use"), "the scan finds the codes: {codes:?}");
         let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("conflict-{c}"))).collect();
         assert!(missing.is_empty(), "conflict codes with no message in locales/en/conflict.ftl: {missing:?}");
@@ -333,6 +333,58 @@ mod tests {
         assert_eq!(en.conflict(&stage), "The stage “Won” still holds 3 records: move them first.");
         let unknown = rapport_store::Conflict::new("no-such-code", "something else happened");
         assert_eq!(en.conflict(&unknown), "Something else happened.");
+    }
+
+    /// Every code the import gives a row of its own (`Problem::new(code, ..)`
+    /// and `unreadable(code, ..)` in crates/io) has an `import-error-*` message.
+    #[test]
+    fn every_import_error_code_is_in_the_catalog() {
+        let en = catalog("en");
+        let codes = first_literals("io/src", &["Problem::new(", "unreadable("], &["unreadable_row", "unreadable_file"]);
+        for expected in
+            ["not_a_date", "not_an_option", "too_many_decimals", "pipeline_not_found", "malformed_json", "not_in_export"]
+        {
+            assert!(codes.contains(expected), "the scan finds {expected}: {codes:?}");
+        }
+        let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("import-error-{}", c.replace('_', "-")))).collect();
+        assert!(missing.is_empty(), "import codes with no import-error-* message in locales/en/import.ftl: {missing:?}");
+
+        let problem = |code, args: Vec<(&'static str, &'static str)>| Refusal { code, field: "", args, message: "in English" };
+        let pipeline = problem("pipeline_not_found", vec![("name", "Enterprise"), ("pipelines", "Sales, Renewals")]);
+        assert_eq!(en.import_error(&pipeline), "There is no pipeline named “Enterprise”. The pipelines are: Sales, Renewals.");
+        let cents = problem("too_many_decimals", vec![("value", "12.345"), ("currency", "EUR"), ("places", "2")]);
+        assert_eq!(en.import_error(&cents), "“12.345” has too many decimals: amounts in EUR have 2 decimal places.");
+        let yen = problem("too_many_decimals", vec![("value", "12.5"), ("currency", "JPY"), ("places", "0")]);
+        assert_eq!(en.import_error(&yen), "“12.5” has decimals, but amounts in JPY have none.");
+        // A value is shown as the file has it, leading zeros and all.
+        assert_eq!(
+            en.import_error(&problem("not_a_date", vec![("value", "007")])),
+            "“007” is not a date. Write dates like 2025-01-31."
+        );
+        assert_eq!(en.import_error(&problem("no_such_code", vec![])), "in English");
+    }
+
+    /// The string literals given first to one of `calls` in the Rust files
+    /// of `dir` (under crates/), and the codes `chosen` before a call.
+    fn first_literals(dir: &str, calls: &[&str], chosen: &[&str]) -> std::collections::BTreeSet<String> {
+        let mut codes: std::collections::BTreeSet<String> = chosen.iter().map(|c| c.to_string()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+        for path in walk(&root).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in calls {
+                for (i, _) in text.match_indices(call) {
+                    // `not_unreadable(` is another function.
+                    if text[..i].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let args = call_args(&text[i + call.len()..]);
+                    if let Some(code) = args.first().and_then(|a| a.trim().strip_prefix('"')).and_then(|a| a.strip_suffix('"')) {
+                        codes.insert(code.to_string());
+                    }
+                }
+            }
+        }
+        codes
     }
 
     /// The codes used with `ValidationErrors::push`/`push_with`/`single`,
