@@ -13,6 +13,7 @@ use rapport_domain::{Kind, money};
 use serde_json::{Map, Value as Json, json};
 
 use crate::mapping::{Mapping, Target};
+use crate::problem::Problem;
 use crate::source::Row;
 
 /// A source column, as errors name it.
@@ -109,7 +110,12 @@ impl Prepared {
 #[derive(Debug, Clone)]
 pub struct CellError {
     pub cell: CellRef,
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// A value that does not read as its field wants it: `'x' is not {expected}`.
+fn unreadable(code: &'static str, text: &str, expected: &str) -> Problem {
+    Problem::new(code, format!("'{text}' is not {expected}")).with("value", text)
 }
 
 /// Splits a cell holding several values (`a@x.org; b@y.org`, `tag1, tag2`, Google's ` ::: `).
@@ -287,10 +293,10 @@ pub fn parse_datetime(raw: &str, month_first: bool, tz: chrono_tz::Tz) -> Option
 
 /// Reads an amount in major units with either decimal mark and any grouping
 /// (`1,234.50`, `1.234,50`, `€ 1 234,50`) into minor units of the currency.
-pub fn parse_amount(raw: &str, currency: &str) -> Result<i64, String> {
+pub fn parse_amount(raw: &str, currency: &str) -> Result<i64, Problem> {
     let kept: String = raw.chars().filter(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-')).collect();
     if !kept.chars().any(|c| c.is_ascii_digit()) {
-        return Err(format!("'{raw}' is not an amount"));
+        return Err(unreadable("not_an_amount", raw, "an amount"));
     }
     let last_dot = kept.rfind('.');
     let last_comma = kept.rfind(',');
@@ -309,7 +315,23 @@ pub fn parse_amount(raw: &str, currency: &str) -> Result<i64, String> {
         (Some(_), None) if kept.matches('.').count() > 1 => kept.replace('.', ""),
         _ => kept,
     };
-    money::parse_major(&normalized, currency)
+    money::parse_major(&normalized, currency).map_err(|m| amount_problem(raw, &normalized, currency, m))
+}
+
+/// Why an amount read as `normalized` (digits, a decimal point, a sign) is
+/// refused: `parse_major` says it in English only.
+fn amount_problem(raw: &str, normalized: &str, currency: &str, message: String) -> Problem {
+    let exp = money::exponent(currency);
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let unsigned = normalized.strip_prefix('-').unwrap_or(normalized);
+    let (whole, decimals) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if !digits(whole) || !(decimals.is_empty() || digits(decimals)) {
+        Problem::new("not_an_amount", message).with("value", raw)
+    } else if decimals.len() > exp as usize {
+        Problem::new("too_many_decimals", message).with("value", raw).with("currency", currency).with("places", exp)
+    } else {
+        Problem::new("amount_too_large", message).with("value", raw)
+    }
 }
 
 fn text_of(v: &Json) -> Option<String> {
@@ -342,7 +364,7 @@ pub fn convert(ctx: &Context, mapping: &Mapping, row: &Row) -> (Prepared, Vec<Ce
         if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
             continue;
         }
-        let mut fail = |m: String| errors.push(CellError { cell: at.clone(), message: m });
+        let mut fail = |problem: Problem| errors.push(CellError { cell: at.clone(), problem });
         match target {
             Target::Field(name) => {
                 let Some(f) = schema::field(kind, name) else { continue };
@@ -495,7 +517,7 @@ pub fn convert(ctx: &Context, mapping: &Mapping, row: &Row) -> (Prepared, Vec<Ce
                 p.record.insert("amount_minor".into(), Json::from(minor));
                 p.source("amount_minor", &at);
             }
-            Err(m) => errors.push(CellError { cell: at, message: m }),
+            Err(problem) => errors.push(CellError { cell: at, problem }),
         }
     }
     (p, errors)
@@ -509,7 +531,7 @@ enum FieldOut {
     Items(Vec<Json>),
 }
 
-fn field_value(ctx: &Context, name: &str, ty: FieldType, v: &Json, at: &CellRef) -> Result<FieldOut, String> {
+fn field_value(ctx: &Context, name: &str, ty: FieldType, v: &Json, at: &CellRef) -> Result<FieldOut, Problem> {
     let text = text_of(v).unwrap_or_default();
     Ok(match ty {
         FieldType::Text { .. } => FieldOut::One(Json::String(one_line(&text))),
@@ -518,27 +540,32 @@ fn field_value(ctx: &Context, name: &str, ty: FieldType, v: &Json, at: &CellRef)
             if let Some(n) = v.as_i64() {
                 return Ok(FieldOut::One(Json::from(n)));
             }
-            let n = if name == "duration_seconds" { parse_duration(&text) } else { parse_int(&text) };
-            FieldOut::One(Json::from(n.ok_or_else(|| format!("'{text}' is not a whole number"))?))
+            let n = if name == "duration_seconds" {
+                parse_duration(&text).ok_or_else(|| unreadable("not_a_duration", &text, "a whole number"))?
+            } else {
+                parse_int(&text).ok_or_else(|| unreadable("not_a_whole_number", &text, "a whole number"))?
+            };
+            FieldOut::One(Json::from(n))
         }
         FieldType::Bool => match v {
             Json::Bool(b) => FieldOut::One(Json::Bool(*b)),
-            _ => FieldOut::One(Json::Bool(parse_bool(&text).ok_or_else(|| format!("'{text}' is not yes or no"))?)),
+            _ => FieldOut::One(Json::Bool(parse_bool(&text).ok_or_else(|| unreadable("not_yes_or_no", &text, "yes or no"))?)),
         },
         FieldType::Date => {
-            let d = parse_date(&text, ctx.month_first).ok_or_else(|| format!("'{text}' is not a date (e.g. 2025-01-31)"))?;
+            let d = parse_date(&text, ctx.month_first).ok_or_else(|| not_a_date(&text))?;
             FieldOut::One(Json::String(d.to_string()))
         }
         FieldType::DateTime => {
-            let t = parse_datetime(&text, ctx.month_first, ctx.time_zone)
-                .ok_or_else(|| format!("'{text}' is not a date and time (e.g. 2025-01-31 14:30)"))?;
+            let t = parse_datetime(&text, ctx.month_first, ctx.time_zone).ok_or_else(|| not_a_date_time(&text))?;
             FieldOut::One(Json::String(rapport_domain::value::format_datetime(&t)))
         }
         FieldType::Enum(values) => {
             let found = enum_value(name, values, &text).or_else(|| if name == "size" { size_band(&text) } else { None });
-            FieldOut::One(Json::String(
-                found.ok_or_else(|| format!("'{text}' is not one of: {}", values.join(", ")))?.to_string(),
-            ))
+            let found = found.ok_or_else(|| {
+                let options = values.join(", ");
+                unreadable("not_an_option", &text, &format!("one of: {options}")).with("options", options)
+            })?;
+            FieldOut::One(Json::String(found.to_string()))
         }
         FieldType::Ref(_) | FieldType::Pipeline | FieldType::Stage | FieldType::Currency => FieldOut::One(Json::String(text)),
         FieldType::Emails | FieldType::Phones => {
@@ -592,7 +619,15 @@ fn field_value(ctx: &Context, name: &str, ty: FieldType, v: &Json, at: &CellRef)
     })
 }
 
-fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, String> {
+fn not_a_date(text: &str) -> Problem {
+    unreadable("not_a_date", text, "a date (e.g. 2025-01-31)")
+}
+
+fn not_a_date_time(text: &str) -> Problem {
+    unreadable("not_a_date_time", text, "a date and time (e.g. 2025-01-31 14:30)")
+}
+
+fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, Problem> {
     if !v.is_string() {
         return Ok(v.clone());
     }
@@ -601,23 +636,26 @@ fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, Stri
         CustomType::Number | CustomType::Percent => {
             let t: String = text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\'' | '%')).collect();
             let t = if t.contains('.') { t.replace(',', "") } else { t.replace(',', ".") };
-            let n: f64 = t.parse().map_err(|_| format!("'{text}' is not a number"))?;
+            let n: f64 = t.parse().map_err(|_| unreadable("not_a_number", &text, "a number"))?;
             if n.fract() == 0.0 && n.abs() < 9e15 { Json::from(n as i64) } else { Json::from(n) }
         }
-        CustomType::Boolean => Json::Bool(parse_bool(&text).ok_or_else(|| format!("'{text}' is not yes or no"))?),
-        CustomType::Date => Json::String(
-            parse_date(&text, ctx.month_first).ok_or_else(|| format!("'{text}' is not a date (e.g. 2025-01-31)"))?.to_string(),
-        ),
+        CustomType::Boolean => Json::Bool(parse_bool(&text).ok_or_else(|| unreadable("not_yes_or_no", &text, "yes or no"))?),
+        CustomType::Date => Json::String(parse_date(&text, ctx.month_first).ok_or_else(|| not_a_date(&text))?.to_string()),
         CustomType::DateTime => {
-            let t = parse_datetime(&text, ctx.month_first, ctx.time_zone)
-                .ok_or_else(|| format!("'{text}' is not a date and time (e.g. 2025-01-31 14:30)"))?;
+            let t = parse_datetime(&text, ctx.month_first, ctx.time_zone).ok_or_else(|| not_a_date_time(&text))?;
             Json::String(rapport_domain::value::format_datetime(&t))
         }
         CustomType::MultiSelect => Json::Array(split_list(&text, true).into_iter().map(Json::String).collect()),
-        CustomType::Rating => Json::from(text.trim().parse::<i64>().map_err(|_| format!("'{text}' is not a whole number"))?),
+        CustomType::Rating => {
+            Json::from(text.trim().parse::<i64>().map_err(|_| unreadable("not_a_whole_number", &text, "a whole number"))?)
+        }
         CustomType::Money => {
             let ctx = rapport_domain::custom::ValueContext { region: phonenumber::country::Id::US, currency: &ctx.currency };
-            rapport_domain::custom::parse_text(&CustomField { required: false, ..def.clone() }, &text, &ctx)?
+            // Only whether the text reads as an amount: the store checks the
+            // bounds, as for every other type, and says which the value misses.
+            let def = CustomField { required: false, min: None, max: None, ..def.clone() };
+            rapport_domain::custom::parse_text(&def, &text, &ctx)
+                .map_err(|m| Problem::new("not_an_amount", m).with("value", &text))?
         }
         // Emails, phones and URLs are normalized by the record engine with the workspace's region.
         _ => Json::String(text),
@@ -628,6 +666,14 @@ fn custom_value(ctx: &Context, def: &CustomField, v: &Json) -> Result<Json, Stri
 mod tests {
     use super::*;
     use crate::source::{Cell, Original};
+
+    fn cell(column: &str, number: usize, text: &str) -> Cell {
+        Cell { column: Arc::from(column), number, value: Json::String(text.into()) }
+    }
+
+    fn row(number: u64, cells: Vec<Cell>) -> Row {
+        Row { number, cells, original: Original::Fields(vec![]) }
+    }
 
     #[test]
     fn values_are_read_as_people_write_them() {
@@ -646,7 +692,7 @@ mod tests {
         assert_eq!(parse_amount("$ 1 234", "USD"), Ok(123400));
         assert_eq!(parse_amount("12,5", "EUR"), Ok(1250));
         assert_eq!(parse_amount("1,000", "EUR"), Ok(100000));
-        assert!(parse_amount("abc", "EUR").is_err());
+        assert_eq!(parse_amount("abc", "EUR").unwrap_err().code, "not_an_amount");
         assert_eq!(enum_value("lifecycle_stage", schema::LIFECYCLE_STAGES, "Marketing Qualified Lead"), Some("qualified_lead"));
         assert_eq!(enum_value("status", schema::DEAL_STATUSES, "Closed Won"), Some("won"));
         assert_eq!(size_band("250"), Some("201-500"));
@@ -662,10 +708,9 @@ mod tests {
             &[],
         )
         .unwrap();
-        let cell = |c: &str, n: usize, v: &str| Cell { column: Arc::from(c), number: n, value: Json::String(v.into()) };
-        let row = Row {
-            number: 2,
-            cells: vec![
+        let ada = row(
+            2,
+            vec![
                 cell("Name", 1, "Ada Lovelace"),
                 cell("Work Email", 2, "ada@example.org"),
                 cell("Email 2", 3, "ada@home.example"),
@@ -674,9 +719,8 @@ mod tests {
                 cell("Birthday", 6, "10/12/1815"),
                 cell("City", 7, "London"),
             ],
-            original: Original::Fields(vec![]),
-        };
-        let (p, errs) = convert(&ctx, &mapping, &row);
+        );
+        let (p, errs) = convert(&ctx, &mapping, &ada);
         assert!(errs.is_empty());
         assert_eq!(p.record["first_name"], "Ada");
         assert_eq!(p.record["last_name"], "Lovelace");
@@ -687,8 +731,67 @@ mod tests {
         assert_eq!(p.organizations[0].0, "Analytical Engines");
         assert_eq!(p.column_of("emails[1].address").unwrap().number, 3);
         assert_eq!(p.column_of("address.city").unwrap().number, 7);
-        let bad = Row { number: 3, cells: vec![cell("Birthday", 6, "someday")], original: Original::Fields(vec![]) };
+        let bad = row(3, vec![cell("Birthday", 6, "someday")]);
         let (_, e) = convert(&ctx, &mapping, &bad);
         assert_eq!(e[0].cell.number, 6);
+    }
+
+    #[test]
+    fn unreadable_values_have_a_code_and_name_the_value() {
+        let custom = vec![
+            CustomField { key: "score".into(), label: "Score".into(), ty: CustomType::Rating, ..Default::default() },
+            CustomField {
+                key: "budget".into(),
+                label: "Budget".into(),
+                ty: CustomType::Money,
+                min: Some(json!(50_000)),
+                ..Default::default()
+            },
+        ];
+        let ctx = Context::new(Kind::Deal, custom.clone(), "EUR", "FR", "Europe/Paris");
+        let mapping = Mapping::from_json(
+            Kind::Deal,
+            &json!({"Close": "expected_close_date", "Status": "status", "Amount": "amount", "Score": "custom.score", "Budget": "custom.budget"}),
+            &custom,
+        )
+        .unwrap();
+        let cells = vec![
+            cell("Close", 1, "someday"),
+            cell("Status", 2, "maybe"),
+            cell("Amount", 3, "lots"),
+            cell("Score", 4, "high"),
+            cell("Budget", 5, "3"),
+        ];
+        let (p, errs) = convert(&ctx, &mapping, &row(2, cells));
+        let found: Vec<(usize, &str, &str)> =
+            errs.iter().map(|e| (e.cell.number, e.problem.code.as_str(), e.problem.message.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (1, "not_a_date", "'someday' is not a date (e.g. 2025-01-31)"),
+                (2, "not_an_option", "'maybe' is not one of: open, won, lost"),
+                (4, "not_a_whole_number", "'high' is not a whole number"),
+                (3, "not_an_amount", "'lots' is not an amount"),
+            ]
+        );
+        let value = |name: &str, value: &str| (name.to_string(), value.to_string());
+        assert_eq!(errs[0].problem.args, vec![value("value", "someday")]);
+        assert_eq!(errs[1].problem.args, vec![value("value", "maybe"), value("options", "open, won, lost")]);
+        // A budget below its least is the store's to refuse: here it reads.
+        assert_eq!(p.record["custom"]["budget"], json!({"amount_minor": 300, "currency": "EUR"}));
+
+        let too_fine = parse_amount("12.345", "EUR").unwrap_err();
+        assert_eq!((too_fine.code.as_str(), too_fine.message.as_str()), ("too_many_decimals", "EUR has 2 decimal places"));
+        assert_eq!(too_fine.args, vec![value("value", "12.345"), value("currency", "EUR"), value("places", "2")]);
+        assert_eq!(parse_amount("99999999999999999999", "EUR").unwrap_err().code, "amount_too_large");
+        assert_eq!(parse_amount("1-2", "EUR").unwrap_err().code, "not_an_amount");
+
+        let calls = Context::new(Kind::Activity, vec![], "EUR", "FR", "Europe/Paris");
+        let m = Mapping::from_json(Kind::Activity, &json!({"Length": "duration_seconds"}), &[]);
+        let (_, errs) = convert(&calls, &m.unwrap(), &row(3, vec![cell("Length", 1, "an hour")]));
+        assert_eq!(
+            (errs[0].problem.code.as_str(), errs[0].problem.message.as_str()),
+            ("not_a_duration", "'an hour' is not a whole number")
+        );
     }
 }

@@ -19,12 +19,13 @@ use rapport_store::imports::{ImportTx, Written};
 use rapport_store::object_types::ObjectType;
 use rapport_store::pipelines::Pipeline;
 use rapport_store::{Record, Scope, Store, StoreError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use crate::convert::{self, CellRef, Context, Prepared};
 use crate::mapping::{self, Mapping};
+use crate::problem::{Code, Problem};
 use crate::source::{Format, Original, Row, RowReader, SourceError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,7 +83,21 @@ impl Options {
 }
 
 /// One problem with one row, named by its source column where there is one.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+///
+/// As JSON (a job's `errors`): `row`; `column` and `column_number`, null
+/// when no column is at fault; `field`, left out unless the store named the
+/// field at fault; `code`, what went wrong (see [`crate::problem`]:
+/// `validation.<code>`, `conflict.<code>` or the import's own, `not_a_date`);
+/// `args`, the values its message names as `[name, value]` pairs in order,
+/// left out when there are none; `message`, in English. Errors kept before
+/// codes existed have neither `code` nor `args`, and read back with an empty code.
+///
+/// ```json
+/// {"row": 3, "column": "Birthday", "column_number": 6, "code": "not_a_date",
+///  "args": [["value", "someday"]], "message": "'someday' is not a date (e.g. 2025-01-31)"}
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct RowError {
     pub row: u64,
     pub column: Option<String>,
@@ -91,10 +106,31 @@ pub struct RowError {
     /// The record field at fault, when the store named one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<(String, String)>,
     pub message: String,
 }
 
 impl RowError {
+    /// A problem with a row, in the cell `at` when one is at fault.
+    pub fn new(row: u64, at: Option<&CellRef>, p: Problem) -> RowError {
+        RowError {
+            row,
+            column: at.map(|c| c.column.to_string()),
+            column_number: at.map(|c| c.number),
+            field: None,
+            code: p.code,
+            args: p.args,
+            message: p.message,
+        }
+    }
+
+    /// What the code is, read back.
+    pub fn code(&self) -> Code<'_> {
+        Code::of(&self.code)
+    }
+
     /// `FILE:ROW:COLUMN: message` (the column's number, then its name in the message).
     pub fn display(&self, file: &str) -> String {
         match (&self.column, self.column_number) {
@@ -269,7 +305,7 @@ enum Failure {
 }
 
 fn store_failure(e: StoreError, row: u64, p: &Prepared, kind: Kind) -> Failure {
-    let plain = |message: String| Failure::Row(vec![RowError { row, column: None, column_number: None, field: None, message }]);
+    let plain = |problem: Problem| Failure::Row(vec![RowError::new(row, None, problem)]);
     match e {
         StoreError::Invalid(v) => Failure::Row(
             v.0.into_iter()
@@ -278,34 +314,26 @@ fn store_failure(e: StoreError, row: u64, p: &Prepared, kind: Kind) -> Failure {
                     let field = (!f.field.is_empty()).then(|| f.field.clone());
                     let message = match (&cell, &field) {
                         (None, Some(field)) => format!("{field}: {}", f.message),
-                        _ => f.message,
+                        _ => f.message.clone(),
                     };
-                    RowError {
-                        row,
-                        column: cell.as_ref().map(|c| c.column.to_string()),
-                        column_number: cell.map(|c| c.number),
-                        field,
-                        message,
-                    }
+                    RowError { field, ..RowError::new(row, cell.as_ref(), Problem::invalid(&f, message)) }
                 })
                 .collect(),
         ),
-        StoreError::NotFound => plain(format!("the {kind} this row matched is not visible to you")),
-        StoreError::Forbidden(m) => plain(m),
-        StoreError::Conflict(c) => plain(c.message),
-        StoreError::VersionMismatch { .. } => plain("the record changed during the import; run it again".into()),
+        StoreError::NotFound => plain(
+            Problem::new("not_visible", format!("the {kind} this row matched is not visible to you")).with("kind", kind.as_str()),
+        ),
+        StoreError::Forbidden(m) => plain(Problem::new("forbidden", m)),
+        StoreError::Conflict(c) => plain(Problem::conflict(c)),
+        StoreError::VersionMismatch { .. } => {
+            plain(Problem::new("changed_during_import", "the record changed during the import; run it again"))
+        }
         other => Failure::Fatal(other),
     }
 }
 
-fn cell_error(row: u64, at: &CellRef, message: String) -> Failure {
-    Failure::Row(vec![RowError {
-        row,
-        column: Some(at.column.to_string()),
-        column_number: Some(at.number),
-        field: None,
-        message,
-    }])
+fn cell_error(row: u64, at: &CellRef, problem: Problem) -> Failure {
+    Failure::Row(vec![RowError::new(row, Some(at), problem)])
 }
 
 fn label_of(kind: Kind, r: &Record) -> Option<String> {
@@ -407,7 +435,10 @@ async fn apply(
                                 org.get("id").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok()).unwrap_or_default()
                             }
                             Err(StoreError::Invalid(v)) => {
-                                return Err(cell_error(row, &at, format!("cannot create the organization: {v}")));
+                                let problem =
+                                    Problem::new("organization_not_created", format!("cannot create the organization: {v}"))
+                                        .with("name", &name);
+                                return Err(cell_error(row, &at, problem));
                             }
                             Err(e) => return Err(store_failure(e, row, &p, kind)),
                         }
@@ -445,7 +476,11 @@ async fn apply(
                 }
                 p.sources.entry("people".into()).or_default().push(at);
             }
-            None => return Err(cell_error(row, &at, format!("no person with the email or external id '{key}'"))),
+            None => {
+                let problem = Problem::new("person_not_found", format!("no person with the email or external id '{key}'"))
+                    .with("key", &key);
+                return Err(cell_error(row, &at, problem));
+            }
         }
     }
     for (key, at) in p.deals.clone() {
@@ -462,7 +497,11 @@ async fn apply(
                 }
                 p.sources.entry("deals".into()).or_default().push(at);
             }
-            None => return Err(cell_error(row, &at, format!("no deal with the external id or name '{key}'"))),
+            None => {
+                let problem =
+                    Problem::new("deal_not_found", format!("no deal with the external id or name '{key}'")).with("key", &key);
+                return Err(cell_error(row, &at, problem));
+            }
         }
     }
     if let Some((email, at)) = p.owner.clone() {
@@ -480,7 +519,10 @@ async fn apply(
                 p.record.insert("owner_id".into(), Json::String(id.to_string()));
                 p.sources.entry("owner_id".into()).or_default().push(at);
             }
-            None => return Err(cell_error(row, &at, format!("no user with the email '{email}'"))),
+            None => {
+                let problem = Problem::new("user_not_found", format!("no user with the email '{email}'")).with("email", &email);
+                return Err(cell_error(row, &at, problem));
+            }
         }
     }
     let existing = tx.find_existing(scope, kind, &p.record).await.map_err(fatal)?;
@@ -495,8 +537,11 @@ async fn apply(
             Some((name, at)) => match st.pipelines.iter().find(|x| x.name.eq_ignore_ascii_case(name.trim())) {
                 Some(x) => x,
                 None => {
-                    let names: Vec<&str> = st.pipelines.iter().map(|x| x.name.as_str()).collect();
-                    return Err(cell_error(row, at, format!("no pipeline named '{name}' (there are: {})", names.join(", "))));
+                    let names = st.pipelines.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ");
+                    let problem = Problem::new("pipeline_not_found", format!("no pipeline named '{name}' (there are: {names})"))
+                        .with("name", name)
+                        .with("pipelines", names);
+                    return Err(cell_error(row, at, problem));
                 }
             },
             None => match st
@@ -509,11 +554,13 @@ async fn apply(
             {
                 Some(x) => x,
                 None => {
-                    let message = match &st.object_type {
-                        Some(key) => format!("{key} records have no status, so no stage"),
-                        None => "the workspace has no pipeline".into(),
+                    let problem = match &st.object_type {
+                        Some(key) => {
+                            Problem::new("no_status", format!("{key} records have no status, so no stage")).with("kind", key)
+                        }
+                        None => Problem::new("no_pipeline", "the workspace has no pipeline"),
                     };
-                    return Err(Failure::Row(vec![RowError { row, column: None, column_number: None, field: None, message }]));
+                    return Err(Failure::Row(vec![RowError::new(row, None, problem)]));
                 }
             },
         };
@@ -525,16 +572,13 @@ async fn apply(
                     p.sources.entry("stage_id".into()).or_default().push(at.clone());
                 }
                 None => {
-                    let names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
-                    return Err(cell_error(
-                        row,
-                        at,
-                        format!(
-                            "the pipeline '{}' has no stage named '{name}' (its stages: {})",
-                            pipeline.name,
-                            names.join(", ")
-                        ),
-                    ));
+                    let names = pipeline.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+                    let message = format!("the pipeline '{}' has no stage named '{name}' (its stages: {names})", pipeline.name);
+                    let problem = Problem::new("stage_not_found", message)
+                        .with("pipeline", &pipeline.name)
+                        .with("name", name)
+                        .with("stages", names);
+                    return Err(cell_error(row, at, problem));
                 }
             }
         }
@@ -655,12 +699,12 @@ pub async fn run(
                 let row = match item {
                     Ok(row) => row,
                     Err(e) => {
-                        let (number, message) = match e {
-                            SourceError::Row { row, message } => (row, message),
-                            other => (counts.rows + 1, other.to_string()),
+                        let (number, problem) = match e {
+                            SourceError::Row { row, problem } => (row, problem),
+                            other => (counts.rows + 1, Problem::new("unreadable_file", other.to_string())),
                         };
                         counts.failed += 1;
-                        let err = RowError { row: number, column: None, column_number: None, field: None, message };
+                        let err = RowError::new(number, None, problem);
                         observer.row(&RowReport {
                             row: number,
                             action: "failed",
@@ -675,16 +719,8 @@ pub async fn run(
                 };
                 let number = row.number;
                 let (p, bad_cells) = convert::convert(&st.ctx, &mapping, &row);
-                let mut cell_errors: Vec<RowError> = bad_cells
-                    .into_iter()
-                    .map(|e| RowError {
-                        row: number,
-                        column: Some(e.cell.column.to_string()),
-                        column_number: Some(e.cell.number),
-                        field: None,
-                        message: e.message,
-                    })
-                    .collect();
+                let mut cell_errors: Vec<RowError> =
+                    bad_cells.into_iter().map(|e| RowError::new(number, Some(&e.cell), e.problem)).collect();
                 let outcome = if p.is_empty() && cell_errors.is_empty() {
                     Ok(None)
                 } else {
@@ -824,4 +860,83 @@ pub fn describe(reader: &RowReader, kind: Kind, custom: &[CustomField]) -> Json 
         "mapping": m.to_json(),
         "targets": mapping::targets(kind, custom),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rapport_domain::{FieldError, ValidationErrors};
+    use rapport_store::Conflict;
+
+    use super::*;
+
+    fn row_errors(f: Failure) -> Vec<RowError> {
+        match f {
+            Failure::Row(errors) => errors,
+            Failure::Fatal(e) => panic!("not a row's failure: {e}"),
+        }
+    }
+
+    #[test]
+    fn store_refusals_keep_their_codes_and_their_english() {
+        let title = CellRef { column: Arc::from("Title"), number: 2 };
+        let mut p = Prepared::default();
+        p.sources.insert("title".into(), vec![title]);
+        let invalid = ValidationErrors(vec![
+            FieldError::new("title", "too_long", "is longer than 200 characters").with("max", 200),
+            FieldError::new("name", "required", "is required"),
+        ]);
+        let errs = row_errors(store_failure(StoreError::Invalid(invalid), 4, &p, Kind::Person));
+        let expected = RowError {
+            row: 4,
+            column: Some("Title".into()),
+            column_number: Some(2),
+            field: Some("title".into()),
+            code: "validation.too_long".into(),
+            args: vec![("max".into(), "200".into())],
+            message: "is longer than 200 characters".into(),
+        };
+        assert_eq!(errs[0], expected);
+        // No column filled the field: the English names it.
+        assert_eq!(errs[1].code(), Code::Validation("required"));
+        assert_eq!((errs[1].column.as_deref(), errs[1].message.as_str()), (None, "name: is required"));
+
+        let busy = Conflict::new("busy", "others are changing this record right now; try again");
+        let errs = row_errors(store_failure(busy.into(), 4, &p, Kind::Person));
+        assert_eq!(errs[0].code(), Code::Conflict("busy"));
+        assert_eq!(errs[0].message, "others are changing this record right now; try again");
+
+        let errs = row_errors(store_failure(StoreError::NotFound, 5, &p, Kind::Deal));
+        assert_eq!(
+            (errs[0].code(), errs[0].message.as_str()),
+            (Code::Import("not_visible"), "the deal this row matched is not visible to you")
+        );
+        assert_eq!(errs[0].args, vec![("kind".to_string(), "deal".to_string())]);
+        let errs = row_errors(store_failure(StoreError::VersionMismatch { expected: 1, current: 2 }, 5, &p, Kind::Deal));
+        assert_eq!(errs[0].code(), Code::Import("changed_during_import"));
+        assert!(matches!(store_failure(StoreError::Config("down".into()), 5, &p, Kind::Deal), Failure::Fatal(_)));
+    }
+
+    #[test]
+    fn a_row_error_is_json_with_its_code_and_values() {
+        let at = CellRef { column: Arc::from("Birthday"), number: 6 };
+        let problem = Problem::new("not_a_date", "'someday' is not a date (e.g. 2025-01-31)").with("value", "someday");
+        let e = RowError::new(3, Some(&at), problem);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            json!({"row": 3, "column": "Birthday", "column_number": 6, "code": "not_a_date",
+                   "args": [["value", "someday"]], "message": "'someday' is not a date (e.g. 2025-01-31)"})
+        );
+        assert_eq!(serde_json::from_value::<RowError>(json).unwrap(), e);
+        assert_eq!(e.display("people.csv"), "people.csv:3:6: [Birthday] 'someday' is not a date (e.g. 2025-01-31)");
+        let bare =
+            serde_json::to_value(RowError::new(2, None, Problem::new("no_pipeline", "the workspace has no pipeline"))).unwrap();
+        assert!(bare.get("args").is_none() && bare.get("field").is_none(), "{bare}");
+        // Kept before errors had codes: read back with none.
+        let old: RowError =
+            serde_json::from_value(json!({"row": 2, "column": null, "column_number": null, "message": "x"})).unwrap();
+        assert_eq!((old.code(), old.message.as_str()), (Code::None, "x"));
+    }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use crate::decode::Utf8Reader;
+use crate::problem::Problem;
 use crate::vcard;
 
 /// The format of an import file.
@@ -97,8 +98,9 @@ pub struct Row {
 pub enum SourceError {
     #[error("cannot read the file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("row {row}: {message}")]
-    Row { row: u64, message: String },
+    /// One row (an object, a card) cannot be read; the rest of the file may be.
+    #[error("row {row}: {problem}")]
+    Row { row: u64, problem: Problem },
     #[error("{0}")]
     Format(String),
 }
@@ -225,7 +227,10 @@ fn open_csv(reader: Box<dyn BufRead + Send>, sample: &str, encoding: String) -> 
             number += 1;
             match csv.read_record(&mut rec) {
                 Ok(false) => return None,
-                Err(e) => return Some(Err(SourceError::Row { row: number, message: csv_error(e).to_string() })),
+                Err(e) => {
+                    let code = if matches!(e.kind(), csv::ErrorKind::Io(_)) { "unreadable_file" } else { "unreadable_row" };
+                    return Some(Err(SourceError::Row { row: number, problem: Problem::new(code, csv_error(e).to_string()) }));
+                }
                 Ok(true) => {
                     // A line with nothing on it is not a row.
                     if rec.iter().all(|f| f.trim().is_empty()) {
@@ -268,7 +273,7 @@ fn peek_byte(r: &mut dyn BufRead) -> std::io::Result<Option<u8>> {
 
 fn object_row(number: u64, value: Json) -> Result<Row, SourceError> {
     let Json::Object(map) = value else {
-        return Err(SourceError::Row { row: number, message: "expected a JSON object".into() });
+        return Err(SourceError::Row { row: number, problem: Problem::new("not_a_json_object", "expected a JSON object") });
     };
     let cells = map
         .iter()
@@ -288,9 +293,9 @@ struct JsonRows {
 
 impl JsonRows {
     fn next_value(&mut self) -> Result<Option<Json>, SourceError> {
-        let at = |m: String, n: u64| SourceError::Row { row: n, message: m };
+        let at = |problem: Problem, n: u64| SourceError::Row { row: n, problem };
         match peek_byte(&mut self.reader)? {
-            None if self.array => Err(at("the JSON array is not closed".into(), self.number + 1)),
+            None if self.array => Err(at(Problem::new("json_array_not_closed", "the JSON array is not closed"), self.number + 1)),
             None => Ok(None),
             Some(b']') if self.array => {
                 self.reader.consume(1);
@@ -300,7 +305,9 @@ impl JsonRows {
                 self.reader.consume(1);
                 self.value()
             }
-            Some(_) if self.array && self.number > 0 => Err(at("expected ',' or ']' between items".into(), self.number + 1)),
+            Some(_) if self.array && self.number > 0 => {
+                Err(at(Problem::new("json_items_not_separated", "expected ',' or ']' between items"), self.number + 1))
+            }
             Some(_) => self.value(),
         }
     }
@@ -311,9 +318,10 @@ impl JsonRows {
         }
         let n = self.number + 1;
         let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
-        let v = Json::deserialize(&mut de).map_err(|e| SourceError::Row {
-            row: n,
-            message: format!("malformed JSON (line {}, column {}): {e}", e.line(), e.column()),
+        let v = Json::deserialize(&mut de).map_err(|e| {
+            let message = format!("malformed JSON (line {}, column {}): {e}", e.line(), e.column());
+            let problem = Problem::new("malformed_json", message).with("line", e.line()).with("column", e.column());
+            SourceError::Row { row: n, problem }
         })?;
         Ok(Some(v))
     }
@@ -413,10 +421,23 @@ mod tests {
         assert_eq!(rows[1].number, 2);
         let mut r = open(&b"[{\"a\": 1}, 2]"[..], None, None).unwrap();
         assert!(r.next().unwrap().is_ok());
-        assert!(matches!(r.next(), Some(Err(SourceError::Row { row: 2, .. }))));
+        match r.next() {
+            Some(Err(SourceError::Row { row: 2, problem })) => assert_eq!(problem.code, "not_a_json_object"),
+            other => panic!("a number is no row: {other:?}"),
+        }
         let mut r = open(&b"[{\"a\": 1}, {\"a\": "[..], None, None).unwrap();
         assert!(r.next().unwrap().is_ok());
-        assert!(r.next().unwrap().is_err());
+        match r.next() {
+            Some(Err(SourceError::Row { row: 2, problem })) => {
+                assert_eq!(problem.code, "malformed_json");
+                assert_eq!(problem.args[0].0, "line");
+                assert!(problem.message.starts_with("malformed JSON (line 1, column"), "{}", problem.message);
+            }
+            other => panic!("a cut object is a malformed row: {other:?}"),
+        }
         assert!(r.next().is_none());
+        let mut r = open(&b"[{\"a\": 1} {\"a\": 2}]"[..], None, None).unwrap();
+        assert!(r.next().unwrap().is_ok());
+        assert!(matches!(r.next(), Some(Err(SourceError::Row { problem, .. })) if problem.code == "json_items_not_separated"));
     }
 }

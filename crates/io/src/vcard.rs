@@ -11,6 +11,7 @@ use calcard::vcard::{
 };
 use serde_json::{Value as Json, json};
 
+use crate::problem::Problem;
 use crate::source::{Cell, Original, Row, SourceError};
 
 /// The columns a card is read into; the suggestions know them.
@@ -58,7 +59,8 @@ impl CardReader {
             line.clear();
             if self.reader.read_line(&mut line)? == 0 {
                 return if inside {
-                    Err(SourceError::Row { row: self.number + 1, message: "the card has no END:VCARD".into() })
+                    let problem = Problem::new("vcard_not_ended", "the card has no END:VCARD");
+                    Err(SourceError::Row { row: self.number + 1, problem })
                 } else {
                     Ok(None)
                 };
@@ -100,7 +102,7 @@ impl Iterator for CardReader {
                 let n = self.number;
                 Some(match VCard::parse(&text) {
                     Ok(card) => Ok(card_row(n, &card, &self.names)),
-                    Err(_) => Err(SourceError::Row { row: n, message: "not a readable vCard".into() }),
+                    Err(_) => Err(SourceError::Row { row: n, problem: Problem::new("unreadable_vcard", "not a readable vCard") }),
                 })
             }
         }
@@ -464,6 +466,18 @@ mod tests {
         assert_eq!(cell(r, "CATEGORIES"), &json!(["friends", "work"]));
         assert_eq!(rows[1].number, 2);
         assert_eq!(cell(&rows[1], "EMAIL")[0]["address"], "jane@example.org");
+    }
+
+    #[test]
+    fn a_card_cut_short_is_a_row_error_with_its_code() {
+        let mut r = CardReader::new(Box::new(Cursor::new(b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Jane\r\n".to_vec())));
+        match r.next() {
+            Some(Err(SourceError::Row { row: 1, problem })) => {
+                assert_eq!((problem.code.as_str(), problem.message.as_str()), ("vcard_not_ended", "the card has no END:VCARD"));
+            }
+            other => panic!("a card without its end: {other:?}"),
+        }
+        assert!(r.next().is_none());
     }
 
     #[test]

@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use crate::export::ExportError;
 use crate::import::{Counts, ImportError, Mode, Observer, RowError, RowReport, Started, Summary, patch_for};
+use crate::problem::Problem;
 
 /// The kinds of records in a workspace export, in the order they are written
 /// and read: what a record links to comes before it (custom records may point
@@ -167,14 +168,9 @@ impl Ids {
     }
 }
 
-fn err(row: u64, field: Option<&str>, message: impl Into<String>) -> RowError {
-    RowError {
-        row,
-        column: field.map(str::to_string),
-        column_number: None,
-        field: field.map(str::to_string),
-        message: message.into(),
-    }
+/// A problem with a line of the file, named by the field at fault (the file has no columns).
+fn err(row: u64, field: Option<&str>, problem: Problem) -> RowError {
+    RowError { column: field.map(str::to_string), field: field.map(str::to_string), ..RowError::new(row, None, problem) }
 }
 
 /// A record of the export made ready for this workspace: system and computed
@@ -220,7 +216,10 @@ fn translate(
                         if kind == Kind::Organization && k == "parent_id" {
                             parent = Some(old.to_string());
                         } else {
-                            warnings.push(err(row, Some(&k), format!("{target} {old} is not in the export: left out")));
+                            let problem = Problem::new("not_in_export", format!("{target} {old} is not in the export: left out"))
+                                .with("kind", target)
+                                .with("id", old);
+                            warnings.push(err(row, Some(&k), problem));
                         }
                     }
                 }
@@ -250,7 +249,9 @@ fn translate(
                     .filter_map(|item| {
                         let old = item.as_str().or_else(|| item.get("id").and_then(Json::as_str))?;
                         let Some(new) = ids.get(target, old) else {
-                            warnings.push(err(row, Some(&k), format!("{target} {old} is not in the export: link left out")));
+                            let message = format!("{target} {old} is not in the export: link left out");
+                            let problem = Problem::new("link_not_in_export", message).with("kind", target).with("id", old);
+                            warnings.push(err(row, Some(&k), problem));
                             return None;
                         };
                         Some(if role {
@@ -285,11 +286,11 @@ fn relink_custom(
         let mut map = |old: &str| {
             let new = ids.get(target, old);
             if new.is_none() {
-                warnings.push(err(
-                    row,
-                    Some(&field),
-                    format!("{} {old} is not in the export: left out", def.target.as_deref().unwrap_or("record")),
-                ));
+                let target = def.target.as_deref().unwrap_or("record");
+                let problem = Problem::new("not_in_export", format!("{target} {old} is not in the export: left out"))
+                    .with("kind", target)
+                    .with("id", old);
+                warnings.push(err(row, Some(&field), problem));
             }
             new.map(|n| Json::String(n.to_string()))
         };
@@ -307,14 +308,15 @@ fn relink_custom(
 }
 
 fn store_errors(row: u64, e: StoreError) -> Result<Vec<RowError>, ImportError> {
+    let one = |problem: Problem| Ok(vec![err(row, None, problem)]);
     match e {
         StoreError::Invalid(ValidationErrors(errs)) => {
-            Ok(errs.into_iter().map(|f| err(row, Some(&f.field), f.message)).collect())
+            Ok(errs.iter().map(|f| err(row, Some(&f.field), Problem::invalid(f, f.message.clone()))).collect())
         }
-        StoreError::NotFound => Ok(vec![err(row, None, "not visible to you")]),
-        StoreError::Forbidden(m) => Ok(vec![err(row, None, m)]),
-        StoreError::Conflict(c) => Ok(vec![err(row, None, c.message)]),
-        StoreError::VersionMismatch { .. } => Ok(vec![err(row, None, "changed during the import")]),
+        StoreError::NotFound => one(Problem::new("not_visible", "not visible to you")),
+        StoreError::Forbidden(m) => one(Problem::new("forbidden", m)),
+        StoreError::Conflict(c) => one(Problem::conflict(c)),
+        StoreError::VersionMismatch { .. } => one(Problem::new("changed_during_import", "changed during the import")),
         other => Err(other.into()),
     }
 }
@@ -381,7 +383,13 @@ pub async fn import_workspace(
                         label: None,
                         matched_by: None,
                         organizations_created: vec![],
-                        errors: vec![err(row, None, format!("malformed JSON: {e}"))],
+                        errors: vec![err(
+                            row,
+                            None,
+                            Problem::new("malformed_json", format!("malformed JSON: {e}"))
+                                .with("line", e.line())
+                                .with("column", e.column()),
+                        )],
                     });
                     continue;
                 }
@@ -645,7 +653,11 @@ pub async fn import_workspace(
                         label: None,
                         matched_by: None,
                         organizations_created: vec![],
-                        errors: vec![err(row, Some("parent_id"), "the parent organization is not in the export: left out")],
+                        errors: vec![err(
+                            row,
+                            Some("parent_id"),
+                            Problem::new("parent_not_in_export", "the parent organization is not in the export: left out"),
+                        )],
                     });
                     continue;
                 };
@@ -778,4 +790,23 @@ async fn apply_layouts(
 pub fn sniff(head: &[u8]) -> bool {
     let text = crate::decode::decode_all(&head[..head.len().min(4096)]);
     is_workspace_export(text.lines().next().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use rapport_domain::FieldError;
+
+    use super::*;
+    use crate::problem::Code;
+
+    #[test]
+    fn refusals_of_a_line_name_its_field_and_keep_their_codes() {
+        let invalid = ValidationErrors(vec![FieldError::new("custom.size", "invalid", "expected a number")]);
+        let errs = store_errors(7, StoreError::Invalid(invalid)).unwrap();
+        assert_eq!((errs[0].column.as_deref(), errs[0].field.as_deref()), (Some("custom.size"), Some("custom.size")));
+        assert_eq!((errs[0].code(), errs[0].message.as_str()), (Code::Validation("invalid"), "expected a number"));
+        let errs = store_errors(7, StoreError::NotFound).unwrap();
+        assert_eq!((errs[0].code(), errs[0].message.as_str()), (Code::Import("not_visible"), "not visible to you"));
+        assert!(store_errors(7, StoreError::Config("down".into())).is_err());
+    }
 }

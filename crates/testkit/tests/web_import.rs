@@ -155,7 +155,7 @@ async fn a_semicolon_csv_is_mapped_previewed_and_imported() {
         // The broken row, with its row and column.
         let errors = &preview.body[preview.body.find("id=\"import-errors\"").expect("errors table")..];
         assert!(errors.contains("<tr data-row=\"3\"><td>3</td><td>3: E-mail</td>"), "[{n}] {errors}");
-        assert!(errors.contains("not-an-email"), "[{n}]");
+        assert!(errors.contains("<td>Emails: Enter an email address, such as name@example.com.</td>"), "[{n}] {errors}");
         assert!(preview.body.contains("data-row=\"2\" data-action=\"created\""), "[{n}] per-row actions");
         assert!(preview.body.contains("data-row=\"3\" data-action=\"failed\""), "[{n}]");
         assert!(preview.body.contains("id=\"import-count-created\">2<"), "[{n}]");
@@ -208,6 +208,68 @@ async fn a_semicolon_csv_is_mapped_previewed_and_imported() {
         assert_eq!(people(&app).await, 2, "[{n}] no duplicates");
         let ada = app.get(&format!("/api/v1/people/{ada_id}")).await;
         assert_eq!(ada.body["last_name"], "Lovelace", "[{n}] {}", ada.body);
+    }
+}
+
+/// Deals with a date that is none, a pipeline that does not exist, and a
+/// row without the name the store requires.
+const DEALS: &str =
+    "Name,Expected close,Pipeline\nGood deal,2025-03-01,\nBad date,someday,\n,2025-03-01,\nWrong pipeline,,Enterprise\n";
+
+#[tokio::test]
+async fn row_errors_are_worded_from_the_catalog() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let pipelines = app.get("/api/v1/pipelines").await.body["items"].clone();
+        let names: Vec<&str> = pipelines.as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+        let mut b = admin(&app).await;
+        let csrf = b.get("/import").await.field("csrf").unwrap();
+        let up = upload(&b, &[("csrf", &csrf), ("kind", "deals")], "deals.csv", DEALS.as_bytes()).await;
+        assert_eq!(up.status, StatusCode::SEE_OTHER, "[{n}] {}", up.body);
+        let to = up.location().unwrap().to_string();
+        let upload_id = to.trim_start_matches("/import/").trim_end_matches("/mapping").to_string();
+        let csrf = b.get(&to).await.field("csrf").unwrap();
+        let form = [("csrf", csrf.as_str()), ("col-1", "name"), ("col-2", "expected_close_date"), ("col-3", "pipeline")];
+        let preview = b.post_form(&format!("/import/{upload_id}/preview"), &form).await;
+        assert_eq!(preview.status, StatusCode::SEE_OTHER, "[{n}] {}", preview.body);
+        let preview = finished(&mut b, preview.location().unwrap()).await;
+        assert!(preview.body.contains("id=\"import-count-created\">1<"), "[{n}] {}", preview.body);
+
+        // Each error in the catalog's words, by row and column.
+        let errors = &preview.body[preview.body.find("id=\"import-errors\"").expect("errors table")..];
+        let date = "<tr data-row=\"3\"><td>3</td><td>2: Expected close</td><td>“someday” is not a date. Write dates like 2025-01-31.</td></tr>";
+        assert!(errors.contains(date), "[{n}] {errors}");
+        let name = "<tr data-row=\"4\"><td>4</td><td></td><td>Name: This field is required.</td></tr>";
+        assert!(errors.contains(name), "[{n}] {errors}");
+        let pipeline = format!(
+            "<tr data-row=\"5\"><td>5</td><td>3: Pipeline</td><td>There is no pipeline named “Enterprise”. The pipelines are: {}.</td></tr>",
+            names.join(", ")
+        );
+        assert!(errors.contains(&pipeline), "[{n}] {errors}");
+        assert!(!errors.contains("e.g.") && !errors.contains("there are:"), "[{n}] no English sentence: {errors}");
+
+        // The API keeps the English, with the codes and the values.
+        let job_id = preview.body.split("data-import-job=\"").nth(1).map(|r| r[..36].to_string()).unwrap();
+        let job = app.get(&format!("/api/v1/imports/{job_id}")).await.body;
+        let errs = job["errors"].as_array().unwrap();
+        assert_eq!(errs[0]["code"], "not_a_date", "[{n}] {job}");
+        assert_eq!(errs[0]["args"], json!([["value", "someday"]]), "[{n}] {job}");
+        assert_eq!(errs[0]["message"], "'someday' is not a date (e.g. 2025-01-31)", "[{n}] {job}");
+        assert_eq!(
+            (errs[1]["code"].clone(), errs[1]["field"].clone()),
+            (json!("validation.required"), json!("name")),
+            "[{n}] {job}"
+        );
+        assert_eq!(errs[1]["message"], "name: is required", "[{n}] {job}");
+        assert_eq!(errs[2]["code"], "pipeline_not_found", "[{n}] {job}");
+
+        // The rejected rows keep the English too.
+        let done = run(&mut b, &upload_id, &preview, "partial").await;
+        assert!(done.body.contains("There is no pipeline named “Enterprise”."), "[{n}] {}", done.body);
+        let rejects = b
+            .get(&format!("/import/jobs/{}/rejects", done.body.split("data-import-job=\"").nth(1).map(|r| &r[..36]).unwrap()))
+            .await;
+        assert!(rejects.body.contains("Expected close: 'someday' is not a date (e.g. 2025-01-31)"), "[{n}] {}", rejects.body);
     }
 }
 

@@ -129,3 +129,48 @@ demo-has-people-title = The workspace already has people
 demo-has-people-text = The demo company is only loaded into an empty workspace, so that made-up records never mix with real ones.
 demo-failed-title = The demo company could not be loaded
 demo-failed-text = Something went wrong on our side; it was logged.
+
+## Why a row could not be imported: one message per code of the import's own
+## problems (`import-error-<code>`, `_` written `-`; see rapport_io::problem).
+## Values the rows refused for a field or for other records are worded by
+## validation.ftl and conflict.ftl.
+
+import-error-not-a-whole-number = “{ $value }” is not a whole number. Write digits only, such as 12.
+import-error-not-a-duration = “{ $value }” is not a duration. Write minutes and seconds, such as 1:30, or a number of seconds, such as 90.
+import-error-not-yes-or-no = “{ $value }” is not yes or no. Write yes or no.
+import-error-not-a-date = “{ $value }” is not a date. Write dates like 2025-01-31.
+import-error-not-a-date-time = “{ $value }” is not a date and time. Write them like 2025-01-31 14:30.
+import-error-not-an-option = “{ $value }” is not one of the choices. Write one of: { $options }.
+import-error-not-a-number = “{ $value }” is not a number. Write a number, such as 12 or 12.5.
+import-error-not-an-amount = “{ $value }” is not an amount. Write an amount, such as 1250 or 1250.50.
+import-error-too-many-decimals = { $places ->
+    [0] “{ $value }” has decimals, but amounts in { $currency } have none.
+    [one] “{ $value }” has too many decimals: amounts in { $currency } have { $places } decimal place.
+   *[other] “{ $value }” has too many decimals: amounts in { $currency } have { $places } decimal places.
+}
+import-error-amount-too-large = The amount “{ $value }” is too large.
+
+import-error-not-visible = This row matches a record you are not allowed to see, so it was not imported.
+import-error-forbidden = Your role does not allow this change, so the row was not imported.
+import-error-changed-during-import = A record changed during the import. Run the import again.
+import-error-organization-not-created = There is no organization named “{ $name }”, and none could be created with this name. Check the name.
+import-error-person-not-found = No person has the email address or external id “{ $key }”. Import that person first, or correct the value.
+import-error-deal-not-found = No deal has the name or external id “{ $key }”. Import that deal first, or correct the value.
+import-error-user-not-found = No user of this workspace has the email address “{ $email }”. Use the address a user signs in with.
+import-error-pipeline-not-found = There is no pipeline named “{ $name }”. The pipelines are: { $pipelines }.
+import-error-stage-not-found = The pipeline “{ $pipeline }” has no stage named “{ $name }”. Its stages are: { $stages }.
+import-error-no-status = These records have no status, so they have no stage: leave the pipeline and stage columns out.
+import-error-no-pipeline = The workspace has no pipeline yet. Create one in the settings, then import again.
+
+import-error-unreadable-row = This row could not be read. A value that holds the delimiter, a quote or a line break must be in double quotes.
+import-error-unreadable-file = The rest of the file could not be read. Check that the file is complete and upload it again.
+import-error-not-a-json-object = This item is not a JSON object: each item must be an object of field names and values.
+import-error-json-array-not-closed = The file ends before its JSON array is closed with ]: it may be cut short.
+import-error-json-items-not-separated = A comma is missing before this item: the items of a JSON array are separated by commas.
+import-error-malformed-json = This item is not valid JSON. Look near line { $line }, character { $column } of it.
+import-error-vcard-not-ended = This card has no END:VCARD line: the file may be cut short.
+import-error-unreadable-vcard = This card could not be read as a vCard.
+
+import-error-not-in-export = The record this points to ({ $id }) is not in the file, so it was left out.
+import-error-link-not-in-export = A linked record ({ $id }) is not in the file, so that link was left out.
+import-error-parent-not-in-export = The parent organization is not in the file, so it was left out.

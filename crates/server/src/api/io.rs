@@ -826,7 +826,11 @@ pub fn operations() -> Vec<Operation> {
         "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]}, "dry_run": {"type": "boolean"},
         "mode": {"type": "string", "enum": ["partial", "all_or_nothing"]},
         "counts": {"type": "object", "properties": {"rows": {"type": "integer"}, "created": {"type": "integer"}, "updated": {"type": "integer"}, "skipped": {"type": "integer"}, "failed": {"type": "integer"}, "organizations_created": {"type": "integer"}}},
-        "errors": {"type": "array", "items": {"type": "object", "properties": {"row": {"type": "integer"}, "column": {"type": ["string", "null"]}, "column_number": {"type": ["integer", "null"]}, "message": {"type": "string"}}}},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {"row": {"type": "integer"}, "column": {"type": ["string", "null"]}, "column_number": {"type": ["integer", "null"]},
+            "field": {"type": "string", "description": "The record field at fault, when the store named one"},
+            "code": {"type": "string", "description": "What went wrong: `validation.<code>` for a refused value (the codes of validation errors), `conflict.<code>` for a write other records refused, else the import's own (`not_a_date`, `pipeline_not_found`, ...)"},
+            "args": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}, "description": "The values the message names, as [name, value] pairs; left out when none"},
+            "message": {"type": "string", "description": "In English"}}}},
         "report": {"type": "array", "items": {"type": "object"}, "description": "What each of the first rows did or, in a dry run, would do"},
         "mapping": {"type": "object"}, "message": {"type": ["string", "null"]}, "has_rejects": {"type": "boolean"},
         "links": {"type": "object", "properties": {"self": {"type": "string"}, "rejects": {"type": "string"}}}}});

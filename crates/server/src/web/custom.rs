@@ -9,7 +9,7 @@ use super::Fields;
 /// Form errors by field name (`custom.KEY` for custom fields).
 type Errs = std::collections::BTreeMap<String, String>;
 use super::frame::Ui;
-use super::i18n::Arg;
+use super::i18n::{Arg, Refusal};
 
 /// A stored value as the reader sees it; empty when there is none.
 pub fn display(ui: &Ui, def: &CustomField, raw: &Json) -> String {
@@ -175,11 +175,11 @@ pub fn inputs(
 /// A refused value of a custom field, worded from the catalog: what the field
 /// expects when the refusal is only `invalid` (its definition says what fits),
 /// else the code's message.
-pub fn refused(ui: &Ui, defs: &[CustomField], e: &rapport_domain::FieldError) -> String {
+pub fn refused(ui: &Ui, defs: &[CustomField], e: &Refusal<'_>) -> String {
     let key = e.field.strip_prefix("custom.").map(|k| k.split(['.', '[']).next().unwrap_or(k));
     match key.and_then(|k| defs.iter().find(|d| d.key == k)) {
         Some(d) if matches!(e.code, "invalid" | "invalid_type" | "out_of_range" | "too_long") => expected(ui, d),
-        _ => ui.catalog.invalid(e),
+        _ => ui.catalog.refused(e),
     }
 }
 

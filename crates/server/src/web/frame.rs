@@ -213,6 +213,23 @@ impl Ui {
     }
 }
 
+/// An English reader's page in time zone `tz`, a member of a workspace in euros.
+#[cfg(test)]
+pub fn test_ui(tz: &str) -> Ui {
+    Ui {
+        catalog: i18n::catalog("en"),
+        fmt: Format::new("en-US", tz),
+        csrf: String::new(),
+        user_name: String::new(),
+        workspace: String::new(),
+        currency: "EUR".into(),
+        role: Role::Member,
+        section: "",
+        kinds: vec![],
+        kind_section: String::new(),
+    }
+}
+
 /// `first_name` → `First name`.
 pub fn humanize(name: &str) -> String {
     let s = name.replace('_', " ");

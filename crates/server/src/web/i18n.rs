@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use rapport_domain::FieldError;
+use rapport_store::Conflict;
 use unic_langid::LanguageIdentifier;
 
 /// The Fluent sources of one language, by area.
@@ -82,6 +83,40 @@ pub enum Arg<'a> {
     Num(i64),
 }
 
+/// Values kept as text, passed into a message: a whole number written as one
+/// (`3`, not `007`) as a number, so that plurals can choose by it.
+fn args<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, Arg<'a>)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (*n, v.parse::<i64>().ok().filter(|i| i.to_string() == *v).map(Arg::Num).unwrap_or(Arg::Str(v))))
+        .collect()
+}
+
+/// A refusal as its parts, borrowed: those of a [`FieldError`] or a
+/// [`Conflict`], or as an import job keeps them with its row errors.
+pub struct Refusal<'a> {
+    pub code: &'a str,
+    /// The field at fault (`emails[0].address`); empty when none is named.
+    pub field: &'a str,
+    pub args: Vec<(&'a str, &'a str)>,
+    /// The English sentence, for a code the catalog does not know.
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a FieldError> for Refusal<'a> {
+    fn from(e: &'a FieldError) -> Refusal<'a> {
+        let args = e.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        Refusal { code: e.code, field: &e.field, args, message: &e.message }
+    }
+}
+
+impl<'a> From<&'a Conflict> for Refusal<'a> {
+    fn from(c: &'a Conflict) -> Refusal<'a> {
+        let args = c.args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        Refusal { code: c.code, field: "", args, message: &c.message }
+    }
+}
+
 impl Catalog {
     /// A message with no arguments.
     pub fn t(&self, key: &str) -> String {
@@ -143,13 +178,14 @@ impl Catalog {
     /// (`validation-too-long-with-max`). The store's English sentence only
     /// for a code the catalog does not know.
     pub fn invalid(&self, e: &FieldError) -> String {
-        match self.invalid_key(e) {
-            Some(key) => {
-                let args: Vec<(&str, Arg<'_>)> =
-                    e.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
-                self.text(&key, &args)
-            }
-            None => crate::web::settings::sentence(&e.message),
+        self.refused(&e.into())
+    }
+
+    /// [`Catalog::invalid`] for a refused value kept as its parts.
+    pub fn refused(&self, r: &Refusal<'_>) -> String {
+        match self.refusal_key(r) {
+            Some(key) => self.text(&key, &args(&r.args)),
+            None => crate::web::settings::sentence(r.message),
         }
     }
 
@@ -167,38 +203,60 @@ impl Catalog {
 
     /// Why the store refused a change for the state of other records
     /// (`conflict-<code>`); its English sentence for a code the catalog does not know.
-    pub fn conflict(&self, c: &rapport_store::Conflict) -> String {
-        let key = format!("conflict-{}", c.code);
+    pub fn conflict(&self, c: &Conflict) -> String {
+        self.conflicting(&c.into())
+    }
+
+    /// [`Catalog::conflict`] for a conflict kept as its parts.
+    pub fn conflicting(&self, r: &Refusal<'_>) -> String {
+        let key = format!("conflict-{}", r.code);
         if !self.has(&key) {
-            return crate::web::settings::sentence(&c.message);
+            return crate::web::settings::sentence(r.message);
         }
-        let args: Vec<(&str, Arg<'_>)> =
-            c.args.iter().map(|(n, v)| (*n, v.parse::<i64>().map(Arg::Num).unwrap_or(Arg::Str(v.as_str())))).collect();
-        self.text(&key, &args)
+        self.text(&key, &args(&r.args))
     }
 
     /// [`Catalog::invalid`] after the label of the field at fault.
     pub fn invalid_for(&self, label: &str, e: &FieldError) -> String {
-        let message = self.invalid(e);
-        self.text("validation-field", &[("field", Arg::Str(label)), ("message", Arg::Str(&message))])
+        self.for_field(label, &self.invalid(e))
+    }
+
+    /// A sentence about a field, after its label.
+    pub fn for_field(&self, label: &str, message: &str) -> String {
+        self.text("validation-field", &[("field", Arg::Str(label)), ("message", Arg::Str(message))])
     }
 
     /// The catalog message that words an error, if there is one.
     pub fn invalid_key(&self, e: &FieldError) -> Option<String> {
-        let code = format!("validation-{}", e.code.replace('_', "-"));
+        self.refusal_key(&e.into())
+    }
+
+    fn refusal_key(&self, r: &Refusal<'_>) -> Option<String> {
+        let code = format!("validation-{}", r.code.replace('_', "-"));
         // The last name of the field's path, without its index: `emails[0].address` is `address`.
-        let leaf = e.field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
+        let leaf = r.field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
         let mut keys = vec![];
         // A custom field's key is the workspace's word, not the catalog's.
-        if !leaf.is_empty() && !e.field.starts_with("custom.") {
+        if !leaf.is_empty() && !r.field.starts_with("custom.") {
             keys.push(format!("{code}-{}", leaf.replace('_', "-")));
         }
-        if !e.args.is_empty() {
-            let names: Vec<&str> = e.args.iter().map(|(n, _)| *n).collect();
+        if !r.args.is_empty() {
+            let names: Vec<&str> = r.args.iter().map(|(n, _)| *n).collect();
             keys.push(format!("{code}-with-{}", names.join("-")));
         }
         keys.push(code);
         keys.into_iter().find(|k| self.has(k))
+    }
+
+    /// Why an import could not take a row, for a code of the import's own
+    /// (`import-error-<code>`, see `rapport_io::problem`); its English
+    /// sentence, as kept, for a code the catalog does not know.
+    pub fn import_error(&self, r: &Refusal<'_>) -> String {
+        let key = format!("import-error-{}", r.code.replace('_', "-"));
+        if !self.has(&key) {
+            return r.message.to_string();
+        }
+        self.text(&key, &args(&r.args))
     }
 }
 
@@ -264,19 +322,8 @@ mod tests {
     #[test]
     fn every_conflict_code_is_in_the_catalog() {
         let en = catalog("en");
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         // `Conflict::new(code, ...)` in the store, and the codes chosen before the call.
-        let mut codes: std::collections::BTreeSet<String> =
-            ["field-already-deleted", "field-not-deleted"].iter().map(|c| c.to_string()).collect();
-        for path in walk(&root.join("store/src")).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (i, _) in text.match_indices("Conflict::new(") {
-                let args = call_args(&text[i + "Conflict::new(".len()..]);
-                if let Some(code) = args.first().and_then(|a| a.trim().strip_prefix('"')).and_then(|a| a.strip_suffix('"')) {
-                    codes.insert(code.to_string());
-                }
-            }
-        }
+        let codes = first_literals("store/src", &["Conflict::new("], &["field-already-deleted", "field-not-deleted"]);
         assert!(codes.contains("busy") && codes.contains("stage-in-use"), "the scan finds the codes: {codes:?}");
         let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("conflict-{c}"))).collect();
         assert!(missing.is_empty(), "conflict codes with no message in locales/en/conflict.ftl: {missing:?}");
@@ -286,6 +333,58 @@ mod tests {
         assert_eq!(en.conflict(&stage), "The stage “Won” still holds 3 records: move them first.");
         let unknown = rapport_store::Conflict::new("no-such-code", "something else happened");
         assert_eq!(en.conflict(&unknown), "Something else happened.");
+    }
+
+    /// Every code the import gives a row of its own (`Problem::new(code, ..)`
+    /// and `unreadable(code, ..)` in crates/io) has an `import-error-*` message.
+    #[test]
+    fn every_import_error_code_is_in_the_catalog() {
+        let en = catalog("en");
+        let codes = first_literals("io/src", &["Problem::new(", "unreadable("], &["unreadable_row", "unreadable_file"]);
+        for expected in
+            ["not_a_date", "not_an_option", "too_many_decimals", "pipeline_not_found", "malformed_json", "not_in_export"]
+        {
+            assert!(codes.contains(expected), "the scan finds {expected}: {codes:?}");
+        }
+        let missing: Vec<_> = codes.iter().filter(|c| !en.has(&format!("import-error-{}", c.replace('_', "-")))).collect();
+        assert!(missing.is_empty(), "import codes with no import-error-* message in locales/en/import.ftl: {missing:?}");
+
+        let problem = |code, args: Vec<(&'static str, &'static str)>| Refusal { code, field: "", args, message: "in English" };
+        let pipeline = problem("pipeline_not_found", vec![("name", "Enterprise"), ("pipelines", "Sales, Renewals")]);
+        assert_eq!(en.import_error(&pipeline), "There is no pipeline named “Enterprise”. The pipelines are: Sales, Renewals.");
+        let cents = problem("too_many_decimals", vec![("value", "12.345"), ("currency", "EUR"), ("places", "2")]);
+        assert_eq!(en.import_error(&cents), "“12.345” has too many decimals: amounts in EUR have 2 decimal places.");
+        let yen = problem("too_many_decimals", vec![("value", "12.5"), ("currency", "JPY"), ("places", "0")]);
+        assert_eq!(en.import_error(&yen), "“12.5” has decimals, but amounts in JPY have none.");
+        // A value is shown as the file has it, leading zeros and all.
+        assert_eq!(
+            en.import_error(&problem("not_a_date", vec![("value", "007")])),
+            "“007” is not a date. Write dates like 2025-01-31."
+        );
+        assert_eq!(en.import_error(&problem("no_such_code", vec![])), "in English");
+    }
+
+    /// The string literals given first to one of `calls` in the Rust files
+    /// of `dir` (under crates/), and the codes `chosen` before a call.
+    fn first_literals(dir: &str, calls: &[&str], chosen: &[&str]) -> std::collections::BTreeSet<String> {
+        let mut codes: std::collections::BTreeSet<String> = chosen.iter().map(|c| c.to_string()).collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+        for path in walk(&root).into_iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in calls {
+                for (i, _) in text.match_indices(call) {
+                    // `not_unreadable(` is another function.
+                    if text[..i].chars().last().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let args = call_args(&text[i + call.len()..]);
+                    if let Some(code) = args.first().and_then(|a| a.trim().strip_prefix('"')).and_then(|a| a.strip_suffix('"')) {
+                        codes.insert(code.to_string());
+                    }
+                }
+            }
+        }
+        codes
     }
 
     /// The codes used with `ValidationErrors::push`/`push_with`/`single`,

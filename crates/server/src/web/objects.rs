@@ -117,7 +117,7 @@ fn record_problems(ui: &Ui, kind: &ObjectType, e: StoreError) -> Result<Problems
         StoreError::Invalid(v) => {
             let mut p = Problems::default();
             for e in &v.0 {
-                p.add(&e.field, super::custom::refused(ui, &kind.fields, e));
+                p.add(&e.field, super::custom::refused(ui, &kind.fields, &e.into()));
             }
             Ok(p)
         }

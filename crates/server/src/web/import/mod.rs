@@ -9,6 +9,7 @@
 //! POST /import/{upload}/run; GET /import/jobs/{job}; GET /import/jobs/{job}/rejects; POST /demo.
 
 mod demo;
+mod problems;
 mod upload;
 mod view;
 
@@ -537,8 +538,14 @@ async fn job_page(
         Ok(n) => n,
         Err(e) => return store_failure(e),
     };
+    // Only a label: the field's key stands in when the definitions cannot be read.
+    let defs = if problems::names_custom_field(&job, view::SHOWN_ERRORS) {
+        RowKind::resolve(&state.store, &app.scope, &job.kind).await.ok().flatten().map(|r| r.custom).unwrap_or_default()
+    } else {
+        vec![]
+    };
     let ui = app.ui;
-    let view = view::job_view(&ui, &job, upload, &names);
+    let view = view::job_view(&ui, &job, upload, &names, &defs);
     let active = view.active;
     let mut res = page(StatusCode::OK, &JobPage { ui, job: view, errors: vec![], notice: None }, &[]);
     if active {

@@ -7,11 +7,12 @@ use rapport_store::imports::ImportJob;
 use serde_json::Value as Json;
 
 use super::super::frame::{Ui, urlencode};
+use super::problems::{self, ErrorLine};
 
 /// Rows of a preview or result shown on the page (the job keeps up to 1,000).
 const SHOWN_ROWS: usize = 200;
 /// Errors shown on the page; the reject file has them all.
-const SHOWN_ERRORS: usize = 500;
+pub const SHOWN_ERRORS: usize = 500;
 
 /// A choice of a `<select>`.
 pub struct Option2 {
@@ -48,12 +49,6 @@ pub struct RowLine {
     pub label: String,
     pub href: String,
     pub matched: String,
-}
-
-pub struct ErrorLine {
-    pub row: u64,
-    pub column: String,
-    pub message: String,
 }
 
 pub struct JobView {
@@ -140,7 +135,8 @@ fn action_label(ui: &Ui, action: &str) -> String {
     }
 }
 
-pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>, custom: &[(String, String)]) -> JobView {
+/// `defs`: the custom fields of the job's rows, which its errors may name.
+pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>, custom: &[(String, String)], defs: &[CustomField]) -> JobView {
     let (list, what) = what(ui, job, custom);
     let c = &job.counts;
     let report = job.report.as_array().cloned().unwrap_or_default();
@@ -169,23 +165,8 @@ pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>, custom: &[(Str
             }
         })
         .collect();
-    let errs = job.errors.as_array().cloned().unwrap_or_default();
-    let errors = errs
-        .iter()
-        .take(SHOWN_ERRORS)
-        .map(|e| {
-            let column = match (e.get("column").and_then(Json::as_str), e.get("column_number").and_then(Json::as_u64)) {
-                (Some(name), Some(n)) => ui.t2("import-column-named", "number", &n.to_string(), "name", name),
-                (Some(name), None) => name.to_string(),
-                _ => String::new(),
-            };
-            ErrorLine {
-                row: e.get("row").and_then(Json::as_u64).unwrap_or(0),
-                column,
-                message: e.get("message").and_then(Json::as_str).unwrap_or_default().to_string(),
-            }
-        })
-        .collect();
+    let all_errors = job.errors.as_array().map_or(0, Vec::len);
+    let errors = problems::error_lines(ui, job, defs, SHOWN_ERRORS);
     let all_or_nothing = job.mode == "all_or_nothing";
     let failed = count(c, "failed");
     let done = job.status == "done";
@@ -209,7 +190,7 @@ pub fn job_view(ui: &Ui, job: &ImportJob, upload: Option<String>, custom: &[(Str
         organizations_created: count(c, "organizations_created"),
         more_lines: report.len() > SHOWN_ROWS || (report.len() as i64) < count(c, "rows"),
         lines,
-        more_errors: errs.len() > SHOWN_ERRORS || (errs.len() as i64) < failed,
+        more_errors: all_errors > SHOWN_ERRORS || (all_errors as i64) < failed,
         errors,
         message: job.message.clone().unwrap_or_default(),
         has_rejects: job.has_rejects,

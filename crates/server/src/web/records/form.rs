@@ -466,7 +466,7 @@ pub fn place_errors(ui: &Ui, kind: Kind, defs: &[CustomField], v: &ValidationErr
     let mut loose = vec![];
     for e in &v.0 {
         if e.field.starts_with("custom.") {
-            errs.entry(e.field.clone()).or_insert_with(|| crate::web::custom::refused(ui, defs, e));
+            errs.entry(e.field.clone()).or_insert_with(|| crate::web::custom::refused(ui, defs, &e.into()));
             continue;
         }
         let base = e.field.split(['[', '.']).next().unwrap_or("");
@@ -498,27 +498,10 @@ pub fn tomorrow_morning(ui: &Ui) -> String {
 
 #[cfg(test)]
 mod tests {
-    use rapport_domain::access::Role;
     use serde_json::json;
 
     use super::*;
-    use crate::web::format::Format;
-    use crate::web::i18n;
-
-    fn ui(tz: &str) -> Ui {
-        Ui {
-            catalog: i18n::catalog("en"),
-            fmt: Format::new("en-US", tz),
-            csrf: String::new(),
-            user_name: String::new(),
-            workspace: String::new(),
-            currency: "EUR".into(),
-            role: Role::Member,
-            section: "",
-            kinds: vec![],
-            kind_section: String::new(),
-        }
-    }
+    use crate::web::frame::test_ui as ui;
 
     fn vals(pairs: &[(&str, &str)]) -> Vals {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
