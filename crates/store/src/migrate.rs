@@ -152,6 +152,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_activity_type_time.sql"),
         postgres: include_str!("../migrations/postgres/0023_activity_type_time.sql"),
     },
+    Migration {
+        version: 24,
+        name: "covering_link_indexes",
+        sqlite: include_str!("../migrations/sqlite/0024_covering_link_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0024_covering_link_indexes.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
