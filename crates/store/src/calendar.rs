@@ -73,8 +73,7 @@ async fn counts(
 ) -> Result<Vec<i64>, StoreError> {
     let table = src.kind.table();
     let visible = access::condition(tx, scope, src.kind, false).await?;
-    let mut union: Option<sea_query::SelectStatement> = None;
-    for (i, day) in days.iter().enumerate() {
+    let parts = days.iter().enumerate().map(|(i, day)| {
         let mut cond = Cond::all()
             .add(tc(table, "workspace_id").eq(uuid(scope.workspace_id)))
             .add(src.only.clone())
@@ -82,23 +81,16 @@ async fn counts(
         if let Some(v) = &visible {
             cond = cond.add(v.clone());
         }
-        let rows = Query::select().expr(Expr::cust("1")).from(t(table)).cond_where(cond).limit(COUNT_CAP as u64 + 1).to_owned();
-        let part = Query::select()
-            .expr(Expr::val(i as i64))
-            .expr(Expr::cust("COUNT(*)"))
-            .from_subquery(rows, sea_query::Alias::new(format!("day{i}")))
-            .to_owned();
-        match &mut union {
-            None => union = Some(part),
-            Some(u) => {
-                u.union(sea_query::UnionType::All, part);
-            }
-        }
-    }
+        let rows = Query::select().expr(Expr::cust("1")).from(t(table)).cond_where(cond).to_owned();
+        // The day's number beside its count, as SQL promises no order across the parts.
+        let mut part = crate::sql::count_up_to(rows, COUNT_CAP as u64);
+        part.expr(Expr::val(i as i64));
+        part
+    });
     let mut out = vec![0; days.len()];
-    let Some(q) = union else { return Ok(out) };
+    let Some(q) = crate::sql::union_all(parts) else { return Ok(out) };
     for r in tx.rows(&q, &[Col::Int, Col::Int]).await? {
-        if let (Some(i), Some(n)) = (int_at(&r, 0), int_at(&r, 1))
+        if let (Some(n), Some(i)) = (int_at(&r, 0), int_at(&r, 1))
             && let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i))
         {
             *slot = n;

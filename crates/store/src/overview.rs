@@ -108,7 +108,7 @@ impl Store {
         access::require_read(scope, Kind::Activity)?;
         let table = Kind::Activity.table();
         let mut tx = self.db.read().await?;
-        if !owns_any(&mut tx, scope.workspace_id, owner).await? {
+        if owned_up_to(&mut tx, scope.workspace_id, owner, 0).await? == 0 {
             tx.commit().await?;
             return Ok(vec![]);
         }
@@ -127,7 +127,10 @@ impl Store {
         // A user with few records in a busy workspace may have nothing among
         // its latest activities, yet activity on their records last week:
         // theirs are then collected from their records' links and sorted.
-        if windowed && (rows.len() as u64) < limit && owns_at_most(&mut tx, scope.workspace_id, owner, FEW_OWNED).await? {
+        if windowed
+            && (rows.len() as u64) < limit
+            && owned_up_to(&mut tx, scope.workspace_id, owner, FEW_OWNED).await? <= FEW_OWNED
+        {
             let mine = tc(table, "id").in_subquery(activities_of_owned(scope.workspace_id, owner));
             let backend = tx.backend();
             rows = fetch(
@@ -148,46 +151,28 @@ impl Store {
     }
 }
 
-/// Whether `owner` owns any person, organization or deal (each an index seek).
-async fn owns_any(tx: &mut Tx, workspace_id: Uuid, owner: Uuid) -> Result<bool, StoreError> {
-    for table in ["deals", "people", "organizations"] {
-        let q = Query::select()
-            .column(t("id"))
-            .from(t(table))
-            .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
-            .and_where(tc(table, "owner_id").eq(uuid(owner)))
-            .limit(1)
-            .to_owned();
-        if tx.row(&q, &[Col::Uuid]).await?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Up to how many records a user may own for their recent activity to be
 /// collected from their records when the workspace's latest hold none.
 const FEW_OWNED: u64 = 500;
 
-/// Whether `owner` owns at most `n` people, organizations and deals together
-/// (each count stops after `n + 1`).
-async fn owns_at_most(tx: &mut Tx, workspace_id: Uuid, owner: Uuid, n: u64) -> Result<bool, StoreError> {
+/// How many people, organizations and deals `owner` owns, counted only up
+/// to `cap + 1` (each count an index range that stops there).
+async fn owned_up_to(tx: &mut Tx, workspace_id: Uuid, owner: Uuid, cap: u64) -> Result<u64, StoreError> {
     let mut total = 0;
     for table in ["deals", "people", "organizations"] {
-        let some = Query::select()
+        let owned = Query::select()
             .column(t("id"))
             .from(t(table))
             .and_where(tc(table, "workspace_id").eq(uuid(workspace_id)))
             .and_where(tc(table, "owner_id").eq(uuid(owner)))
-            .limit(n + 1)
             .to_owned();
-        let q = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(some, t("o")).to_owned();
-        total += tx.row(&q, &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0);
-        if total > n as i64 {
-            return Ok(false);
+        total += tx.row(&crate::sql::count_up_to(owned, cap - total), &[Col::Int]).await?.and_then(|r| int_at(&r, 0)).unwrap_or(0)
+            as u64;
+        if total > cap {
+            break;
         }
     }
-    Ok(true)
+    Ok(total)
 }
 
 /// The ids of the activities linked to a person, organization or deal `owner` owns.

@@ -116,6 +116,16 @@ fn in_workspace(table: &str, scope: &Scope) -> Expr {
     tc(table, "workspace_id").eq(uuid(scope.workspace_id))
 }
 
+/// `cond` within the scope's workspace and, for a scope that sees only some
+/// records, their visibility (`access::condition`).
+fn scoped(table: &str, scope: &Scope, cond: Cond, visible: Option<Cond>) -> Cond {
+    let all = Cond::all().add(in_workspace(table, scope)).add(cond);
+    match visible {
+        Some(v) => all.add(v),
+        None => all,
+    }
+}
+
 /// Reads records matching `cond` that the scope may read, with their links and computed fields.
 pub(crate) async fn fetch(
     tx: &mut Tx,
@@ -138,13 +148,9 @@ async fn fetch_ids(
     limit: u64,
 ) -> Result<Vec<Uuid>, StoreError> {
     let table = kind.table();
+    let visible = access::condition(tx, scope, kind, false).await?;
     let mut q = Query::select();
-    q.column((t(table), t("id"))).from(t(table));
-    let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
-    if let Some(visible) = access::condition(tx, scope, kind, false).await? {
-        all = all.add(visible);
-    }
-    q.cond_where(all).limit(limit);
+    q.column((t(table), t("id"))).from(t(table)).cond_where(scoped(table, scope, cond, visible)).limit(limit);
     order(&mut q);
     Ok(tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect())
 }
@@ -160,12 +166,9 @@ async fn fetch_where(
     write: bool,
 ) -> Result<Vec<Record>, StoreError> {
     let table = kind.table();
+    let visible = access::condition(tx, scope, kind, write).await?;
     let mut q = select(kind);
-    let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
-    if let Some(visible) = access::condition(tx, scope, kind, write).await? {
-        all = all.add(visible);
-    }
-    q.cond_where(all);
+    q.cond_where(scoped(table, scope, cond, visible));
     order(&mut q);
     if let Some(l) = limit {
         q.limit(l);
@@ -205,28 +208,14 @@ pub(crate) async fn fetch_parts(
     }
     let table = kind.table();
     let visible = access::condition(tx, scope, kind, false).await?;
-    let mut union: Option<SelectStatement> = None;
-    for (i, (cond, limit)) in parts.into_iter().enumerate() {
+    let parts = parts.into_iter().map(|(cond, limit)| {
         let mut q = select(kind);
-        let mut all = Cond::all().add(in_workspace(table, scope)).add(cond);
-        if let Some(v) = &visible {
-            all = all.add(v.clone());
-        }
-        q.cond_where(all);
+        q.cond_where(scoped(table, scope, cond, visible.clone()));
         order(&mut q);
         q.limit(limit);
-        // SQLite takes no ORDER BY or LIMIT on a member of a compound select: each
-        // part is read from a subquery, which both databases accept.
-        let mut part = Query::select();
-        part.column(sea_query::Asterisk).from_subquery(q, Alias::new(format!("part{i}")));
-        match &mut union {
-            None => union = Some(part),
-            Some(u) => {
-                u.union(sea_query::UnionType::All, part);
-            }
-        }
-    }
-    let q = union.expect("at least one part");
+        q
+    });
+    let q = sql::union_all(parts).expect("at least one part");
     read_records(tx, scope, kind, &q).await
 }
 

@@ -136,6 +136,31 @@ pub fn probed_per_row(backend: Backend, mut q: SelectStatement) -> SelectStateme
     q
 }
 
+/// The statements as one `UNION ALL`, each read from a subquery (SQLite
+/// takes no ORDER BY or LIMIT on a member of a compound select; both
+/// databases accept them inside one); `None` for no statement.
+pub fn union_all(parts: impl IntoIterator<Item = SelectStatement>) -> Option<SelectStatement> {
+    let mut union: Option<SelectStatement> = None;
+    for (i, q) in parts.into_iter().enumerate() {
+        let mut part = Query::select();
+        part.column(sea_query::Asterisk).from_subquery(q, Alias::new(format!("part{i}")));
+        match &mut union {
+            None => union = Some(part),
+            Some(u) => {
+                u.union(sea_query::UnionType::All, part);
+            }
+        }
+    }
+    union
+}
+
+/// `SELECT COUNT(*)` of the rows `q` selects, reading at most `cap + 1` of
+/// them: a count above `cap` says "more than `cap`" without reading the rest.
+pub fn count_up_to(mut q: SelectStatement, cap: u64) -> SelectStatement {
+    q.limit(cap + 1);
+    Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(q, Alias::new("counted")).to_owned()
+}
+
 /// A GLOB pattern matching `s` anywhere, ignoring case for every alphabet:
 /// SQLite's LIKE folds ASCII letters only, GLOB with `[éÉ]` classes folds them all.
 fn glob_contains(s: &str) -> String {

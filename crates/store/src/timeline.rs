@@ -144,8 +144,7 @@ const MANY_PEOPLE: u64 = 200;
 pub const WALK: u64 = 20_000;
 
 async fn has_many_people(tx: &mut Tx, ws: Uuid, org: Uuid) -> Result<bool, StoreError> {
-    let some = linked(Kind::Person, Kind::Organization, org, ws).limit(MANY_PEOPLE + 1).to_owned();
-    let q = Query::select().expr(Expr::cust("COUNT(*)")).from_subquery(some, t("p")).to_owned();
+    let q = crate::sql::count_up_to(linked(Kind::Person, Kind::Organization, org, ws), MANY_PEOPLE);
     let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| crate::db::int_at(&r, 0)).unwrap_or(0);
     Ok(n > MANY_PEOPLE as i64)
 }

@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 
 use super::frame::{App, Ui};
 use super::home::text;
-use super::lists::query::enc;
+use super::lists::query::{self, Params};
 use super::{page, store_failure};
 use crate::AppState;
 
@@ -198,10 +198,17 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
             // A count past the cap is "more than": said as "999+".
             let capped = found.task_count > COUNT_CAP || found.meeting_count > COUNT_CAP;
             let more = found.task_count.min(COUNT_CAP) + found.meeting_count.min(COUNT_CAP) - items.len() as i64;
-            let range =
-                |field: &str| format!("{field}%5Bgte%5D={}&{field}%5Blt%5D={}", enc(&from.to_rfc3339()), enc(&to.to_rfc3339()));
-            let (task_who, meeting_who) =
-                if mine { (format!("&assignee_user_id={me}"), format!("&created_by={me}")) } else { Default::default() };
+            // The lists of the day's tasks and meetings, filtered as the calendar is.
+            let list = |collection: &str, filters: &[(&str, &str)], at: &str, who: &str| {
+                let mut params: Params = filters.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+                params.push((format!("{at}[gte]"), from.to_rfc3339()));
+                params.push((format!("{at}[lt]"), to.to_rfc3339()));
+                if mine {
+                    params.push((who.to_string(), me.clone()));
+                }
+                params.push(("sort".into(), at.to_string()));
+                query::href(collection, &params)
+            };
             Day {
                 date: d.to_string(),
                 label: ui.fmt.long_date(&d),
@@ -212,12 +219,9 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
                 more_plus: capped,
                 day_href: href("day", d, mine),
                 more_tasks: (!week && found.task_count > shown_tasks)
-                    .then(|| (count_of(found.task_count), format!("/tasks?{}{task_who}&sort=due_at", range("due_at")))),
+                    .then(|| (count_of(found.task_count), list("tasks", &[], "due_at", "assignee_user_id"))),
                 more_meetings: (!week && found.meeting_count > shown_meetings).then(|| {
-                    (
-                        count_of(found.meeting_count),
-                        format!("/activities?type=meeting&{}{meeting_who}&sort=occurred_at", range("occurred_at")),
-                    )
+                    (count_of(found.meeting_count), list("activities", &[("type", "meeting")], "occurred_at", "created_by"))
                 }),
             }
         })

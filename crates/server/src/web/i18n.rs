@@ -183,10 +183,7 @@ impl Catalog {
 
     /// [`Catalog::invalid`] for a refused value kept as its parts.
     pub fn refused(&self, r: &Refusal<'_>) -> String {
-        match self.refusal_key(r) {
-            Some(key) => self.text(&key, &args(&r.args)),
-            None => crate::web::settings::sentence(r.message),
-        }
+        self.refusal_key(r).and_then(|key| self.coded(&key, r)).unwrap_or_else(|| crate::web::settings::sentence(r.message))
     }
 
     /// The validation messages that take no values, as a JSON object by
@@ -209,11 +206,12 @@ impl Catalog {
 
     /// [`Catalog::conflict`] for a conflict kept as its parts.
     pub fn conflicting(&self, r: &Refusal<'_>) -> String {
-        let key = format!("conflict-{}", r.code);
-        if !self.has(&key) {
-            return crate::web::settings::sentence(r.message);
-        }
-        self.text(&key, &args(&r.args))
+        self.coded(&format!("conflict-{}", r.code), r).unwrap_or_else(|| crate::web::settings::sentence(r.message))
+    }
+
+    /// The message `key` with the refusal's arguments, if the catalog has it.
+    fn coded(&self, key: &str, r: &Refusal<'_>) -> Option<String> {
+        self.has(key).then(|| self.text(key, &args(&r.args)))
     }
 
     /// [`Catalog::invalid`] after the label of the field at fault.
@@ -252,11 +250,7 @@ impl Catalog {
     /// (`import-error-<code>`, see `rapport_io::problem`); its English
     /// sentence, as kept, for a code the catalog does not know.
     pub fn import_error(&self, r: &Refusal<'_>) -> String {
-        let key = format!("import-error-{}", r.code.replace('_', "-"));
-        if !self.has(&key) {
-            return r.message.to_string();
-        }
-        self.text(&key, &args(&r.args))
+        self.coded(&format!("import-error-{}", r.code.replace('_', "-")), r).unwrap_or_else(|| r.message.to_string())
     }
 }
 
