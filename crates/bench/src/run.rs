@@ -117,7 +117,7 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         None
     };
     let sales_email = setup::sales_user(&store, target.workspace_id).await?;
-    setup::check_board_totals(&store, target.workspace_id, "after the load").await?;
+    setup::check_kept(&store, target.workspace_id, "after the load").await?;
     setup::settle(&store, o.analyze_sqlite).await?;
     store.close().await;
 
@@ -227,9 +227,9 @@ async fn measure(place: &Place, o: &RunOptions) -> anyhow::Result<DbReport> {
         h.ratio_to_database = Some(h.rapport.throughput / m.throughput.max(1e-9));
         h.database_alone = Some(m);
     }
-    // The moves of `update_deal_stage` went through the triggers too.
+    // The moves of `update_deal_stage` and the logged activities went through the triggers too.
     let store = setup::open(&place.url, place.schema.clone()).await?;
-    let checked = setup::check_board_totals(&store, target.workspace_id, "after the requests").await;
+    let checked = setup::check_kept(&store, target.workspace_id, "after the requests").await;
     store.close().await;
     checked?;
     let bulk = baseline::bulk_insert(&db, &loaded.samples, &loaded.rows).await;

@@ -375,11 +375,38 @@ pub async fn reindex(store: &Store, workspace_id: Uuid) -> anyhow::Result<crate:
     Ok(crate::report::SearchIndex { records, seconds: started.elapsed().as_secs_f64() })
 }
 
-/// The database server's version.
+/// Checks what the database keeps by triggers, which the bulk load and the
+/// requests went through: the board's totals and the accounts' index of
+/// activities; a difference fails the run.
+pub async fn check_kept(store: &Store, workspace_id: Uuid, when: &str) -> anyhow::Result<()> {
+    check_board_totals(store, workspace_id, when).await?;
+    check_account_index(store, workspace_id, when).await
+}
+
+/// Checks the accounts' index of activities (migration 25) against the one
+/// the links imply.
+async fn check_account_index(store: &Store, workspace_id: Uuid, when: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let check = store.check_account_index(&Scope::system(workspace_id, Via::System)).await?;
+    if !check.is_exact() {
+        anyhow::bail!(
+            "the accounts' index of activities kept by the database differs from the links {when}: {} missing, {} stale",
+            check.missing,
+            check.stale
+        );
+    }
+    println!(
+        "  accounts' index of activities kept by the database agrees with the links {when} ({} rows, checked in {:.1} s)",
+        crate::report::thousands(check.kept as u64),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Checks the board's totals the database keeps (migration 19's triggers,
 /// which the bulk load and the moves went through) against a count of the
 /// deals themselves, pipeline by pipeline; a difference fails the run.
-pub async fn check_board_totals(store: &Store, workspace_id: Uuid, when: &str) -> anyhow::Result<()> {
+async fn check_board_totals(store: &Store, workspace_id: Uuid, when: &str) -> anyhow::Result<()> {
     let system = Scope::system(workspace_id, Via::System);
     let pipelines = store.pipelines(&system).await?;
     for p in &pipelines {
@@ -400,6 +427,7 @@ pub async fn check_board_totals(store: &Store, workspace_id: Uuid, when: &str) -
     Ok(())
 }
 
+/// The database server's version.
 pub async fn version(store: &Store) -> String {
     match store.db() {
         Db::Sqlite { read, .. } => {

@@ -47,6 +47,8 @@ fn quick_mode_runs_end_to_end_on_a_tiny_data_set() {
         "Import (CSV of 100 new people",
         "board totals kept by the database agree with a count of the deals after the load",
         "board totals kept by the database agree with a count of the deals after the requests",
+        "accounts' index of activities kept by the database agrees with the links after the load",
+        "accounts' index of activities kept by the database agrees with the links after the requests",
     ] {
         assert!(stdout.contains(line), "no '{line}' in:\n{stdout}");
     }

@@ -5,6 +5,7 @@
 //! also appends to the change log.
 
 pub mod access;
+pub mod account_index;
 pub mod assignment;
 pub mod audit;
 pub mod auth;

@@ -158,6 +158,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_covering_link_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0024_covering_link_indexes.sql"),
     },
+    Migration {
+        version: 25,
+        name: "account_activities",
+        sqlite: include_str!("../migrations/sqlite/0025_account_activities.sql"),
+        postgres: include_str!("../migrations/postgres/0025_account_activities.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

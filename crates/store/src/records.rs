@@ -388,6 +388,13 @@ async fn check_refs(tx: &mut Tx, scope: &Scope, kind: Kind, id: Option<Uuid>, c:
         if let Some(visible) = access::condition(tx, scope, target, false).await? {
             q.cond_where(visible);
         }
+        // An activity's people stay put until it commits: a concurrent change
+        // of one of their organizations (which locks the person) waits, so
+        // each sees the other's links and the accounts' index of activities
+        // (migration 25) misses neither path. SQLite has one writer already.
+        if kind == Kind::Activity && target == Kind::Person {
+            q.lock_with_tables(LockType::KeyShare, [t(target.table())]);
+        }
         let found: BTreeSet<Uuid> = tx.rows(&q, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
         for (field, u) in refs {
             if !found.contains(&u) {

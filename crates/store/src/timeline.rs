@@ -54,27 +54,10 @@ async fn records_about(
     let table = kind.table();
     let ws = scope.workspace_id;
     let ids_col = tc(table, "id");
-    if target == Kind::Organization
-        && kind == Kind::Activity
-        && has_many_people(tx, ws, id).await?
-        && let Some(items) = recent_activities_of_large_organization(tx, scope, id, limit, cursor).await?
-    {
-        return Ok(items);
-    }
-    let mut about = Cond::any().add(ids_col.clone().in_subquery(linked(kind, target, id, ws)));
     if target == Kind::Organization && kind == Kind::Activity {
-        // An organization's view includes what was done with its people.
-        let people = linked(Kind::Person, Kind::Organization, id, ws);
-        let via_people = Query::select()
-            .column(t("from_id"))
-            .from(t("record_links"))
-            .and_where(Expr::col(t("workspace_id")).eq(uuid(ws)))
-            .and_where(Expr::col(t("from_kind")).eq(kind.as_str()))
-            .and_where(Expr::col(t("to_kind")).eq(Kind::Person.as_str()))
-            .and_where(Expr::col(t("to_id")).in_subquery(people))
-            .to_owned();
-        about = about.add(ids_col.clone().in_subquery(via_people));
+        return activities_of_account(tx, scope, id, limit, cursor).await;
     }
+    let about = Cond::any().add(ids_col.clone().in_subquery(linked(kind, target, id, ws)));
     let at = match kind {
         Kind::Task => Expr::cust(format!("COALESCE(\"{table}\".\"due_at\", \"{table}\".\"created_at\")")),
         _ => tc(table, "occurred_at"),
@@ -135,97 +118,54 @@ fn as_items(kind: Kind, recs: Vec<crate::Record>) -> Vec<(String, String, Json)>
         .collect()
 }
 
-/// An organization with more people than this has its activities found by
-/// walking the workspace's newest activities (see below) rather than by
-/// collecting and sorting all those of its people.
-const MANY_PEOPLE: u64 = 200;
-
-/// How many of the workspace's activities (before the cursor) that walk looks at.
-pub const WALK: u64 = 20_000;
-
-async fn has_many_people(tx: &mut Tx, ws: Uuid, org: Uuid) -> Result<bool, StoreError> {
-    let q = crate::sql::count_up_to(linked(Kind::Person, Kind::Organization, org, ws), MANY_PEOPLE);
-    let n = tx.row(&q, &[Col::Int]).await?.and_then(|r| crate::db::int_at(&r, 0)).unwrap_or(0);
-    Ok(n > MANY_PEOPLE as i64)
-}
-
-/// The newest activities of an organization with many people (a large
-/// account: thousands of people, tens of thousands of activities, of which a
-/// page shows a few dozen), found by walking the workspace's activities from
-/// the newest (before the cursor) and keeping those linked to the
-/// organization or to one of its people, within the `WALK` newest. Every
-/// activity newer than the walk's end was looked at, so a full page from it
-/// is exactly the newest; `None` when the walk found less than a page, and
-/// the caller collects and sorts them all instead.
-async fn recent_activities_of_large_organization(
+/// The newest activities of an organization, its own and its people's,
+/// read in time order from the index the database keeps of them (migration
+/// 25): a large account's page reads its few dozen newest of tens of
+/// thousands, however many people it has.
+async fn activities_of_account(
     tx: &mut Tx,
     scope: &Scope,
     org: Uuid,
     limit: u64,
     cursor: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
-) -> Result<Option<Vec<(String, String, Json)>>, StoreError> {
-    let (ws, table) = (scope.workspace_id, Kind::Activity.table());
-    let (at, ids_col) = (tc(table, "occurred_at"), tc(table, "id"));
-    let Some(end) = nth_newest_activity(tx, ws, WALK, cursor).await? else {
-        // Fewer activities than the walk before the cursor: collecting is cheap enough.
-        return Ok(None);
-    };
-    // One probe of each walked activity's links, which either point at the
-    // organization or at one of its people, a set PostgreSQL hashes once
-    // (three probes per activity were 15 µs a row at a million people).
-    let (activity, person, organization) = (Kind::Activity.as_str(), Kind::Person.as_str(), Kind::Organization.as_str());
-    let people = linked(Kind::Person, Kind::Organization, org, ws);
-    let concerns = Query::select()
-        .expr(Expr::val(1))
-        .from(t("record_links"))
-        .and_where(tc("record_links", "workspace_id").eq(uuid(ws)))
-        .and_where(tc("record_links", "from_kind").eq(activity))
-        .and_where(tc("record_links", "from_id").equals((t(table), t("id"))))
-        .cond_where(
-            Cond::any()
-                .add(
-                    Cond::all()
-                        .add(tc("record_links", "to_kind").eq(organization))
-                        .add(tc("record_links", "to_id").eq(uuid(org))),
-                )
-                .add(
-                    Cond::all()
-                        .add(tc("record_links", "to_kind").eq(person))
-                        .add(tc("record_links", "to_id").in_subquery(people)),
-                ),
-        )
-        .to_owned();
-    let concerns = crate::sql::probed_per_row(tx.backend(), concerns);
+) -> Result<Vec<(String, String, Json)>, StoreError> {
+    let (ws, table, index) = (scope.workspace_id, Kind::Activity.table(), "account_activities");
     let mut page = Query::select()
-        .column((t(table), t("id")))
-        .from(t(table))
-        .and_where(tc(table, "workspace_id").eq(uuid(ws)))
-        .and_where(at.clone().gte(time(end)))
-        .cond_where(before(at, ids_col.clone(), cursor))
-        .and_where(Expr::exists(concerns))
-        .order_by((t(table), t("occurred_at")), Order::Desc)
-        .order_by((t(table), t("id")), Order::Desc)
+        .column((t(index), t("activity_id")))
+        .from(t(index))
+        .and_where(tc(index, "workspace_id").eq(uuid(ws)))
+        .and_where(tc(index, "organization_id").eq(uuid(org)))
+        .cond_where(before(tc(index, "occurred_at"), tc(index, "activity_id"), cursor))
+        .order_by((t(index), t("occurred_at")), Order::Desc)
+        .order_by((t(index), t("activity_id")), Order::Desc)
         .limit(limit)
         .to_owned();
+    // Only a reader who may not see every activity needs the activities themselves here.
     if let Some(visible) = crate::access::condition(tx, scope, Kind::Activity, false).await? {
-        page.cond_where(visible);
+        page.inner_join(
+            t(table),
+            Cond::all()
+                .add(tc(table, "workspace_id").equals((t(index), t("workspace_id"))))
+                .add(tc(table, "id").equals((t(index), t("activity_id")))),
+        )
+        .cond_where(visible);
     }
     let ids: Vec<Uuid> = tx.rows(&page, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
-    if (ids.len() as u64) < limit {
-        return Ok(None);
+    if ids.is_empty() {
+        return Ok(vec![]);
     }
     let recs = fetch(
         tx,
         scope,
         Kind::Activity,
-        Cond::all().add(ids_col.clone().is_in(ids.into_iter().map(uuid))),
+        Cond::all().add(tc(table, "id").is_in(ids.into_iter().map(uuid))),
         |q| {
             q.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
         },
         None,
     )
     .await?;
-    Ok(Some(as_items(Kind::Activity, recs)))
+    Ok(as_items(Kind::Activity, recs))
 }
 
 /// The time of the workspace's `n`-th newest activity (before the cursor),

@@ -227,11 +227,10 @@ async fn activities_logged_late_are_placed_by_when_they_happened() {
     }
 }
 
-/// A large account (more than 200 people, more activities in the workspace
-/// than the walk looks at): its timeline is found by walking the newest
-/// activities, and page by page it still holds every activity of the
-/// organization and of its people exactly once, newest first, as the pages
-/// beyond the walk are collected the other way.
+/// A large account (hundreds of people, among thousands of activities in the
+/// workspace): page by page its timeline holds every activity of the
+/// organization and of its people exactly once, newest first, as the
+/// accounts' index of activities (migration 25) gives them.
 #[tokio::test]
 async fn a_large_accounts_timeline_is_whole_and_in_order() {
     for app in TestApp::all().await {
@@ -251,11 +250,10 @@ async fn a_large_accounts_timeline_is_whole_and_in_order() {
             let body = json!({"first_name": format!("P{i}"), "organizations": [{"id": org}]});
             people.push(create(rapport_domain::Kind::Person, body).await);
         }
-        // A hundred more activities than the walk looks at, a minute apart,
-        // newest first; every 100th is the account's (through one of its
-        // people, or the organization itself), the others concern nobody and
-        // are written in batches.
-        let total = rapport_store::timeline::WALK as usize + 100;
+        // Activities a minute apart, newest first; every 100th is the
+        // account's (through one of its people, the organization itself, or
+        // both), the others concern nobody and are written in batches.
+        let total = 3_000;
         let start = chrono::Utc::now() - chrono::Duration::days(30);
         let at = |i: usize| (start - chrono::Duration::minutes(i as i64)).to_rfc3339();
         let mut expected = Vec::new();
@@ -265,8 +263,10 @@ async fn a_large_accounts_timeline_is_whole_and_in_order() {
                 others.push(rapport_testkit::obj(json!({"type": "email", "occurred_at": at(i)})));
                 continue;
             }
-            let body = if i % 200 == 0 {
-                json!({"type": "call", "occurred_at": at(i), "people": [people[i % people.len()]]})
+            let body = if i % 300 == 0 {
+                json!({"type": "call", "occurred_at": at(i), "people": [people[i % people.len()]], "organizations": [org]})
+            } else if i % 200 == 0 {
+                json!({"type": "call", "occurred_at": at(i), "people": [people[i % people.len()], people[(i + 1) % people.len()]]})
             } else {
                 json!({"type": "note", "occurred_at": at(i), "organizations": [org]})
             };
