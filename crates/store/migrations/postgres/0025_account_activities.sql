@@ -55,7 +55,15 @@ DECLARE
     orgs uuid[];
     acts uuid[];
 BEGIN
+    -- Most links (a deal's people, a task's records) concern no account: a
+    -- plain, cached check spares their statements the planning below. (An
+    -- expression naming a transition table fails where there is none, so
+    -- TG_OP is tested apart.)
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    IF EXISTS (
+        SELECT 1 FROM old_links o WHERE (o.from_kind = 'activity' AND o.to_kind IN ('organization', 'person'))
+            OR (o.from_kind = 'person' AND o.to_kind = 'organization')
+    ) THEN
         -- The pairs a removed link may have joined: its own, and those it made
         -- with the links still there or removed in the same statement.
         EXECUTE $sql$
@@ -107,7 +115,12 @@ BEGIN
             $sql$ USING wss, orgs, acts;
         END IF;
     END IF;
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF EXISTS (
+        SELECT 1 FROM new_links n WHERE (n.from_kind = 'activity' AND n.to_kind IN ('organization', 'person'))
+            OR (n.from_kind = 'person' AND n.to_kind = 'organization')
+    ) THEN
         -- A new link only adds paths: its own, and those it makes with the links there.
         EXECUTE $sql$
         INSERT INTO account_activities (workspace_id, activity_id, organization_id, occurred_at)
@@ -139,6 +152,7 @@ BEGIN
         -- Touching a kept row locks it against a removal checking it at the same time.
         ON CONFLICT (workspace_id, activity_id, organization_id) DO UPDATE SET occurred_at = excluded.occurred_at
         $sql$;
+    END IF;
     END IF;
     RETURN NULL;
 END $$;
