@@ -77,6 +77,13 @@ enum Command {
     /// `rapport serve` runs them too unless started with --no-worker; run as
     /// many workers as you like against one PostgreSQL database.
     Worker,
+
+    /// Check the indexes the database keeps from the records, and mend them
+    ///
+    /// Compares the accounts' index of activities with the links it is built
+    /// from and repairs any difference; with --search also rebuilds the search
+    /// index. Safe to run while Rapport serves.
+    Repair(commands::repair::RepairArgs),
 }
 
 fn init_logs() {
@@ -101,6 +108,7 @@ async fn main() -> ExitCode {
         Command::Import(args) => commands::io::import(&cli.global, args).await,
         Command::Export(args) => commands::io::export(&cli.global, args).await,
         Command::Worker => commands::worker(&cli.global).await,
+        Command::Repair(args) => commands::repair::run(&cli.global, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,15 @@ use crate::sql::t;
 use crate::values::uuid;
 use crate::{Scope, Store, StoreError, access};
 
+/// What a repair changed in the kept index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountIndexRepair {
+    /// Rows added for paths the index lacked.
+    pub added: u64,
+    /// Rows removed: no path left, or the activity's time had changed.
+    pub removed: u64,
+}
+
 /// How the kept index compares with one built from the links now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountIndexCheck {
@@ -74,6 +83,43 @@ fn implied(ws: uuid::Uuid) -> SelectStatement {
     crate::sql::union_all([direct, via_people]).expect("two parts")
 }
 
+/// A kept row (of `account_activities`) that a path still implies,
+/// at the activity's current time.
+fn still_implied() -> Cond {
+    let (activity, person, organization) = (Kind::Activity.as_str(), Kind::Person.as_str(), Kind::Organization.as_str());
+    let col = |table: &str, c: &str| Expr::col((Alias::new(table), Alias::new(c)));
+    let link = |alias: &str, from_kind: &str, to_kind: &str| {
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(t("record_links"), Alias::new(alias))
+            .and_where(col(alias, "workspace_id").equals((Alias::new("account_activities"), Alias::new("workspace_id"))))
+            .and_where(col(alias, "from_kind").eq(from_kind))
+            .and_where(col(alias, "to_kind").eq(to_kind))
+            .to_owned()
+    };
+    let at_its_time = Query::select()
+        .expr(Expr::val(1))
+        .from_as(t(Kind::Activity.table()), Alias::new("a"))
+        .and_where(col("a", "workspace_id").equals((Alias::new("account_activities"), Alias::new("workspace_id"))))
+        .and_where(col("a", "id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
+        .and_where(col("a", "occurred_at").equals((Alias::new("account_activities"), Alias::new("occurred_at"))))
+        .to_owned();
+    let direct = link("d", activity, organization)
+        .and_where(col("d", "from_id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
+        .and_where(col("d", "to_id").equals((Alias::new("account_activities"), Alias::new("organization_id"))))
+        .to_owned();
+    let via_person = link("ap", activity, person)
+        .and_where(col("ap", "from_id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
+        .and_where(Expr::exists(
+            link("po", person, organization)
+                .and_where(col("po", "from_id").equals((Alias::new("ap"), Alias::new("to_id"))))
+                .and_where(col("po", "to_id").equals((Alias::new("account_activities"), Alias::new("organization_id"))))
+                .to_owned(),
+        ))
+        .to_owned();
+    Cond::all().add(Expr::exists(at_its_time)).add(Cond::any().add(Expr::exists(direct)).add(Expr::exists(via_person)))
+}
+
 fn kept(ws: uuid::Uuid) -> SelectStatement {
     Query::select()
         .columns(["activity_id", "organization_id", "occurred_at"].map(t))
@@ -107,5 +153,45 @@ impl Store {
         let stale = count_except(&mut tx, kept(ws), implied(ws)).await?;
         tx.commit().await?;
         Ok(AccountIndexCheck { kept: kept_rows, missing, stale })
+    }
+
+    /// Brings the kept index back to what the links imply: removes the rows
+    /// no path implies any more (or at another time) and adds the missing
+    /// ones, in one transaction. The triggers keep the index on every write;
+    /// this mends what a race between writers outside the record engine's
+    /// locks could leave behind (`rapport repair`).
+    pub async fn repair_account_index(&self, scope: &Scope) -> Result<AccountIndexRepair, StoreError> {
+        access::require_admin(scope)?;
+        let ws = scope.workspace_id;
+        let mut tx = self.db.write().await?;
+        let stale = Query::delete()
+            .from_table(t("account_activities"))
+            .and_where(Expr::col((t("account_activities"), t("workspace_id"))).eq(uuid(ws)))
+            .cond_where(still_implied().not())
+            .to_owned();
+        let removed = tx.exec(&stale).await?;
+        let lacking = Query::select()
+            .expr(Expr::val(1))
+            .from(t("account_activities"))
+            .and_where(Expr::col((t("account_activities"), t("workspace_id"))).eq(uuid(ws)))
+            .and_where(Expr::col((t("account_activities"), t("activity_id"))).equals((Alias::new("i"), Alias::new("from_id"))))
+            .and_where(Expr::col((t("account_activities"), t("organization_id"))).equals((Alias::new("i"), Alias::new("to_id"))))
+            .to_owned();
+        let missing = Query::select()
+            .expr(Expr::val(uuid(ws)))
+            .columns(["from_id", "to_id", "occurred_at"].map(|c| (Alias::new("i"), Alias::new(c))))
+            .distinct()
+            .from_subquery(implied(ws), Alias::new("i"))
+            .and_where(Expr::exists(lacking).not())
+            .to_owned();
+        let add = Query::insert()
+            .into_table(t("account_activities"))
+            .columns(["workspace_id", "activity_id", "organization_id", "occurred_at"].map(t))
+            .select_from(missing)
+            .expect("four columns selected for four")
+            .to_owned();
+        let added = tx.exec(&add).await?;
+        tx.commit().await?;
+        Ok(AccountIndexRepair { added, removed })
     }
 }

@@ -124,6 +124,19 @@ pub fn unindexed(backend: Backend, e: Expr) -> Expr {
     }
 }
 
+/// Makes an `EXISTS` subquery be probed row by row as the outer query walks
+/// its index and stops at its limit. PostgreSQL would otherwise turn it
+/// into a hashed set of every match first (every record a user owns, a
+/// tenth of a large workspace, to keep a page of ten); `OFFSET 0` is its
+/// planner's fence. SQLite probes a correlated `EXISTS` row by row already,
+/// and takes no OFFSET without a LIMIT.
+pub fn probed_per_row(backend: Backend, mut q: SelectStatement) -> SelectStatement {
+    if backend == Backend::Postgres {
+        q.offset(0);
+    }
+    q
+}
+
 /// The statements as one `UNION ALL`, each read from a subquery (SQLite
 /// takes no ORDER BY or LIMIT on a member of a compound select; both
 /// databases accept them inside one); `None` for no statement.

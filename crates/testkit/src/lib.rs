@@ -152,6 +152,17 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL straight on the app's database, behind the store's back: to
+    /// damage what the store keeps and see it found and mended.
+    pub async fn raw_sql(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.store.db() {
+            rapport_store::Db::Sqlite { write, .. } => sqlx::raw_sql(sql).execute(write).await.map(|_| ()),
+            rapport_store::Db::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("[{}] {e}", self.name()));
+    }
+
     /// Sends a request with the app's token and optional extra headers.
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
         let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);

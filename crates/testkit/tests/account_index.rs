@@ -149,3 +149,43 @@ async fn concurrent_logging_and_moves_keep_the_index_exact() {
         exact(&app, "concurrent writes").await;
     }
 }
+
+/// A damaged index (a row lost, a row at a wrong time, a row no path
+/// implies) is found by the check and mended by the repair, which leaves an
+/// exact index untouched.
+#[tokio::test]
+async fn a_repair_mends_a_damaged_index() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let scope = Scope::system(app.scope.workspace_id, Via::Cli);
+        let org = app.create("organizations", json!({"name": "Mended Ltd"})).await["id"].as_str().unwrap().to_string();
+        let p = app.create("people", json!({"first_name": "Ann", "organizations": [{"id": org}]})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for day in 1..=3 {
+            let a = json!({"type": "call", "subject": format!("c{day}"), "occurred_at": format!("2026-03-0{day}T10:00:00Z"),
+                           "people": [p]});
+            app.create("activities", a).await;
+        }
+        assert_eq!(exact(&app, "logging").await, 3, "[{n}]");
+        let untouched = app.store.repair_account_index(&scope).await.unwrap();
+        assert_eq!((untouched.added, untouched.removed), (0, 0), "[{n}] an exact index is left as it is");
+
+        app.raw_sql("DELETE FROM account_activities WHERE activity_id = (SELECT activity_id FROM account_activities ORDER BY activity_id LIMIT 1)").await;
+        app.raw_sql("UPDATE account_activities SET occurred_at = '2001-01-01T00:00:00Z' WHERE activity_id = (SELECT activity_id FROM account_activities ORDER BY activity_id DESC LIMIT 1)").await;
+        app.raw_sql(
+            "INSERT INTO account_activities (workspace_id, activity_id, organization_id, occurred_at) \
+             SELECT workspace_id, activity_id, workspace_id, occurred_at FROM account_activities \
+             WHERE activity_id = (SELECT activity_id FROM account_activities ORDER BY activity_id DESC LIMIT 1)",
+        )
+        .await;
+        let check = app.store.check_account_index(&scope).await.unwrap();
+        assert_eq!((check.missing, check.stale), (2, 2), "[{n}] {check:?}");
+
+        let repair = app.store.repair_account_index(&scope).await.unwrap();
+        assert_eq!((repair.added, repair.removed), (2, 2), "[{n}] {repair:?}");
+        assert_eq!(exact(&app, "the repair").await, 3, "[{n}]");
+        assert_eq!(timeline(&app, &org).await, ["c3", "c2", "c1"], "[{n}]");
+    }
+}

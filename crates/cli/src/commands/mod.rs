@@ -1,6 +1,7 @@
 //! The commands, and what they share: opening the store and choosing the workspace.
 
 pub mod io;
+pub mod repair;
 pub mod serve;
 pub mod users;
 
