@@ -138,6 +138,23 @@ pub(crate) async fn fetch(
     fetch_where(tx, scope, kind, cond, order, limit, false).await
 }
 
+/// The whole rows of a page whose ids were read first (from indexes that
+/// cover its sort, so that rows outside the page are never read whole), in
+/// the page's order; none for no id.
+pub(crate) async fn fetch_by_ids(
+    tx: &mut Tx,
+    scope: &Scope,
+    kind: Kind,
+    ids: Vec<Uuid>,
+    order: impl FnOnce(&mut SelectStatement),
+) -> Result<Vec<Record>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let page = Cond::all().add(tc(kind.table(), "id").is_in(ids.into_iter().map(uuid)));
+    fetch(tx, scope, kind, page, order, None).await
+}
+
 /// The ids of the records `fetch` would read, in the given order.
 async fn fetch_ids(
     tx: &mut Tx,
@@ -697,12 +714,7 @@ impl Store {
             // the indexes where they cover the sort key, then only those
             // rows whole, instead of reading every linked row to keep fifty.
             let ids = fetch_ids(&mut tx, scope, kind, cond, order, limit + 1).await?;
-            if ids.is_empty() {
-                vec![]
-            } else {
-                let page = Cond::all().add(tc(table, "id").is_in(ids.into_iter().map(uuid)));
-                fetch(&mut tx, scope, kind, page, order, None).await?
-            }
+            fetch_by_ids(&mut tx, scope, kind, ids, order).await?
         } else {
             fetch(&mut tx, scope, kind, cond, order, Some(limit + 1)).await?
         };

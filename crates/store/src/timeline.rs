@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::changes::{CHANGE_COLS, CHANGE_TYPES, change_json};
 use crate::db::{Col, Tx, uuid_at};
-use crate::records::{fetch, fetch_one};
+use crate::records::{fetch_by_ids, fetch_one};
 use crate::sql::{t, tc};
 use crate::values::{time, uuid};
 use crate::{Scope, Store, StoreError};
@@ -85,19 +85,9 @@ async fn records_about(
         page.cond_where(visible);
     }
     let ids: Vec<Uuid> = tx.rows(&page, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let recs = fetch(
-        tx,
-        scope,
-        kind,
-        Cond::all().add(ids_col.clone().is_in(ids.into_iter().map(uuid))),
-        |q| {
-            q.order_by_expr(newest_first, Order::Desc).order_by_expr(ids_col, Order::Desc);
-        },
-        None,
-    )
+    let recs = fetch_by_ids(tx, scope, kind, ids, |q| {
+        q.order_by_expr(newest_first, Order::Desc).order_by_expr(ids_col, Order::Desc);
+    })
     .await?;
     Ok(as_items(kind, recs))
 }
@@ -151,19 +141,9 @@ async fn activities_of_account(
         .cond_where(visible);
     }
     let ids: Vec<Uuid> = tx.rows(&page, &[Col::Uuid]).await?.iter().filter_map(|r| uuid_at(r, 0)).collect();
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let recs = fetch(
-        tx,
-        scope,
-        Kind::Activity,
-        Cond::all().add(tc(table, "id").is_in(ids.into_iter().map(uuid))),
-        |q| {
-            q.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
-        },
-        None,
-    )
+    let recs = fetch_by_ids(tx, scope, Kind::Activity, ids, |q| {
+        q.order_by((t(table), t("occurred_at")), Order::Desc).order_by((t(table), t("id")), Order::Desc);
+    })
     .await?;
     Ok(as_items(Kind::Activity, recs))
 }

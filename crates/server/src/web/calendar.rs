@@ -119,13 +119,6 @@ pub fn week_start(d: NaiveDate, first: Weekday) -> NaiveDate {
 }
 
 /// The instant a local day starts in the reader's zone.
-fn day_start(ui: &Ui, d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(ui.fmt.tz).earliest())
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-}
-
 fn href(view: &str, date: NaiveDate, mine: bool) -> String {
     let who = if mine { "me" } else { "all" };
     format!("/calendar?view={view}&date={date}&who={who}")
@@ -178,8 +171,9 @@ async fn build(state: &AppState, app: App, q: &CalendarQuery) -> Result<Calendar
     let view = if week { "week" } else { "day" };
     let (first, len) = if week { (week_start(date, first_weekday(ui.fmt.tag)), 7) } else { (date, 1) };
     let whose = if mine { Whose::User(app.session.user_id) } else { Whose::Everyone };
-    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> =
-        (0..len).map(|n| (day_start(&ui, first + Duration::days(n)), day_start(&ui, first + Duration::days(n + 1)))).collect();
+    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = (0..len)
+        .map(|n| (ui.fmt.start_of_day(first + Duration::days(n)), ui.fmt.start_of_day(first + Duration::days(n + 1))))
+        .collect();
     let per_day = if week { WEEK_PER_DAY } else { DAY_PER_DAY };
     let found = state.store.calendar(&app.scope, whose, &bounds, per_day).await?;
     let me = app.session.user_id.to_string();

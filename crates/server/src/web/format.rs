@@ -61,6 +61,16 @@ impl Format {
         t.with_timezone(&self.tz).date_naive()
     }
 
+    /// The instant the reader's day `d` begins: its first midnight where a
+    /// clock change repeats it, the first hour after where one skips it.
+    pub fn start_of_day(&self, d: NaiveDate) -> DateTime<Utc> {
+        (0..3)
+            .filter_map(|h| d.and_hms_opt(h, 0, 0)?.and_local_timezone(self.tz).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .next()
+            .unwrap_or_else(|| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    }
+
     pub fn date(&self, d: &NaiveDate) -> String {
         d.format_localized("%x", self.time).to_string()
     }
@@ -149,6 +159,20 @@ impl Format {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_the_readers_midnight() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let paris = Format::new("fr", "Europe/Paris");
+        assert_eq!(paris.start_of_day(day(2026, 7, 1)).to_rfc3339(), "2026-06-30T22:00:00+00:00");
+        assert_eq!(paris.start_of_day(day(2026, 1, 1)).to_rfc3339(), "2025-12-31T23:00:00+00:00");
+        // São Paulo skipped midnight on 4 November 2018: the day began at 01:00.
+        let sao_paulo = Format::new("pt-BR", "America/Sao_Paulo");
+        assert_eq!(sao_paulo.start_of_day(day(2018, 11, 4)).to_rfc3339(), "2018-11-04T03:00:00+00:00");
+        // Havana repeated midnight on 5 November 2023 (1:00 back to 0:00): the first one.
+        let havana = Format::new("es", "America/Havana");
+        assert_eq!(havana.start_of_day(day(2023, 11, 5)).to_rfc3339(), "2023-11-05T04:00:00+00:00");
+    }
 
     #[test]
     fn money_follows_the_locale() {

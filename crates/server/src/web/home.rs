@@ -140,14 +140,7 @@ async fn build(state: &AppState, app: App) -> Result<HomePage, StoreError> {
     let ui = app.ui;
     let now = Utc::now();
     // The end of the reader's day, in UTC.
-    let end_of_day = ui
-        .fmt
-        .local_date(&now)
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|d| d.and_local_timezone(ui.fmt.tz).earliest())
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or(now + Duration::days(1));
+    let end_of_day = ui.fmt.start_of_day(ui.fmt.local_date(&now) + Duration::days(1));
     let end = end_of_day.to_rfc3339();
     let open = "open,in_progress";
     let due = all_of(Kind::Task, &[("assignee_user_id", "eq", &me), ("status", "in", open), ("due_at", "lt", &end)]);

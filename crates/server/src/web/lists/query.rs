@@ -132,11 +132,7 @@ pub fn owner_field(kind: Kind) -> &'static str {
 
 /// Midnight of the reader's day `days` after today, in UTC.
 fn local_midnight(fmt: &Format, now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
-    let d = fmt.local_date(&now) + Duration::days(days);
-    d.and_hms_opt(0, 0, 0)
-        .and_then(|d| d.and_local_timezone(fmt.tz).earliest())
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or(now + Duration::days(days))
+    fmt.start_of_day(fmt.local_date(&now) + Duration::days(days))
 }
 
 /// `due=` of tasks: overdue, today, or this week (to next Monday), in the reader's zone.
