@@ -2,7 +2,7 @@
 //! an index row per record kept in step by the record engine, matched with
 //! FTS5 on SQLite and tsvector + pg_trgm on PostgreSQL, ranked by Rapport.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rapport_domain::Kind;
 use rapport_domain::search::{self as rules, Query as SearchQuery, document, fold};
@@ -61,16 +61,40 @@ pub(crate) async fn remove(tx: &mut Tx, scope: &Scope, kind: Kind, id: Uuid) -> 
     Ok(())
 }
 
-/// SQLite: the FTS rows with every token as a prefix.
-fn fts_match(q: &SearchQuery) -> Expr {
-    let m = q.tokens.iter().map(|tok| format!("\"{}\"*", tok.replace('"', "\"\""))).collect::<Vec<_>>().join(" ");
+/// How a query's words match the indexed words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Words {
+    /// Each word whole: one posting list per word, the cheap reading.
+    Whole,
+    /// Each word as the start of an indexed word (a name being typed):
+    /// every indexed word it begins, read and merged.
+    Prefix,
+}
+
+impl Words {
+    fn suffix(self, prefix: &'static str) -> &'static str {
+        match self {
+            Words::Whole => "",
+            Words::Prefix => prefix,
+        }
+    }
+}
+
+/// SQLite: the FTS rows with every token.
+fn fts_match(q: &SearchQuery, words: Words) -> Expr {
+    let m =
+        q.tokens.iter().map(|tok| format!("\"{}\"{}", tok.replace('"', "\"\""), words.suffix("*"))).collect::<Vec<_>>().join(" ");
     Expr::cust_with_values("\"search_fts\" MATCH ?", [m])
 }
 
-/// PostgreSQL: the index rows with every token as a prefix (through the GIN index on the tokens).
-fn tokens_match(q: &SearchQuery) -> Expr {
-    let tsquery =
-        q.tokens.iter().map(|tok| format!("'{}':*", tok.replace('\'', "''").replace('\\', ""))).collect::<Vec<_>>().join(" & ");
+/// PostgreSQL: the index rows with every token (through the GIN index on the tokens).
+fn tokens_match(q: &SearchQuery, words: Words) -> Expr {
+    let tsquery = q
+        .tokens
+        .iter()
+        .map(|tok| format!("'{}'{}", tok.replace('\'', "''").replace('\\', ""), words.suffix(":*")))
+        .collect::<Vec<_>>()
+        .join(" & ");
     Expr::cust_with_values(
         "array_to_tsvector(string_to_array(\"search_entries\".\"tokens\", ' ')) @@ CAST($1 AS tsquery)",
         [tsquery],
@@ -86,11 +110,12 @@ pub(crate) fn matching_ids(backend: Backend, workspace_id: Uuid, kind: Kind, q: 
         .and_where(tc("search_entries", "kind").eq(kind.as_str()));
     match backend {
         Backend::Sqlite => {
-            let inner = Query::select().expr(Expr::cust("rowid")).from(t("search_fts")).and_where(fts_match(q)).to_owned();
+            let inner =
+                Query::select().expr(Expr::cust("rowid")).from(t("search_fts")).and_where(fts_match(q, Words::Prefix)).to_owned();
             s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
         }
         Backend::Postgres => {
-            s.and_where(tokens_match(q));
+            s.and_where(tokens_match(q, Words::Prefix));
         }
     }
     s
@@ -104,7 +129,7 @@ const CANDIDATES: u64 = 200;
 /// The index rows of `kinds` that match every token, at most [`CANDIDATES`] of them.
 /// On SQLite the FTS table drives the join, so a common word stops at the limit
 /// instead of listing every match first.
-fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> SelectStatement {
+fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind], words: Words) -> SelectStatement {
     let mut s = Query::select();
     s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))));
     match backend {
@@ -115,16 +140,31 @@ fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds
             s.from(t("search_fts"))
                 .cross_join(t("search_entries"))
                 .and_where(Expr::cust("\"search_entries\".\"doc_id\" = \"search_fts\".\"rowid\""))
-                .and_where(fts_match(q));
+                .and_where(fts_match(q, words));
         }
         Backend::Postgres => {
-            s.from(t("search_entries")).and_where(tokens_match(q));
+            s.from(t("search_entries")).and_where(tokens_match(q, words));
         }
     }
     s.and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
         .and_where(tc("search_entries", "kind").is_in(kinds.iter().map(|k| k.as_str())))
         .limit(CANDIDATES);
     s
+}
+
+/// The index rows whose whole label is the query (an organization named
+/// just that, a person by full name): ranked first, and read by the label
+/// index, so that they are among the candidates however many records share
+/// their words.
+fn same_label(workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> SelectStatement {
+    Query::select()
+        .columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))))
+        .from(t("search_entries"))
+        .and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
+        .and_where(tc("search_entries", "kind").is_in(kinds.iter().map(|k| k.as_str())))
+        .and_where(tc("search_entries", "label_folded").eq(q.folded.clone()))
+        .limit(50)
+        .to_owned()
 }
 
 /// Labels that look like the query though spelled otherwise: trigram neighbours.
@@ -240,9 +280,17 @@ impl Store {
                 all_tokens,
             })
         };
-        // One query for every kind: the records whose index row has every token.
-        let found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds), &cols).await?;
-        candidates.extend(found.iter().filter_map(|r| to_candidate(r, true)));
+        // One query for every kind: the records whose index row has every
+        // token, as whole words first. A common name matches thousands that
+        // way, far more than are ranked, and reading them as prefixes too
+        // would merge the lists of every longer word they begin, for nothing.
+        let mut found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds, Words::Whole), &cols).await?;
+        if (found.len() as u64) < CANDIDATES {
+            found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds, Words::Prefix), &cols).await?;
+        }
+        found.extend(tx.rows(&same_label(scope.workspace_id, &query, &kinds), &cols).await?);
+        let mut seen = HashSet::new();
+        candidates.extend(found.iter().filter_map(|r| to_candidate(r, true)).filter(|c| seen.insert((c.kind, c.id))));
         // Likeness (a typo) only when no record has every word: the trigram
         // query reads every label sharing a trigram with the query, far more
         // work than the token query, and a query whose words all match needs none.

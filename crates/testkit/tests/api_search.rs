@@ -107,3 +107,31 @@ async fn search_composes_with_list_filters() {
         assert_eq!(app.get("/api/v1/users?q=ada").await.status, StatusCode::UNPROCESSABLE_ENTITY, "[{n}]");
     }
 }
+
+/// A word that thousands of records share (a company's email domain on all
+/// its people) is read as a whole word; the organization named just that
+/// still comes first, and the word being typed still finds longer ones.
+#[tokio::test]
+async fn a_crowded_word_still_finds_its_organization_first() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let scope = rapport_store::Scope::system(app.scope.workspace_id, rapport_store::Via::Cli);
+        let people: Vec<_> = (0..260)
+            .map(|i| {
+                rapport_testkit::obj(json!({"first_name": format!("P{i}"), "last_name": "Staff",
+                                            "emails": [format!("p{i}@lumen.example")]}))
+            })
+            .collect();
+        app.store.create_many(&scope, rapport_domain::Kind::Person, &people).await.unwrap();
+        let other = app.create("organizations", json!({"name": "Lumenis Optics"})).await;
+        let lumen = app.create("organizations", json!({"name": "Lumen"})).await;
+
+        let a = app.get("/api/v1/search?q=Lumen").await;
+        assert_eq!(a.status, StatusCode::OK, "[{n}] {}", a.body);
+        assert_eq!(ids(&a.body).first(), Some(&lumen["id"].as_str().unwrap().to_string()), "[{n}] {}", a.body);
+        assert!(ids(&a.body).len() > 10, "[{n}] the people who share the word are found too: {}", a.body);
+
+        let typed = app.get("/api/v1/search?q=lumeni").await;
+        assert_eq!(ids(&typed.body), [other["id"].as_str().unwrap()], "[{n}] {}", typed.body);
+    }
+}
