@@ -172,6 +172,19 @@ async fn build(
     }
     let kind = coll.kind;
     let id = uid.to_string();
+    // The timeline is read beside the related records (its own statements on
+    // another connection): a large account's page waits for the longer of
+    // the two, not for both.
+    let timeline_page = kind.has_timeline().then(|| {
+        let (store, scope, cursor) = (state.store.clone(), scope.clone(), x.cursor.clone());
+        tokio::spawn(async move {
+            match store.timeline(&scope, kind, uid, 25, cursor.as_deref()).await {
+                // A cursor this server did not give shows the first page.
+                Err(StoreError::Invalid(_)) => store.timeline(&scope, kind, uid, 25, None).await,
+                other => other,
+            }
+        })
+    });
     let user_list = users(state, &scope).await;
     let names: HashMap<String, String> = user_list.iter().cloned().collect();
     let f = |n: &str| ui.field(kind, n);
@@ -195,7 +208,13 @@ async fn build(
             facts.push(p);
             facts.push(editable("title", form::field_label(&ui, kind, "title"), &rec, "text", text(&rec, "title")));
             facts.push(owner());
-            let orgs = tryq!(state.store.get_many(&scope, Kind::Organization, &ids(&link_ids(&rec, "organizations"))).await);
+            let org_ids = ids(&link_ids(&rec, "organizations"));
+            let of_person = [("people", "eq", id.as_str())];
+            let (orgs, deals, tasks) = tryq!(futures::try_join!(
+                state.store.get_many(&scope, Kind::Organization, &org_ids),
+                related(state, &scope, Kind::Deal, &of_person, "-updated_at", 20),
+                open_tasks(state, &scope, "people", &id),
+            ));
             let title = text(&rec, "title");
             if !title.is_empty() {
                 subtitle.push(title);
@@ -208,9 +227,7 @@ async fn build(
                 empty: ui.t("records-related-none"),
                 add: None,
             });
-            let deals = tryq!(related(state, &scope, Kind::Deal, &[("people", "eq", &id)], "-updated_at", 20).await);
             groups.push(deal_group(&ui, &deals, Some((format!("/deals/new?{}", q_id("person_id")), ui.t("records-add-deal")))));
-            let tasks = tryq!(open_tasks(state, &scope, "people", &id).await);
             groups.push(task_group(&ui, &tasks, Some((format!("/tasks/new?{}", q_id("person_id")), ui.t("records-add-task")))));
         }
         Kind::Organization => {
@@ -243,7 +260,14 @@ async fn build(
             subtitle.extend(
                 [text(&rec, "industry"), domains.first().cloned().unwrap_or_default()].into_iter().filter(|s| !s.is_empty()),
             );
-            let people = tryq!(related(state, &scope, Kind::Person, &[("organizations", "eq", &id)], "name", 50).await);
+            // Each read on its own connection: a large account's people,
+            // deals and open tasks are each a sort of thousands of links.
+            let (its_people, its_deals) = ([("organizations", "eq", id.as_str())], [("organization_id", "eq", id.as_str())]);
+            let (people, deals, tasks) = tryq!(futures::try_join!(
+                related(state, &scope, Kind::Person, &its_people, "name", 50),
+                related(state, &scope, Kind::Deal, &its_deals, "-updated_at", 20),
+                open_tasks(state, &scope, "organizations", &id),
+            ));
             groups.push(RelGroup {
                 id: "related-people",
                 heading: ui.kinds(Kind::Person),
@@ -251,10 +275,8 @@ async fn build(
                 empty: ui.t("records-related-none"),
                 add: Some((format!("/people/new?{}", q_id("organization_id")), ui.t("records-add-person"))),
             });
-            let deals = tryq!(related(state, &scope, Kind::Deal, &[("organization_id", "eq", &id)], "-updated_at", 20).await);
             let add = Some((format!("/deals/new?{}", q_id("organization_id")), ui.t("records-add-deal")));
             groups.push(deal_group(&ui, &deals, add));
-            let tasks = tryq!(open_tasks(state, &scope, "organizations", &id).await);
             let add = Some((format!("/tasks/new?{}", q_id("organization_id")), ui.t("records-add-task")));
             groups.push(task_group(&ui, &tasks, add));
         }
@@ -368,14 +390,12 @@ async fn build(
         }
     }
 
-    // The timeline, newest first; a cursor this server did not give shows the first page.
+    // The timeline, newest first.
     let mut timeline = vec![];
     let mut older = None;
-    if kind.has_timeline() {
-        let page = match state.store.timeline(&scope, kind, uid, 25, x.cursor.as_deref()).await {
-            Err(StoreError::Invalid(_)) => tryq!(state.store.timeline(&scope, kind, uid, 25, None).await),
-            other => tryq!(other),
-        };
+    if let Some(task) = timeline_page {
+        // A panic in the reading task goes on here, as it would have inline.
+        let page = tryq!(task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())));
         older = page.next_cursor;
         timeline = page.items.iter().map(|i| entry(&ui, &names, kind, &id, i)).collect();
     }
