@@ -83,16 +83,17 @@ fn implied(ws: uuid::Uuid) -> SelectStatement {
     crate::sql::union_all([direct, via_people]).expect("two parts")
 }
 
-/// A kept row (of `account_activities`) that a path still implies,
-/// at the activity's current time.
+/// The kept row being tested (of `account_activities`, named `this` below)
+/// is one a path still implies, at the activity's current time.
 fn still_implied() -> Cond {
     let (activity, person, organization) = (Kind::Activity.as_str(), Kind::Person.as_str(), Kind::Organization.as_str());
     let col = |table: &str, c: &str| Expr::col((Alias::new(table), Alias::new(c)));
+    let this = |c: &str| (t("account_activities"), Alias::new(c));
     let link = |alias: &str, from_kind: &str, to_kind: &str| {
         Query::select()
             .expr(Expr::val(1))
             .from_as(t("record_links"), Alias::new(alias))
-            .and_where(col(alias, "workspace_id").equals((Alias::new("account_activities"), Alias::new("workspace_id"))))
+            .and_where(col(alias, "workspace_id").equals(this("workspace_id")))
             .and_where(col(alias, "from_kind").eq(from_kind))
             .and_where(col(alias, "to_kind").eq(to_kind))
             .to_owned()
@@ -100,20 +101,20 @@ fn still_implied() -> Cond {
     let at_its_time = Query::select()
         .expr(Expr::val(1))
         .from_as(t(Kind::Activity.table()), Alias::new("a"))
-        .and_where(col("a", "workspace_id").equals((Alias::new("account_activities"), Alias::new("workspace_id"))))
-        .and_where(col("a", "id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
-        .and_where(col("a", "occurred_at").equals((Alias::new("account_activities"), Alias::new("occurred_at"))))
+        .and_where(col("a", "workspace_id").equals(this("workspace_id")))
+        .and_where(col("a", "id").equals(this("activity_id")))
+        .and_where(col("a", "occurred_at").equals(this("occurred_at")))
         .to_owned();
     let direct = link("d", activity, organization)
-        .and_where(col("d", "from_id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
-        .and_where(col("d", "to_id").equals((Alias::new("account_activities"), Alias::new("organization_id"))))
+        .and_where(col("d", "from_id").equals(this("activity_id")))
+        .and_where(col("d", "to_id").equals(this("organization_id")))
         .to_owned();
     let via_person = link("ap", activity, person)
-        .and_where(col("ap", "from_id").equals((Alias::new("account_activities"), Alias::new("activity_id"))))
+        .and_where(col("ap", "from_id").equals(this("activity_id")))
         .and_where(Expr::exists(
             link("po", person, organization)
                 .and_where(col("po", "from_id").equals((Alias::new("ap"), Alias::new("to_id"))))
-                .and_where(col("po", "to_id").equals((Alias::new("account_activities"), Alias::new("organization_id"))))
+                .and_where(col("po", "to_id").equals(this("organization_id")))
                 .to_owned(),
         ))
         .to_owned();

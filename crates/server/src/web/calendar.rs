@@ -118,7 +118,6 @@ pub fn week_start(d: NaiveDate, first: Weekday) -> NaiveDate {
     d - Duration::days(back as i64)
 }
 
-/// The instant a local day starts in the reader's zone.
 fn href(view: &str, date: NaiveDate, mine: bool) -> String {
     let who = if mine { "me" } else { "all" };
     format!("/calendar?view={view}&date={date}&who={who}")
