@@ -121,7 +121,8 @@ pub struct Sample {
     pub organizations: Vec<Uuid>,
     /// Open deals: id, index of its pipeline in `Target::pipelines`, index of its open stage.
     pub open_deals: Vec<(Uuid, usize, usize)>,
-    /// What people type in the search box: a full name, a family name, a company.
+    /// What people type in the search box: a full name, a family name, a
+    /// company, and one time in ten a full name with a typo.
     pub search_terms: Vec<String>,
     /// Organizations by name and web domain, for import files.
     pub organization_names: Vec<(String, String)>,
@@ -1851,13 +1852,16 @@ impl Generator {
         for _ in 0..k.min(self.people.len() * 2) {
             let p = self.index(self.people.len());
             let x = self.unit();
-            let term = if x < 0.45 {
+            let term = if x < 0.40 {
                 format!("{} {}", self.people[p].first, self.people[p].last)
-            } else if x < 0.75 {
+            } else if x < 0.70 {
                 self.people[p].last.to_string()
-            } else {
+            } else if x < 0.90 {
                 let o = self.index(self.orgs.len());
                 self.orgs[o].short.clone()
+            } else {
+                // A slip of the fingers: two letters of the family name swapped.
+                format!("{} {}", self.people[p].first, swap_two_letters(self.people[p].last))
             };
             s.search_terms.push(term);
         }
@@ -1883,6 +1887,17 @@ impl Generator {
             .collect();
         s
     }
+}
+
+/// A word with two neighbouring letters in its middle swapped (`Smith`,
+/// `Smiht`): the commonest typo, which search must still find.
+fn swap_two_letters(word: &str) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 4 {
+        let i = chars.len() / 2;
+        chars.swap(i - 1, i);
+    }
+    chars.into_iter().collect()
 }
 
 /// The `n` largest non-zero counts, largest first (ties by index), with the ids of their rows.

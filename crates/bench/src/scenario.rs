@@ -127,7 +127,7 @@ impl Scenario {
             Scenario::ListPeopleCustom => "GET /api/v1/people?custom.score[gte]={n}&sort=-custom.score&limit=50",
             Scenario::PersonTimeline => "GET /api/v1/people/{id}/timeline",
             Scenario::PipelineBoard => "GET /api/v1/deals?pipeline_id={p}&stage_id={s}&limit=50 (no board endpoint yet)",
-            Scenario::Search => "GET /api/v1/search?q={a name or a company}",
+            Scenario::Search => "GET /api/v1/search?q={a name, a company, 10% with a typo}",
             Scenario::CreatePerson => "POST /api/v1/people",
             Scenario::UpdateDealStage => "PATCH /api/v1/deals/{id} {\"stage_id\": ...}",
             Scenario::UiHome => "GET / (a generated sales user's session: their tasks, deals and records)",
@@ -143,7 +143,7 @@ impl Scenario {
             Scenario::UiActivityList => "GET /activities?type={t}&sort=-occurred_at",
             Scenario::UiCalendarWeek => "GET /calendar?view=week&date={d}&who=all, a weekday of the last 4 weeks",
             Scenario::UiCalendarDay => "GET /calendar?view=day&date={d}&who=all, a weekday of the last 4 weeks",
-            Scenario::UiSearch => "GET /search?q={a name or a company}",
+            Scenario::UiSearch => "GET /search?q={a name, a company, 10% with a typo}",
         }
     }
 

@@ -202,6 +202,35 @@ pub fn similarity(query: &str, label: &str) -> f64 {
     best_word.max(strsim::jaro_winkler(query, &l)) * 0.9
 }
 
+/// How many vocabulary words a mistyped word may stand for in one search.
+pub const MAX_CORRECTIONS: usize = 5;
+
+/// Whether a query word may be a typo worth correcting: a word of letters
+/// long enough that one wrong letter still leaves it recognisable. Numbers,
+/// emails and domains are matched as typed.
+pub fn correctable(word: &str) -> bool {
+    word.chars().count() >= 3 && word.chars().all(|c| c.is_alphabetic() || c == '-' || c == '_')
+}
+
+/// The words of a vocabulary a mistyped word most likely meant, closest
+/// first: within one edit of a word of up to five letters, two of a longer
+/// one (a swapped pair of letters is one edit).
+pub fn corrections<'a>(word: &str, vocabulary: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let allowed = if word.chars().count() <= 5 { 1 } else { 2 };
+    let mut close: Vec<(usize, f64, &str)> = vocabulary
+        .into_iter()
+        .filter_map(|v| {
+            let edits = strsim::damerau_levenshtein(word, v);
+            (edits <= allowed).then(|| (edits, strsim::jaro_winkler(word, v), v))
+        })
+        .collect();
+    // Fewest edits first; among equals, the likelier slip (Jaro-Winkler
+    // favours a shared beginning), then the word itself for a stable order.
+    close.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2)));
+    close.dedup_by(|a, b| a.2 == b.2);
+    close.into_iter().take(MAX_CORRECTIONS).map(|c| c.2.to_string()).collect()
+}
+
 /// The field of a document the query matched best, to show with the hit.
 pub fn matched_field(doc_fields: &BTreeMap<String, Vec<String>>, q: &Query) -> Option<String> {
     let hits = |tokens: &Vec<String>| q.tokens.iter().filter(|t| tokens.iter().any(|w| w.starts_with(t.as_str()))).count();
@@ -232,5 +261,24 @@ mod tests {
         assert!(parse_query("  ", fr).is_none());
         assert!(similarity("lovelase", "Ada Lovelace") > 0.8);
         assert!(similarity("zzz", "Ada Lovelace") < 0.6);
+    }
+
+    #[test]
+    fn a_typo_is_corrected_from_the_vocabulary() {
+        let vocabulary = ["smith", "smyth", "smithson", "moore", "moor", "john", "joan", "jon", "lovelace", "ada"];
+        // A swapped pair of letters, a doubled letter, a wrong letter.
+        assert_eq!(corrections("smiht", vocabulary), vec!["smith"]);
+        assert_eq!(corrections("mooore", vocabulary), vec!["moore", "moor"]);
+        assert_eq!(corrections("jhon", vocabulary), vec!["john", "jon"]);
+        assert_eq!(corrections("lovelase", vocabulary), vec!["lovelace"]);
+        // Closest first, at most a few.
+        assert_eq!(corrections("smith", vocabulary)[0], "smith");
+        assert!(corrections("zzyzx", vocabulary).is_empty());
+        let many: Vec<String> = (b'a'..=b'z').map(|c| format!("ca{}", c as char)).collect();
+        assert_eq!(corrections("cat", many.iter().map(String::as_str)).len(), MAX_CORRECTIONS);
+        assert!(correctable("lovelase"));
+        assert!(!correctable("ab"));
+        assert!(!correctable("33612345678"));
+        assert!(!correctable("acme.com"));
     }
 }

@@ -164,6 +164,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_account_activities.sql"),
         postgres: include_str!("../migrations/postgres/0025_account_activities.sql"),
     },
+    Migration {
+        version: 26,
+        name: "search_words",
+        sqlite: include_str!("../migrations/sqlite/0026_search_words.sql"),
+        postgres: include_str!("../migrations/postgres/0026_search_words.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

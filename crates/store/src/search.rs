@@ -1,6 +1,7 @@
 //! Global search over people, organizations, deals, activities and tasks:
 //! an index row per record kept in step by the record engine, matched with
-//! FTS5 on SQLite and tsvector + pg_trgm on PostgreSQL, ranked by Rapport.
+//! FTS5 on SQLite and tsvector on PostgreSQL, ranked by Rapport; typos are
+//! corrected word by word from a vocabulary of the names (pg_trgm, FTS5 trigrams).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -80,19 +81,38 @@ impl Words {
     }
 }
 
-/// SQLite: the FTS rows with every token.
-fn fts_match(q: &SearchQuery, words: Words) -> Expr {
-    let m =
-        q.tokens.iter().map(|tok| format!("\"{}\"{}", tok.replace('"', "\"\""), words.suffix("*"))).collect::<Vec<_>>().join(" ");
+/// Each query word with the indexed words it may stand for: itself alone,
+/// or, for a typo, its corrections from the vocabulary.
+type Groups = [Vec<String>];
+
+fn as_typed(q: &SearchQuery) -> Vec<Vec<String>> {
+    q.tokens.iter().map(|t| vec![t.clone()]).collect()
+}
+
+/// SQLite: the FTS rows with a word of every group.
+fn fts_match(groups: &Groups, words: Words) -> Expr {
+    let m = groups
+        .iter()
+        .map(|g| {
+            let any = g.iter().map(|w| format!("\"{}\"{}", w.replace('"', "\"\""), words.suffix("*"))).collect::<Vec<_>>();
+            format!("({})", any.join(" OR "))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
     Expr::cust_with_values("\"search_fts\" MATCH ?", [m])
 }
 
-/// PostgreSQL: the index rows with every token (through the GIN index on the tokens).
-fn tokens_match(q: &SearchQuery, words: Words) -> Expr {
-    let tsquery = q
-        .tokens
+/// PostgreSQL: the index rows with a word of every group (through the GIN index on the tokens).
+fn tokens_match(groups: &Groups, words: Words) -> Expr {
+    let tsquery = groups
         .iter()
-        .map(|tok| format!("'{}'{}", tok.replace('\'', "''").replace('\\', ""), words.suffix(":*")))
+        .map(|g| {
+            let any = g
+                .iter()
+                .map(|w| format!("'{}'{}", w.replace('\'', "''").replace('\\', ""), words.suffix(":*")))
+                .collect::<Vec<_>>();
+            format!("({})", any.join(" | "))
+        })
         .collect::<Vec<_>>()
         .join(" & ");
     Expr::cust_with_values(
@@ -110,12 +130,15 @@ pub(crate) fn matching_ids(backend: Backend, workspace_id: Uuid, kind: Kind, q: 
         .and_where(tc("search_entries", "kind").eq(kind.as_str()));
     match backend {
         Backend::Sqlite => {
-            let inner =
-                Query::select().expr(Expr::cust("rowid")).from(t("search_fts")).and_where(fts_match(q, Words::Prefix)).to_owned();
+            let inner = Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(t("search_fts"))
+                .and_where(fts_match(&as_typed(q), Words::Prefix))
+                .to_owned();
             s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
         }
         Backend::Postgres => {
-            s.and_where(tokens_match(q, Words::Prefix));
+            s.and_where(tokens_match(&as_typed(q), Words::Prefix));
         }
     }
     s
@@ -129,7 +152,7 @@ const CANDIDATES: u64 = 200;
 /// The index rows of `kinds` that match every token, at most [`CANDIDATES`] of them.
 /// On SQLite the FTS table drives the join, so a common word stops at the limit
 /// instead of listing every match first.
-fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind], words: Words) -> SelectStatement {
+fn candidates_query(backend: Backend, workspace_id: Uuid, groups: &Groups, kinds: &[Kind], words: Words) -> SelectStatement {
     let mut s = Query::select();
     s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))));
     match backend {
@@ -140,10 +163,10 @@ fn candidates_query(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds
             s.from(t("search_fts"))
                 .cross_join(t("search_entries"))
                 .and_where(Expr::cust("\"search_entries\".\"doc_id\" = \"search_fts\".\"rowid\""))
-                .and_where(fts_match(q, words));
+                .and_where(fts_match(groups, words));
         }
         Backend::Postgres => {
-            s.from(t("search_entries")).and_where(tokens_match(q, words));
+            s.from(t("search_entries")).and_where(tokens_match(groups, words));
         }
     }
     s.and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
@@ -167,46 +190,86 @@ fn same_label(workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> SelectStat
         .to_owned()
 }
 
-/// Labels that look like the query though spelled otherwise: trigram neighbours.
-fn similar(backend: Backend, workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> Option<SelectStatement> {
-    let mut s = Query::select();
-    s.columns(["kind", "record_id", "label", "fields"].map(|c| (t("search_entries"), t(c))))
-        .from(t("search_entries"))
-        .and_where(tc("search_entries", "workspace_id").eq(uuid(workspace_id)))
-        .and_where(tc("search_entries", "kind").is_in(kinds.iter().map(|k| k.as_str())))
-        .limit(200);
-    match backend {
+/// How many vocabulary words sharing trigrams with a query word are weighed.
+const NEAR_BY_TRIGRAMS: u64 = 50;
+/// How many words of about a short word's length and first letter are weighed.
+const NEAR_BY_START: u64 = 2000;
+
+/// Words of the workspace's vocabulary that a mistyped word may have been
+/// meant as: those sharing the most trigrams with it, and for a short word
+/// (where one slip changes most of its trigrams: `jhon`, `john`) those of
+/// about its length that begin with its letter.
+async fn vocabulary_near(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<Vec<String>, StoreError> {
+    let in_workspace = || {
+        Query::select()
+            .column((t("search_words"), t("word")))
+            .from(t("search_words"))
+            .and_where(tc("search_words", "workspace_id").eq(uuid(workspace_id)))
+            .to_owned()
+    };
+    let mut by_trigrams = in_workspace();
+    match tx.backend() {
         Backend::Sqlite => {
-            let grams: BTreeSet<String> = q
-                .folded
-                .split_whitespace()
-                .flat_map(|w| {
-                    let chars: Vec<char> = w.chars().collect();
-                    chars.windows(3).map(|g| g.iter().collect::<String>()).collect::<Vec<_>>()
-                })
-                .collect();
-            if grams.is_empty() {
-                return None;
-            }
-            let expr = grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
+            let chars: Vec<char> = word.chars().collect();
+            let grams: BTreeSet<String> = chars.windows(3).map(|g| g.iter().collect()).collect();
+            let any = grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
             let inner = Query::select()
                 .expr(Expr::cust("rowid"))
-                .from(t("search_trigrams"))
-                .and_where(Expr::cust_with_values("\"search_trigrams\" MATCH ?", [expr]))
+                .from(t("search_words_trigrams"))
+                .and_where(Expr::cust_with_values("\"search_words_trigrams\" MATCH ?", [any]))
                 .order_by_expr(Expr::cust("rank"), Order::Asc)
-                .limit(1000)
+                .limit(NEAR_BY_TRIGRAMS)
                 .to_owned();
-            s.and_where(tc("search_entries", "doc_id").in_subquery(inner));
+            by_trigrams.and_where(tc("search_words", "id").in_subquery(inner));
         }
         Backend::Postgres => {
-            s.and_where(Expr::cust_with_values("\"search_entries\".\"label_folded\" OPERATOR(public.%) $1", [q.folded.clone()]));
-            s.order_by_expr(
-                Expr::cust_with_values("public.similarity(\"search_entries\".\"label_folded\", $1)", [q.folded.clone()]),
-                Order::Desc,
-            );
+            by_trigrams
+                .and_where(Expr::cust_with_values("\"search_words\".\"word\" OPERATOR(public.%) $1", [word.to_string()]))
+                .order_by_expr(
+                    Expr::cust_with_values("public.similarity(\"search_words\".\"word\", $1)", [word.to_string()]),
+                    Order::Desc,
+                )
+                .limit(NEAR_BY_TRIGRAMS);
         }
     }
-    Some(s)
+    let mut near: Vec<String> =
+        tx.rows(&by_trigrams, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)).collect();
+    let len = word.chars().count();
+    if let Some(first) = word.chars().next().filter(|_| len <= 6) {
+        let next = char::from_u32(first as u32 + 1).unwrap_or(char::MAX);
+        let length = Expr::cust("LENGTH(\"search_words\".\"word\")");
+        let by_start = in_workspace()
+            .and_where(tc("search_words", "word").gte(first.to_string()))
+            .and_where(tc("search_words", "word").lt(next.to_string()))
+            .and_where(length.clone().gte((len - 1) as i64))
+            .and_where(length.lte((len + 1) as i64))
+            .limit(NEAR_BY_START)
+            .to_owned();
+        near.extend(tx.rows(&by_start, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)));
+    }
+    Ok(near)
+}
+
+/// A typo's groups: each correctable word of the query with the vocabulary
+/// words it most likely meant, the others as typed. `None` when no word has
+/// a correction: searching again would find nothing new.
+async fn corrected(tx: &mut Tx, workspace_id: Uuid, q: &SearchQuery) -> Result<Option<Vec<Vec<String>>>, StoreError> {
+    let mut groups = Vec::with_capacity(q.tokens.len());
+    let mut any = false;
+    for token in &q.tokens {
+        let mut group = vec![token.clone()];
+        if rules::correctable(token) {
+            let near = vocabulary_near(tx, workspace_id, token).await?;
+            for w in rules::corrections(token, near.iter().map(String::as_str)) {
+                if w != *token {
+                    any = true;
+                    group.push(w);
+                }
+            }
+        }
+        groups.push(group);
+    }
+    Ok(any.then_some(groups))
 }
 
 /// The ids the scope may read, each with its custom record kind (for custom records).
@@ -284,19 +347,21 @@ impl Store {
         // token, as whole words first. A common name matches thousands that
         // way, far more than are ranked, and reading them as prefixes too
         // would merge the lists of every longer word they begin, for nothing.
-        let mut found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds, Words::Whole), &cols).await?;
+        let typed = as_typed(&query);
+        let mut found = tx.rows(&candidates_query(backend, scope.workspace_id, &typed, &kinds, Words::Whole), &cols).await?;
         if (found.len() as u64) < CANDIDATES {
-            found = tx.rows(&candidates_query(backend, scope.workspace_id, &query, &kinds, Words::Prefix), &cols).await?;
+            found = tx.rows(&candidates_query(backend, scope.workspace_id, &typed, &kinds, Words::Prefix), &cols).await?;
         }
         found.extend(tx.rows(&same_label(scope.workspace_id, &query, &kinds), &cols).await?);
         let mut seen = HashSet::new();
         candidates.extend(found.iter().filter_map(|r| to_candidate(r, true)).filter(|c| seen.insert((c.kind, c.id))));
-        // Likeness (a typo) only when no record has every word: the trigram
-        // query reads every label sharing a trigram with the query, far more
-        // work than the token query, and a query whose words all match needs none.
+        // A typo only when no record has every word: each word is corrected
+        // from the vocabulary of names (a few small reads), then the
+        // corrected words are searched whole, as cheaply as any search.
         if candidates.is_empty()
-            && let Some(q) = similar(backend, scope.workspace_id, &query, &kinds)
+            && let Some(groups) = corrected(&mut tx, scope.workspace_id, &query).await?
         {
+            let q = candidates_query(backend, scope.workspace_id, &groups, &kinds, Words::Whole);
             candidates.extend(tx.rows(&q, &cols).await?.iter().filter_map(|r| to_candidate(r, false)));
         }
         let mut by_kind: HashMap<Kind, Vec<Uuid>> = HashMap::new();
@@ -312,11 +377,10 @@ impl Store {
             .into_iter()
             .filter_map(|c| {
                 let object_type = allowed.get(&(c.kind, c.id))?;
+                // A typo's hits (each word within an edit or two of one of
+                // theirs) rank by their likeness to the query, after any hit
+                // with every word as typed.
                 let sim = rules::similarity(&query.folded, &c.label);
-                // A hit found only by likeness must be close: a typo, not another word.
-                if !c.all_tokens && sim < 0.8 {
-                    return None;
-                }
                 let kind_weight = 0.01 * (KINDS.len() - KINDS.iter().position(|k| *k == c.kind).unwrap_or(KINDS.len())) as f64;
                 let score = sim + if c.all_tokens { 1.0 } else { 0.0 } + kind_weight;
                 let field = rules::matched_field(&c.fields, &query).or_else(|| (!c.all_tokens).then(|| "name".to_string()));
@@ -339,6 +403,15 @@ impl Store {
     /// Returns how many records were indexed.
     pub async fn reindex_search(&self, scope: &Scope) -> Result<usize, StoreError> {
         access::require_admin(scope)?;
+        // The vocabulary starts afresh: the rewritten index rows bring back
+        // the words still in use, and those of deleted records stay gone.
+        let mut tx = self.db.write().await?;
+        let words = Query::delete()
+            .from_table(t("search_words"))
+            .and_where(Expr::col(t("workspace_id")).eq(uuid(scope.workspace_id)))
+            .to_owned();
+        tx.exec(&words).await?;
+        tx.commit().await?;
         let mut count = 0;
         for kind in KINDS {
             let mut q = crate::ListQuery { limit: 500, ..crate::ListQuery::default() };

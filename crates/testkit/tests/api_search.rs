@@ -135,3 +135,45 @@ async fn a_crowded_word_still_finds_its_organization_first() {
         assert_eq!(ids(&typed.body), [other["id"].as_str().unwrap()], "[{n}] {}", typed.body);
     }
 }
+
+/// A typo in any word of a name: each word is corrected from the vocabulary
+/// of the workspace's names, which follows every write.
+#[tokio::test]
+async fn a_typo_in_any_word_still_finds_the_record() {
+    for app in TestApp::all().await {
+        let n = app.name();
+        let john = app.create("people", json!({"first_name": "John", "last_name": "Smith"})).await;
+        let joan = app.create("people", json!({"first_name": "Joan", "last_name": "Smyth"})).await;
+        let org = app.create("organizations", json!({"name": "Harborview Logistics"})).await;
+        let first = |body: &Value| ids(body).first().cloned().unwrap_or_default();
+        let search = |q: &str| format!("/api/v1/search?q={}", enc(q));
+        for (q, expected) in [
+            ("jhon smith", &john),
+            ("john smiht", &john),
+            ("joan smith", &joan),
+            ("harborveiw", &org),
+            ("harborview logistcs", &org),
+        ] {
+            let a = app.get(&search(q)).await;
+            assert_eq!(a.status, StatusCode::OK, "[{n}] {q}: {}", a.body);
+            assert_eq!(
+                first(&a.body),
+                expected["id"].as_str().unwrap(),
+                "[{n}] '{q}' should find {}: {}",
+                expected["id"],
+                a.body
+            );
+        }
+        // Corrections stay close: another first name is not a typo of this one.
+        let a = app.get(&search("jhon smiht")).await;
+        assert!(!ids(&a.body).contains(&joan["id"].as_str().unwrap().to_string()), "[{n}] {}", a.body);
+        assert!(ids(&app.get(&search("qqqq xxxxx")).await.body).is_empty(), "[{n}]");
+
+        // Names written later are corrected too: a new person, a new name.
+        let zoltan = app.create("people", json!({"first_name": "Zoltan", "last_name": "Kovacs"})).await;
+        assert_eq!(first(&app.get(&search("zoltan kovasc")).await.body), zoltan["id"].as_str().unwrap(), "[{n}] created");
+        let path = format!("/api/v1/people/{}", zoltan["id"].as_str().unwrap());
+        app.patch(&path, json!({"last_name": "Kovalenko"})).await;
+        assert_eq!(first(&app.get(&search("zoltan kovalenco")).await.body), zoltan["id"].as_str().unwrap(), "[{n}] renamed");
+    }
+}
