@@ -40,6 +40,14 @@ impl Page {
     pub fn field(&self, name: &str) -> Option<String> {
         field_value(&self.body, name)
     }
+    /// The `href` of the link with this `id`, as the browser would follow it.
+    pub fn href_of(&self, id: &str) -> Option<String> {
+        let at = self.body.find(&format!("id=\"{id}\""))?;
+        let start = self.body[..at].rfind('<')?;
+        let tag = &self.body[start..at + self.body[at..].find('>')?];
+        let v = tag.split("href=\"").nth(1)?;
+        Some(unescape(&v[..v.find('"')?]))
+    }
 }
 
 /// The `value` of the first `<input name="NAME" ...>` in the HTML.
@@ -59,6 +67,8 @@ fn unescape(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&#61;", "=")
         .replace("&amp;", "&")
 }
 

@@ -521,9 +521,7 @@ async fn times_are_typed_in_the_readers_zone_and_the_timeline_pages() {
         }
         let first = b.get(&format!("/people/{pid}")).await;
         assert!(first.body.contains("Call number 29") && !first.body.contains("Call number 00"), "[{name}]");
-        let at = first.body.find("id=\"timeline-older\"").expect("an Older link");
-        let href = &first.body[first.body[..at].rfind("href=\"").unwrap() + 6..];
-        let href = href[..href.find('"').unwrap()].replace("&#x2f;", "/").replace("&amp;", "&").replace("&#61;", "=");
+        let href = first.href_of("timeline-older").expect("an Older link");
         let older = b.get(&href).await;
         assert_eq!(older.status, StatusCode::OK, "[{name}] {href}");
         assert!(older.body.contains("Call number 00") && !older.body.contains("Call number 29"), "[{name}] {href}");
@@ -700,4 +698,43 @@ async fn empty_texts(b: &mut Browser) -> std::collections::BTreeSet<String> {
         out.insert(rest[p..p + rest[p..].find("</p>").expect("end")].to_string());
     }
     out
+}
+
+/// A large account shows the first of its people, deals and open tasks, and
+/// links each section to its list of all of them.
+#[tokio::test]
+async fn a_large_accounts_sections_lead_to_all_their_records() {
+    for app in TestApp::all().await {
+        let name = app.name();
+        let system = Scope::system(app.scope.workspace_id, Via::Cli);
+        let big = app.create("organizations", json!({"name": "Big Account"})).await;
+        let small = app.create("organizations", json!({"name": "Small Account"})).await;
+        let people: Vec<_> = (0..52)
+            .map(|i| obj(json!({"first_name": format!("Member{i:02}"), "last_name": "Big", "organizations": [big["id"]]})))
+            .collect();
+        app.store.create_many(&system, Kind::Person, &people).await.unwrap();
+        app.create("people", json!({"first_name": "Outsider", "last_name": "Elsewhere", "organizations": [small["id"]]})).await;
+        let (mut b, _) = admin(&app).await;
+
+        let page = b.get(&format!("/organizations/{}", big["id"].as_str().unwrap())).await;
+        assert_eq!(page.status, StatusCode::OK, "[{name}]");
+        assert!(page.body.contains("Member00 Big") && !page.body.contains("Member51 Big"), "[{name}] the first fifty by name");
+        let href = page.href_of("related-people-all").expect("a link to all the people");
+        assert!(!page.body.contains("id=\"related-deals-all\""), "[{name}] no deals, no link");
+
+        let list = b.get(&href).await;
+        assert_eq!(list.status, StatusCode::OK, "[{name}] {href}");
+        assert!(
+            list.body.contains("Member00 Big") && !list.body.contains("Outsider"),
+            "[{name}] only the account's people: {href}"
+        );
+        let tail = b.get(&format!("{}&sort=-name", href.replace("&sort=name", ""))).await;
+        assert!(tail.body.contains("Member51 Big") && !tail.body.contains("Outsider"), "[{name}] all of them: {href}");
+
+        let few = b.get(&format!("/organizations/{}", small["id"].as_str().unwrap())).await;
+        assert!(
+            few.body.contains("Outsider Elsewhere") && !few.body.contains("related-people-all"),
+            "[{name}] all shown, no link"
+        );
+    }
 }

@@ -58,6 +58,7 @@ records-done-completed = Task marked done.
 records-mark-done = Mark done
 records-open-tasks = Open tasks
 records-related-none = None yet.
+records-see-all = See them all in the list
 records-add-deal = Add a deal
 records-add-person = Add a person
 records-add-task = Add a task

@@ -149,7 +149,13 @@ async fn users(state: &AppState, scope: &Scope) -> Vec<(String, String)> {
     }
 }
 
-/// Records of a kind matching conditions, newest first.
+/// A few records of a kind matching conditions, in the given order, and
+/// the link to all of them in their list when there are more than shown.
+struct Related {
+    items: Vec<Record>,
+    all: Option<String>,
+}
+
 async fn related(
     state: &AppState,
     scope: &Scope,
@@ -157,9 +163,18 @@ async fn related(
     conds: &[(&str, &str, &str)],
     order: &str,
     limit: u64,
-) -> Result<Vec<Record>, StoreError> {
+) -> Result<Related, StoreError> {
     let q = ListQuery { filter: all_of(kind, conds), sort: sort(kind, order), limit, ..ListQuery::default() };
-    Ok(state.store.list(scope, kind, &q).await?.items)
+    let page = state.store.list(scope, kind, &q).await?;
+    let all = page.next_cursor.is_some().then(|| {
+        let mut params: Vec<(String, String)> = conds
+            .iter()
+            .map(|(field, op, value)| (if *op == "eq" { field.to_string() } else { format!("{field}[{op}]") }, value.to_string()))
+            .collect();
+        params.push(("sort".into(), order.into()));
+        super::lists::query::href(kind.collection(), &params)
+    });
+    Ok(Related { items: page.items, all })
 }
 
 /// A same-site path to return to after a form, or none.

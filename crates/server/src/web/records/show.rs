@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::form::{self, Choices, Errs, Input, Vals, primary_of, tomorrow_morning};
 use super::timeline::{Entry, OUTCOMES, entry, outcome, user_name};
-use super::{Coll, failure, label, link_ids, load, related, text, users};
+use super::{Coll, Related, failure, label, link_ids, load, related, text, users};
 use crate::AppState;
 use crate::web::custom::{self, CustomInput};
 use crate::web::frame::{App, Ui};
@@ -46,6 +46,8 @@ pub struct RelGroup {
     pub items: Vec<RelLink>,
     pub empty: String,
     pub add: Option<(String, String)>,
+    /// The list of all of them, when there are more than shown.
+    pub all: Option<String>,
 }
 
 pub struct StageRow {
@@ -226,6 +228,7 @@ async fn build(
                 items: orgs.iter().map(|o| link(Kind::Organization, o, String::new())).collect(),
                 empty: ui.t("records-related-none"),
                 add: None,
+                all: None,
             });
             groups.push(deal_group(&ui, &deals, Some((format!("/deals/new?{}", q_id("person_id")), ui.t("records-add-deal")))));
             groups.push(task_group(&ui, &tasks, Some((format!("/tasks/new?{}", q_id("person_id")), ui.t("records-add-task")))));
@@ -271,9 +274,10 @@ async fn build(
             groups.push(RelGroup {
                 id: "related-people",
                 heading: ui.kinds(Kind::Person),
-                items: people.iter().map(|p| link(Kind::Person, p, text(p, "title"))).collect(),
+                items: people.items.iter().map(|p| link(Kind::Person, p, text(p, "title"))).collect(),
                 empty: ui.t("records-related-none"),
                 add: Some((format!("/people/new?{}", q_id("organization_id")), ui.t("records-add-person"))),
+                all: people.all,
             });
             let add = Some((format!("/deals/new?{}", q_id("organization_id")), ui.t("records-add-deal")));
             groups.push(deal_group(&ui, &deals, add));
@@ -311,6 +315,7 @@ async fn build(
                 items: orgs.iter().map(|o| link(Kind::Organization, o, String::new())).collect(),
                 empty: ui.t("records-related-none"),
                 add: None,
+                all: None,
             });
             let people = tryq!(state.store.get_many(&scope, Kind::Person, &ids(&link_ids(&rec, "people"))).await);
             groups.push(RelGroup {
@@ -319,6 +324,7 @@ async fn build(
                 items: people.iter().map(|p| link(Kind::Person, p, text(p, "title"))).collect(),
                 empty: ui.t("records-related-none"),
                 add: None,
+                all: None,
             });
             let tasks = tryq!(related(state, &scope, Kind::Task, &[("deals", "eq", &id)], "due_at", 30).await);
             groups.push(task_group(&ui, &tasks, Some((format!("/tasks/new?{}", q_id("deal_id")), ui.t("records-add-task")))));
@@ -386,6 +392,7 @@ async fn build(
                 items,
                 empty: ui.t("records-related-none"),
                 add: None,
+                all: None,
             });
         }
     }
@@ -463,11 +470,12 @@ fn link(kind: Kind, r: &Record, note: String) -> RelLink {
     RelLink { href: format!("/{coll}/{}", text(r, "id")), name: label(kind, r), note, done_id: None }
 }
 
-fn deal_group(ui: &Ui, deals: &[Record], add: Option<(String, String)>) -> RelGroup {
+fn deal_group(ui: &Ui, deals: &Related, add: Option<(String, String)>) -> RelGroup {
     RelGroup {
         id: "related-deals",
         heading: ui.kinds(Kind::Deal),
         items: deals
+            .items
             .iter()
             .map(|d| {
                 let amount =
@@ -478,14 +486,16 @@ fn deal_group(ui: &Ui, deals: &[Record], add: Option<(String, String)>) -> RelGr
             .collect(),
         empty: ui.t("records-related-none"),
         add,
+        all: deals.all.clone(),
     }
 }
 
-fn task_group(ui: &Ui, tasks: &[Record], add: Option<(String, String)>) -> RelGroup {
+fn task_group(ui: &Ui, tasks: &Related, add: Option<(String, String)>) -> RelGroup {
     RelGroup {
         id: "related-tasks",
         heading: ui.t("records-open-tasks"),
         items: tasks
+            .items
             .iter()
             .map(|t| {
                 let status = text(t, "status");
@@ -500,10 +510,11 @@ fn task_group(ui: &Ui, tasks: &[Record], add: Option<(String, String)>) -> RelGr
             .collect(),
         empty: ui.t("records-related-none"),
         add,
+        all: tasks.all.clone(),
     }
 }
 
-async fn open_tasks(state: &AppState, scope: &rapport_store::Scope, field: &str, id: &str) -> Result<Vec<Record>, StoreError> {
+async fn open_tasks(state: &AppState, scope: &rapport_store::Scope, field: &str, id: &str) -> Result<Related, StoreError> {
     related(state, scope, Kind::Task, &[(field, "eq", id), ("status", "in", "open,in_progress")], "due_at", 30).await
 }
 
@@ -527,6 +538,7 @@ async fn linked_groups(
             items: found.iter().map(|r| link(kind, r, String::new())).collect(),
             empty: ui.t("records-related-none"),
             add: None,
+            all: None,
         });
     }
     Ok(out)
