@@ -212,11 +212,16 @@ pub fn correctable(word: &str) -> bool {
     word.chars().count() >= 3 && word.chars().all(|c| c.is_alphabetic() || c == '-' || c == '_')
 }
 
+/// How many edits a correction of this word may be from it.
+pub fn allowed_edits(word: &str) -> usize {
+    if word.chars().count() <= 5 { 1 } else { 2 }
+}
+
 /// The words of a vocabulary a mistyped word most likely meant, closest
 /// first: within one edit of a word of up to five letters, two of a longer
 /// one (a swapped pair of letters is one edit).
 pub fn corrections<'a>(word: &str, vocabulary: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let allowed = if word.chars().count() <= 5 { 1 } else { 2 };
+    let allowed = allowed_edits(word);
     let mut close: Vec<(usize, f64, &str)> = vocabulary
         .into_iter()
         .filter_map(|v| {

@@ -192,26 +192,47 @@ fn same_label(workspace_id: Uuid, q: &SearchQuery, kinds: &[Kind]) -> SelectStat
 
 /// How many vocabulary words sharing trigrams with a query word are weighed.
 const NEAR_BY_TRIGRAMS: u64 = 50;
-/// How many words of about a short word's length and first letter are weighed.
-const NEAR_BY_START: u64 = 2000;
+/// How many words of about a word's length and first letter are weighed.
+const NEAR_BY_START: u64 = 5000;
 
-/// Words of the workspace's vocabulary that a mistyped word may have been
-/// meant as: those sharing the most trigrams with it, and for a short word
-/// (where one slip changes most of its trigrams: `jhon`, `john`) those of
-/// about its length that begin with its letter.
-async fn vocabulary_near(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<Vec<String>, StoreError> {
-    let in_workspace = || {
-        Query::select()
-            .column((t("search_words"), t("word")))
-            .from(t("search_words"))
-            .and_where(tc("search_words", "workspace_id").eq(uuid(workspace_id)))
-            .to_owned()
-    };
-    let mut by_trigrams = in_workspace();
+fn vocabulary(workspace_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column((t("search_words"), t("word")))
+        .from(t("search_words"))
+        .and_where(tc("search_words", "workspace_id").eq(uuid(workspace_id)))
+        .to_owned()
+}
+
+/// Vocabulary words of about this word's length that begin with its letter:
+/// a range of the vocabulary's key, where most slips (a doubled, missing,
+/// wrong or swapped letter after the first) find their word.
+async fn words_beginning_alike(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<Vec<String>, StoreError> {
+    let Some(first) = word.chars().next() else { return Ok(vec![]) };
+    let next = char::from_u32(first as u32 + 1).unwrap_or(char::MAX);
+    let (len, edits) = (word.chars().count(), rules::allowed_edits(word));
+    let length = Expr::cust("LENGTH(\"search_words\".\"word\")");
+    let q = vocabulary(workspace_id)
+        .and_where(tc("search_words", "word").gte(first.to_string()))
+        .and_where(tc("search_words", "word").lt(next.to_string()))
+        .and_where(length.clone().gte(len.saturating_sub(edits) as i64))
+        .and_where(length.lte((len + edits) as i64))
+        .limit(NEAR_BY_START)
+        .to_owned();
+    Ok(tx.rows(&q, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)).collect())
+}
+
+/// Vocabulary words sharing the most trigrams with this word, whatever
+/// their first letter: read only when a word has no correction beginning
+/// alike, as this compares the word with much of the vocabulary.
+async fn words_sharing_trigrams(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<Vec<String>, StoreError> {
+    let mut q = vocabulary(workspace_id);
     match tx.backend() {
         Backend::Sqlite => {
             let chars: Vec<char> = word.chars().collect();
             let grams: BTreeSet<String> = chars.windows(3).map(|g| g.iter().collect()).collect();
+            if grams.is_empty() {
+                return Ok(vec![]);
+            }
             let any = grams.iter().map(|g| format!("\"{}\"", g.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
             let inner = Query::select()
                 .expr(Expr::cust("rowid"))
@@ -220,11 +241,10 @@ async fn vocabulary_near(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<
                 .order_by_expr(Expr::cust("rank"), Order::Asc)
                 .limit(NEAR_BY_TRIGRAMS)
                 .to_owned();
-            by_trigrams.and_where(tc("search_words", "id").in_subquery(inner));
+            q.and_where(tc("search_words", "id").in_subquery(inner));
         }
         Backend::Postgres => {
-            by_trigrams
-                .and_where(Expr::cust_with_values("\"search_words\".\"word\" OPERATOR(public.%) $1", [word.to_string()]))
+            q.and_where(Expr::cust_with_values("\"search_words\".\"word\" OPERATOR(public.%) $1", [word.to_string()]))
                 .order_by_expr(
                     Expr::cust_with_values("public.similarity(\"search_words\".\"word\", $1)", [word.to_string()]),
                     Order::Desc,
@@ -232,22 +252,7 @@ async fn vocabulary_near(tx: &mut Tx, workspace_id: Uuid, word: &str) -> Result<
                 .limit(NEAR_BY_TRIGRAMS);
         }
     }
-    let mut near: Vec<String> =
-        tx.rows(&by_trigrams, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)).collect();
-    let len = word.chars().count();
-    if let Some(first) = word.chars().next().filter(|_| len <= 6) {
-        let next = char::from_u32(first as u32 + 1).unwrap_or(char::MAX);
-        let length = Expr::cust("LENGTH(\"search_words\".\"word\")");
-        let by_start = in_workspace()
-            .and_where(tc("search_words", "word").gte(first.to_string()))
-            .and_where(tc("search_words", "word").lt(next.to_string()))
-            .and_where(length.clone().gte((len - 1) as i64))
-            .and_where(length.lte((len + 1) as i64))
-            .limit(NEAR_BY_START)
-            .to_owned();
-        near.extend(tx.rows(&by_start, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)));
-    }
-    Ok(near)
+    Ok(tx.rows(&q, &[Col::Text]).await?.iter().filter_map(|r| str_at(r, 0).map(str::to_string)).collect())
 }
 
 /// A typo's groups: each correctable word of the query with the vocabulary
@@ -259,8 +264,13 @@ async fn corrected(tx: &mut Tx, workspace_id: Uuid, q: &SearchQuery) -> Result<O
     for token in &q.tokens {
         let mut group = vec![token.clone()];
         if rules::correctable(token) {
-            let near = vocabulary_near(tx, workspace_id, token).await?;
-            for w in rules::corrections(token, near.iter().map(String::as_str)) {
+            let alike = words_beginning_alike(tx, workspace_id, token).await?;
+            let mut found = rules::corrections(token, alike.iter().map(String::as_str));
+            if found.is_empty() {
+                let near = words_sharing_trigrams(tx, workspace_id, token).await?;
+                found = rules::corrections(token, near.iter().map(String::as_str));
+            }
+            for w in found {
                 if w != *token {
                     any = true;
                     group.push(w);
