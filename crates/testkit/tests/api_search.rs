@@ -45,6 +45,7 @@ async fn finds_anything_by_what_people_type() {
             ("LOVEL", &ada, "name"),
             ("lovelase", &ada, "name"),
             ("eric dup", &eric, "name"),
+            ("e dupont", &eric, "name"),
             ("ERIC", &eric, "name"),
             ("ada.lovelace@analytical.example", &ada, "emails"),
             ("+33 6 12 34 56 78", &ada, "phones"),
